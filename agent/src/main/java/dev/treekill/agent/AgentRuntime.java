@@ -1,0 +1,65 @@
+package dev.treekill.agent;
+
+import dev.treekill.agent.kill.Engine;
+import dev.treekill.agent.kill.Engines;
+import dev.treekill.agent.kill.KillStats;
+import dev.treekill.agent.kill.TreeKiller;
+import dev.treekill.agent.log.Log;
+import dev.treekill.agent.options.Settings;
+import dev.treekill.agent.sys.NativeAccess;
+
+/** The agent's state in one JVM: settings, counters, and the engine, created on first need. */
+public final class AgentRuntime {
+    /** Enough descriptors for pidfds of a 4000-process tree without growing the table mid-kill. */
+    private static final int RESERVED_DESCRIPTORS = 4096;
+
+    private final Settings settings;
+    private final KillStats stats = new KillStats();
+    private volatile Engine engine;
+
+    public AgentRuntime(Settings settings) {
+        this.settings = settings;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public KillStats stats() {
+        return stats;
+    }
+
+    public Engine engine() {
+        Engine e = engine;
+        if (e == null) {
+            synchronized (this) {
+                if (engine == null) {
+                    engine = Engines.forThisMachine(stats);
+                }
+                e = engine;
+            }
+        }
+        return e;
+    }
+
+    /**
+     * Loads JNA (40-70 ms) and grows the descriptor table on a daemon thread, so the first kill is fast.
+     * Called when the first process class is patched: a JVM that starts no process never pays for it.
+     */
+    public void warmUp() {
+        Thread t = new Thread(this::warmUpNow, "treekill-warmup");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void warmUpNow() {
+        try {
+            if (engine() instanceof TreeKiller) {
+                NativeAccess.syscalls().reserveDescriptors(RESERVED_DESCRIPTORS);
+            }
+        } catch (Throwable t) {
+            // The JVM may be exiting under us; a real kill will load the engine again and report.
+            Log.debug("warm-up failed: " + t);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package dev.treekill.agent.hook;
+
+/**
+ * What the patched JDK methods call. It sits on the boot class path because java.lang.ProcessImpl can
+ * only see classes there. It never throws into the application except a {@link TreeSurvivorsException}.
+ */
+public final class Hooks {
+    public static final int PROCESS_DESTROY = 0;
+    public static final int PROCESS_DESTROY_FORCIBLY = 1;
+    public static final int HANDLE_DESTROY = 2;
+    public static final int HANDLE_DESTROY_FORCIBLY = 3;
+
+    /** Receives the calls; installed once by the agent. */
+    public interface Handler {
+        /** Before the JDK's method: returns a token for {@link #exit}, or null when there is nothing to wait for. */
+        Object enter(Object processOrHandle, int kind) throws Exception;
+
+        /** After the JDK's method returned. */
+        void exit(Object token) throws Exception;
+
+        /** An internal failure: count it, log it, never rethrow. */
+        void failed(Throwable t);
+    }
+
+    private static volatile Handler handler;
+    /** The engine itself uses ProcessHandle.destroy* (portable engine): those calls must not recurse. */
+    private static final ThreadLocal<Boolean> ACTIVE = new ThreadLocal<>();
+
+    private Hooks() {
+    }
+
+    /** Returns false if a handler is installed already (the agent was loaded twice). */
+    public static synchronized boolean install(Handler h) {
+        if (handler != null) {
+            return false;
+        }
+        handler = h;
+        return true;
+    }
+
+    public static boolean installed() {
+        return handler != null;
+    }
+
+    public static Object enter(Object processOrHandle, int kind) {
+        Handler h = handler;
+        if (h == null || ACTIVE.get() != null) {
+            return null;
+        }
+        ACTIVE.set(Boolean.TRUE);
+        try {
+            return h.enter(processOrHandle, kind);
+        } catch (Throwable t) {
+            report(h, t);
+            return null;
+        } finally {
+            ACTIVE.remove();
+        }
+    }
+
+    public static void exit(Object token) {
+        Handler h = handler;
+        if (token == null || h == null) {
+            return;
+        }
+        ACTIVE.set(Boolean.TRUE);
+        try {
+            h.exit(token);
+        } catch (TreeSurvivorsException asked) {
+            throw asked;
+        } catch (Throwable t) {
+            report(h, t);
+        } finally {
+            ACTIVE.remove();
+        }
+    }
+
+    private static void report(Handler h, Throwable t) {
+        try {
+            h.failed(t);
+        } catch (Throwable ignored) {
+            // Nothing may reach the application from here, not even a failing log.
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.treekill.agent.kill;
+
+import java.util.Arrays;
+
+/** What one tree kill did. */
+public final class KillResult {
+    public final long rootPid;
+    /** Processes sent SIGKILL (or SIGTERM for a terminate). */
+    public final int signalled;
+    /** Of those, how many had exited (zombies included) when the wait ended. */
+    public final int exited;
+    public final long[] survivors;
+    public final double elapsedMillis;
+    public final boolean timedOut;
+    public final String trigger;
+
+    public KillResult(long rootPid, int signalled, int exited, long[] survivors, double elapsedMillis,
+            boolean timedOut, String trigger) {
+        this.rootPid = rootPid;
+        this.signalled = signalled;
+        this.exited = exited;
+        this.survivors = survivors.clone();
+        this.elapsedMillis = elapsedMillis;
+        this.timedOut = timedOut;
+        this.trigger = trigger;
+    }
+
+    @Override
+    public String toString() {
+        return String.format(java.util.Locale.ROOT, "root=%d signalled=%d exited=%d survivors=%s elapsed=%.1fms%s (%s)",
+                rootPid, signalled, exited, Arrays.toString(survivors), elapsedMillis, timedOut ? " TIMED OUT" : "", trigger);
+    }
+}

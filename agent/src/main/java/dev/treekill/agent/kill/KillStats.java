@@ -1,0 +1,70 @@
+package dev.treekill.agent.kill;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** Counters over every kill of this JVM, exact under concurrent kills. */
+public final class KillStats {
+    private final AtomicInteger inProgress = new AtomicInteger();
+    private final AtomicLong trees = new AtomicLong();
+    private final AtomicLong processes = new AtomicLong();
+    private final AtomicLong timeouts = new AtomicLong();
+    private final AtomicLong errors = new AtomicLong();
+    private volatile KillResult last;
+
+    void started() {
+        inProgress.incrementAndGet();
+    }
+
+    void finished(KillResult result) {
+        trees.incrementAndGet();
+        processes.addAndGet(result.signalled);
+        if (result.timedOut) {
+            timeouts.incrementAndGet();
+        }
+        last = result;
+        inProgress.decrementAndGet();
+    }
+
+    void abandoned() {
+        inProgress.decrementAndGet();
+    }
+
+    /** An internal failure the application never saw. */
+    public void error() {
+        errors.incrementAndGet();
+    }
+
+    public int killsInProgress() {
+        return inProgress.get();
+    }
+
+    public long treesKilled() {
+        return trees.get();
+    }
+
+    public long processesKilled() {
+        return processes.get();
+    }
+
+    public long reapTimeouts() {
+        return timeouts.get();
+    }
+
+    public long errors() {
+        return errors.get();
+    }
+
+    /** The most recent finished kill, or null. */
+    public KillResult lastKill() {
+        return last;
+    }
+
+    public void reset() {
+        trees.set(0);
+        processes.set(0);
+        timeouts.set(0);
+        errors.set(0);
+        last = null;
+    }
+}

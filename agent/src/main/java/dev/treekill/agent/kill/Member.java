@@ -1,0 +1,25 @@
+package dev.treekill.agent.kill;
+
+import dev.treekill.agent.proc.ProcEntry;
+
+/** A process of a tree being killed: who it is, and a pidfd pinning it when the kernel gave one. */
+final class Member {
+    final ProcEntry entry;
+    /** -1 when there is no pidfd: signals then go by pid after a start-time check. */
+    int pidfd;
+    boolean exited;
+
+    Member(ProcEntry entry, int pidfd) {
+        this.entry = entry;
+        this.pidfd = pidfd;
+    }
+
+    int pid() {
+        return entry.pid;
+    }
+
+    @Override
+    public String toString() {
+        return entry.toString();
+    }
+}

@@ -1,0 +1,117 @@
+package dev.treekill.agent.kill;
+
+import dev.treekill.agent.log.Log;
+import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.sys.ErrnoException;
+import dev.treekill.agent.sys.Syscalls;
+import java.util.Set;
+
+/**
+ * The one place that sends signals. It refuses pid &le; 1, this JVM and its ancestors (and so can never
+ * signal a process group by a negative pid), and it only signals the very process that was scanned:
+ * through a pidfd when the kernel has them, else by pid right after checking the start time.
+ */
+final class Signaller {
+    private final Syscalls sys;
+    private final ProcSource proc;
+    private final int self;
+    private volatile boolean pidfdsWork = true;
+
+    Signaller(Syscalls sys, ProcSource proc) {
+        this.sys = sys;
+        this.proc = proc;
+        this.self = sys.selfPid();
+    }
+
+    int selfPid() {
+        return self;
+    }
+
+    /** Why {@code pid} must never be signalled, or null if it may be. */
+    String refusal(long pid, Set<Integer> ancestors) {
+        if (pid <= 1) {
+            return "pid " + pid + " is not a process treekill may signal (pid <= 1)";
+        }
+        if (pid == self) {
+            return "pid " + pid + " is this JVM";
+        }
+        if (pid > Integer.MAX_VALUE || ancestors.contains((int) pid)) {
+            return "pid " + pid + " is an ancestor of this JVM";
+        }
+        return null;
+    }
+
+    /** The ancestors of this JVM now (they can change when a parent exits). */
+    Set<Integer> ancestors() {
+        return ProcTable.ancestorsOf(proc, self);
+    }
+
+    /**
+     * Pins {@code scanned}: returns a member holding a pidfd (or none, where pidfds fail), or null if the
+     * process is gone or its pid now names another process.
+     */
+    Member pin(ProcEntry scanned) {
+        int fd = -1;
+        if (pidfdsWork) {
+            try {
+                fd = sys.pidfdOpen(scanned.pid);
+            } catch (ErrnoException e) {
+                if (isGone(e.errno())) {
+                    return null;
+                }
+                if (e.errno() == ErrnoException.ENOSYS) {
+                    pidfdsWork = false; // kernel older than 5.3: every later call would fail the same way
+                }
+                Log.debug("pidfd_open(" + scanned.pid + ") errno " + e.errno() + ": signalling by pid");
+            }
+        }
+        // Opened first, checked second: if the pid was reused before the open, the start time differs now.
+        if (!scanned.sameProcess(ProcTable.read(proc, scanned.pid))) {
+            if (fd >= 0) {
+                sys.closeFd(fd);
+            }
+            return null;
+        }
+        return new Member(scanned, fd);
+    }
+
+    /**
+     * EINVAL is what some kernels return for a process that is already exiting; ESRCH and ENOENT for one
+     * that is gone. None of them is an error for a kill.
+     */
+    static boolean isGone(int errno) {
+        return errno == ErrnoException.ESRCH || errno == ErrnoException.EINVAL || errno == ErrnoException.ENOENT;
+    }
+
+    /** Sends {@code signal}; false if the process turned out to be gone already. */
+    boolean signal(Member m, int signal) {
+        if (m.pid() <= 1 || m.pid() == self) {
+            throw new IllegalStateException("refusing to signal pid " + m.pid()); // cannot happen: pinned members are checked
+        }
+        try {
+            if (m.pidfd >= 0) {
+                sys.pidfdSendSignal(m.pidfd, signal);
+            } else if (m.entry.sameProcess(ProcTable.read(proc, m.pid()))) {
+                sys.killPid(m.pid(), signal);
+            } else {
+                return false;
+            }
+            return true;
+        } catch (ErrnoException e) {
+            if (e.errno() == ErrnoException.ESRCH) {
+                return false;
+            }
+            Log.debug("signal " + signal + " to " + m + " failed: errno " + e.errno());
+            return false;
+        }
+    }
+
+    void release(Member m) {
+        if (m.pidfd >= 0) {
+            sys.closeFd(m.pidfd);
+            m.pidfd = -1;
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package dev.treekill.agent.kill;
+
+import dev.treekill.agent.log.Log;
+import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.sys.Syscalls;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The Linux engine: stop the tree parents first (SIGSTOP), rescan until no new process appears, then
+ * SIGKILL everything and wait, zombie-aware. A stopped process cannot fork; a fork racing with the stop
+ * shows up in the next scan, so the rescan loop closes the tree.
+ */
+public final class TreeKiller implements Engine {
+    /** Each round needs a fork that raced with the previous round's stops; 64 such races do not happen. */
+    static final int MAX_ROUNDS = 64;
+
+    private final Syscalls sys;
+    private final ProcSource proc;
+    private final Signaller signaller;
+    private final ExitWaiter waiter;
+    private final KillStats stats;
+
+    public TreeKiller(Syscalls sys, ProcSource proc, KillStats stats) {
+        this.sys = sys;
+        this.proc = proc;
+        this.signaller = new Signaller(sys, proc);
+        this.waiter = new ExitWaiter(sys, proc);
+        this.stats = stats;
+    }
+
+    @Override
+    public KillStats stats() {
+        return stats;
+    }
+
+    @Override
+    public String refusal(long pid) {
+        return signaller.refusal(pid, signaller.ancestors());
+    }
+
+    @Override
+    public PendingKill kill(long rootPid, String trigger) {
+        long start = System.nanoTime();
+        List<Member> members = freeze(rootPid);
+        int signalled = 0;
+        for (Member m : members) {
+            if (signaller.signal(m, Syscalls.SIGKILL)) {
+                signalled++;
+            }
+        }
+        stats.started();
+        Log.debug("SIGKILL sent to " + signalled + " of " + members.size() + " processes of tree " + rootPid);
+        return new PendingKill(rootPid, trigger, start, members, signalled);
+    }
+
+    @Override
+    public KillResult await(PendingKill kill, Deadline deadline) {
+        try {
+            List<Member> alive = waiter.await(kill.members, deadline.warnAt, deadline.end, warnStillAlive(kill, deadline));
+            long[] survivors = alive.stream().mapToLong(Member::pid).toArray();
+            KillResult result = new KillResult(kill.rootPid, kill.signalled, kill.members.size() - alive.size(),
+                    survivors, (System.nanoTime() - kill.startNanos) / 1e6, !alive.isEmpty(), kill.trigger);
+            stats.finished(result);
+            if (result.timedOut) {
+                Log.warn("tree of pid " + kill.rootPid + ": " + survivors.length + " processes still alive after "
+                        + deadline.timeoutMillis + " ms: " + java.util.Arrays.toString(survivors));
+            } else {
+                Log.info("tree of pid " + kill.rootPid + " gone: " + result);
+            }
+            return result;
+        } catch (RuntimeException | Error e) {
+            stats.abandoned();
+            throw e;
+        } finally {
+            kill.members.forEach(signaller::release);
+        }
+    }
+
+    private static Consumer<List<Member>> warnStillAlive(PendingKill kill, Deadline deadline) {
+        return alive -> Log.warn("tree of pid " + kill.rootPid + ": " + alive.size() + " processes still alive after "
+                + (System.nanoTime() - kill.startNanos) / 1_000_000 + " ms (giving up at " + deadline.timeoutMillis
+                + " ms): " + alive);
+    }
+
+    @Override
+    public int terminate(long rootPid) {
+        List<Member> members = freeze(rootPid);
+        int signalled = 0;
+        for (Member m : members) {
+            if (signaller.signal(m, Syscalls.SIGTERM)) {
+                signalled++;
+            }
+        }
+        // A stopped process only acts on SIGTERM once continued.
+        for (Member m : members) {
+            signaller.signal(m, Syscalls.SIGCONT);
+            signaller.release(m);
+        }
+        return signalled;
+    }
+
+    @Override
+    public List<ProcEntry> describe(long rootPid) {
+        checkAllowed(rootPid);
+        ProcEntry root = ProcTable.read(proc, (int) rootPid);
+        List<ProcEntry> tree = new ArrayList<>();
+        if (root != null) {
+            tree.add(root);
+            tree.addAll(ProcTable.scan(proc).descendantsOf(root));
+        }
+        return tree;
+    }
+
+    private void checkAllowed(long rootPid) {
+        String refusal = refusal(rootPid);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
+        }
+    }
+
+    /**
+     * Stops the root and every descendant, parents first, rescanning until a scan finds nobody new.
+     * Returns the pinned members (root first); the gone ones are left out.
+     */
+    List<Member> freeze(long rootPid) {
+        checkAllowed(rootPid);
+        ProcEntry rootEntry = ProcTable.read(proc, (int) rootPid);
+        Member root = rootEntry == null ? null : signaller.pin(rootEntry);
+        if (root == null) {
+            return new ArrayList<>();
+        }
+        Map<Integer, Member> members = new LinkedHashMap<>();
+        members.put(root.pid(), root);
+        signaller.signal(root, Syscalls.SIGSTOP);
+        for (int round = 1; ; round++) {
+            List<ProcEntry> fresh = newDescendants(ProcTable.scan(proc), members);
+            if (fresh.isEmpty()) {
+                break;
+            }
+            if (round > MAX_ROUNDS) {
+                Log.warn("tree of pid " + rootPid + " still growing after " + MAX_ROUNDS + " rescans; killing what was found");
+                stats.error();
+                break;
+            }
+            for (ProcEntry e : fresh) {
+                Member m = signaller.pin(e);
+                if (m != null) {
+                    members.put(m.pid(), m);
+                    signaller.signal(m, Syscalls.SIGSTOP);
+                }
+            }
+        }
+        return new ArrayList<>(members.values());
+    }
+
+    /**
+     * The children, grandchildren, ... of every member that are not members yet, parents first. Walking
+     * from every member rather than from the root also finds the children of a member whose own parent
+     * exited and left it re-parented.
+     */
+    private static List<ProcEntry> newDescendants(ProcTable table, Map<Integer, Member> members) {
+        List<ProcEntry> fresh = new ArrayList<>();
+        ArrayDeque<ProcEntry> queue = new ArrayDeque<>();
+        for (Member m : members.values()) {
+            queue.add(m.entry);
+        }
+        Set<Integer> seen = new java.util.HashSet<>(members.keySet());
+        while (!queue.isEmpty()) {
+            for (ProcEntry kid : table.childrenOf(queue.poll())) {
+                if (seen.add(kid.pid)) {
+                    fresh.add(kid);
+                    queue.add(kid);
+                }
+            }
+        }
+        return fresh;
+    }
+}

@@ -1,0 +1,164 @@
+package dev.treekill.agent.options;
+
+import dev.treekill.agent.log.Log;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The agent's options, {@code key=value,key=value}, parsed strictly: an unknown key or a bad value is an
+ * {@link IllegalArgumentException} that names it and lists every valid key, so a typo stops the JVM
+ * instead of silently running with defaults.
+ */
+public final class AgentOptions {
+    public enum OnTimeout { WARN, THROW }
+
+    public enum DestroyMode { TREE, CHILD }
+
+    public enum Scope { DESCENDANTS, USER }
+
+    static final String VALID_KEYS =
+            "timeout=<duration>, warn=<duration>, onTimeout=warn|throw, destroy=tree|child, "
+                    + "jmx=true|false, scope=descendants|user, log=off|warn|info|debug";
+
+    private static final long DEFAULT_TIMEOUT_MILLIS = 30_000;
+    private static final long MAX_DEFAULT_WARN_MILLIS = 10_000;
+
+    private long timeoutMillis = DEFAULT_TIMEOUT_MILLIS;
+    private Long warnMillis;
+    private OnTimeout onTimeout = OnTimeout.WARN;
+    private DestroyMode destroy = DestroyMode.TREE;
+    private boolean jmx = true;
+    private Scope scope = Scope.DESCENDANTS;
+    private Log.Level log = Log.Level.WARN;
+
+    private AgentOptions() {
+    }
+
+    public static AgentOptions defaults() {
+        return new AgentOptions();
+    }
+
+    /** Parses the text after {@code -javaagent:treekill-agent.jar=}; null or blank means all defaults. */
+    public static AgentOptions parse(String text) {
+        AgentOptions options = new AgentOptions();
+        for (Map.Entry<String, String> e : split(text).entrySet()) {
+            options.set(e.getKey(), e.getValue());
+        }
+        return options;
+    }
+
+    private static Map<String, String> split(String text) {
+        Map<String, String> pairs = new LinkedHashMap<>();
+        if (text == null || text.isBlank()) {
+            return pairs;
+        }
+        for (String pair : text.split(",", -1)) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw bad("'" + pair + "' is not key=value");
+            }
+            String key = pair.substring(0, eq).trim();
+            if (pairs.put(key, pair.substring(eq + 1).trim()) != null) {
+                throw bad("'" + key + "' is given twice");
+            }
+        }
+        return pairs;
+    }
+
+    private void set(String key, String value) {
+        switch (key) {
+            case "timeout":
+                timeoutMillis = positiveDuration(key, value);
+                break;
+            case "warn":
+                warnMillis = positiveDuration(key, value);
+                break;
+            case "onTimeout":
+                onTimeout = choice(key, value, OnTimeout.class);
+                break;
+            case "destroy":
+                destroy = choice(key, value, DestroyMode.class);
+                break;
+            case "jmx":
+                jmx = choice(key, value, Bool.class) == Bool.TRUE;
+                break;
+            case "scope":
+                scope = choice(key, value, Scope.class);
+                break;
+            case "log":
+                log = choice(key, value, Log.Level.class);
+                break;
+            default:
+                throw bad("unknown option '" + key + "'");
+        }
+    }
+
+    private enum Bool { TRUE, FALSE }
+
+    private static long positiveDuration(String key, String value) {
+        long millis;
+        try {
+            millis = Durations.parseMillis(value);
+        } catch (IllegalArgumentException e) {
+            throw bad("bad value for " + key + ": " + e.getMessage());
+        }
+        if (millis <= 0) {
+            throw bad("bad value for " + key + ": '" + value + "' must be more than zero");
+        }
+        return millis;
+    }
+
+    private static <E extends Enum<E>> E choice(String key, String value, Class<E> type) {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().toLowerCase(Locale.ROOT).equals(value.toLowerCase(Locale.ROOT))) {
+                return e;
+            }
+        }
+        throw bad("bad value for " + key + ": '" + value + "'");
+    }
+
+    private static IllegalArgumentException bad(String what) {
+        return new IllegalArgumentException("treekill: " + what + ". Valid options: " + VALID_KEYS);
+    }
+
+    public long timeoutMillis() {
+        return timeoutMillis;
+    }
+
+    /** {@code warn} if given, else min(10s, timeout/2). */
+    public long warnMillis() {
+        return warnMillis != null ? warnMillis : Math.min(MAX_DEFAULT_WARN_MILLIS, timeoutMillis / 2);
+    }
+
+    public OnTimeout onTimeout() {
+        return onTimeout;
+    }
+
+    public DestroyMode destroy() {
+        return destroy;
+    }
+
+    public boolean jmx() {
+        return jmx;
+    }
+
+    public Scope scope() {
+        return scope;
+    }
+
+    public Log.Level log() {
+        return log;
+    }
+
+    @Override
+    public String toString() {
+        return "timeout=" + Durations.format(timeoutMillis) + ",warn=" + Durations.format(warnMillis())
+                + ",onTimeout=" + lower(onTimeout) + ",destroy=" + lower(destroy) + ",jmx=" + jmx
+                + ",scope=" + lower(scope) + ",log=" + lower(log);
+    }
+
+    private static String lower(Enum<?> e) {
+        return e.name().toLowerCase(Locale.ROOT);
+    }
+}

@@ -1,0 +1,46 @@
+package dev.treekill.agent.proc;
+
+/**
+ * One process as /proc showed it at one moment. A pid alone names nothing for long (pids are reused);
+ * {@code pid} together with {@code startTime} names one process for its whole life.
+ */
+public final class ProcEntry {
+    public final int pid;
+    public final int ppid;
+    public final char state;
+    public final int threads;
+    /** Clock ticks since boot, field 22 of /proc/[pid]/stat. */
+    public final long startTime;
+    public final String command;
+
+    public ProcEntry(int pid, int ppid, char state, int threads, long startTime, String command) {
+        this.pid = pid;
+        this.ppid = ppid;
+        this.state = state;
+        this.threads = threads;
+        this.startTime = startTime;
+        this.command = command;
+    }
+
+    /**
+     * A zombie whose last thread is gone has released everything but its exit status. A zombie leader
+     * with threads still listed is not done: one of them may still hold memory or sit in the kernel.
+     */
+    public boolean hasExited() {
+        return state == 'X' || (state == 'Z' && threads <= 1);
+    }
+
+    public boolean isZombie() {
+        return state == 'Z' || state == 'X';
+    }
+
+    /** True if {@code other} is the same process (same pid, same start), seen at any time. */
+    public boolean sameProcess(ProcEntry other) {
+        return other != null && other.pid == pid && other.startTime == startTime;
+    }
+
+    @Override
+    public String toString() {
+        return pid + "(" + command + "," + state + ")";
+    }
+}

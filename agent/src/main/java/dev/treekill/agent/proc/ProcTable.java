@@ -1,0 +1,121 @@
+package dev.treekill.agent.proc;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** A snapshot of the process table, and the one parser of /proc/[pid]/stat. */
+public final class ProcTable {
+    /** Longer parent chains than this are a corrupted read, not a real system. */
+    private static final int MAX_ANCESTRY = 4096;
+
+    private final Map<Integer, ProcEntry> byPid;
+    private final Map<Integer, List<ProcEntry>> children;
+
+    private ProcTable(Map<Integer, ProcEntry> byPid) {
+        this.byPid = byPid;
+        this.children = new HashMap<>();
+        for (ProcEntry e : byPid.values()) {
+            children.computeIfAbsent(e.ppid, k -> new ArrayList<>()).add(e);
+        }
+    }
+
+    /** Reads every visible process. Entries that vanish or cannot be read mid-scan are skipped. */
+    public static ProcTable scan(ProcSource source) {
+        int[] pids = source.pids();
+        Map<Integer, ProcEntry> byPid = new HashMap<>(pids.length * 2);
+        for (int pid : pids) {
+            ProcEntry e = read(source, pid);
+            if (e != null) {
+                byPid.put(pid, e);
+            }
+        }
+        return new ProcTable(byPid);
+    }
+
+    /** One process, or null if it is gone, unreadable, or its stat line is malformed. */
+    public static ProcEntry read(ProcSource source, int pid) {
+        String stat = source.stat(pid);
+        return stat == null ? null : parseStat(pid, stat);
+    }
+
+    /**
+     * Parses a stat line. The command sits in parentheses and may itself contain spaces and ')', so
+     * fields are counted from the last ')'. Returns null for a line that does not parse.
+     */
+    static ProcEntry parseStat(int pid, String stat) {
+        int open = stat.indexOf('(');
+        int close = stat.lastIndexOf(')');
+        if (open < 0 || close < open || close + 2 >= stat.length()) {
+            return null;
+        }
+        String[] f = stat.substring(close + 2).trim().split(" ");
+        // f[0] is field 3 (state), so field n is f[n - 3].
+        if (f.length < 20 || f[0].length() != 1) {
+            return null;
+        }
+        try {
+            int statPid = Integer.parseInt(stat.substring(0, open).trim());
+            if (statPid != pid) {
+                return null;
+            }
+            return new ProcEntry(pid, Integer.parseInt(f[1]), f[0].charAt(0), Integer.parseInt(f[17]),
+                    Long.parseLong(f[19]), stat.substring(open + 1, close));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** The pids above {@code pid} up to (excluding) pid 1: the processes a kill must never touch. */
+    public static Set<Integer> ancestorsOf(ProcSource source, int pid) {
+        Set<Integer> ancestors = new HashSet<>();
+        ProcEntry e = read(source, pid);
+        for (int i = 0; e != null && e.ppid > 1 && i < MAX_ANCESTRY && ancestors.add(e.ppid); i++) {
+            e = read(source, e.ppid);
+        }
+        return ancestors;
+    }
+
+    public ProcEntry get(int pid) {
+        return byPid.get(pid);
+    }
+
+    public int size() {
+        return byPid.size();
+    }
+
+    public List<ProcEntry> childrenOf(ProcEntry parent) {
+        List<ProcEntry> kids = children.getOrDefault(parent.pid, Collections.emptyList());
+        List<ProcEntry> result = new ArrayList<>(kids.size());
+        for (ProcEntry kid : kids) {
+            // A child cannot be older than its parent: an older "child" points at a reused parent pid.
+            if (kid.startTime >= parent.startTime && kid.pid != parent.pid) {
+                result.add(kid);
+            }
+        }
+        return result;
+    }
+
+    /** Every descendant of {@code root} in this snapshot, parents before their children (root excluded). */
+    public List<ProcEntry> descendantsOf(ProcEntry root) {
+        List<ProcEntry> out = new ArrayList<>();
+        Set<Integer> seen = new HashSet<>();
+        seen.add(root.pid);
+        ArrayDeque<ProcEntry> queue = new ArrayDeque<>();
+        queue.add(root);
+        while (!queue.isEmpty()) {
+            for (ProcEntry kid : childrenOf(queue.poll())) {
+                if (seen.add(kid.pid)) {
+                    out.add(kid);
+                    queue.add(kid);
+                }
+            }
+        }
+        return out;
+    }
+}

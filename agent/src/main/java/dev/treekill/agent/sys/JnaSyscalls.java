@@ -1,0 +1,110 @@
+package dev.treekill.agent.sys;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import java.nio.ByteOrder;
+
+/**
+ * {@link Syscalls} through JNA direct mapping (about 0.3 µs a call). Loaded only by {@link HiddenLoader},
+ * so the JNA it links to is the agent's private copy, never the application's.
+ */
+final class JnaSyscalls implements Syscalls {
+    // Same numbers on every Linux architecture that uses the generic syscall table (x86-64, arm64, ...).
+    private static final long SYS_PIDFD_SEND_SIGNAL = 424;
+    private static final long SYS_PIDFD_OPEN = 434;
+    private static final int F_DUPFD_CLOEXEC = 1030;
+    private static final int POLLIN = 0x1;
+    private static final int POLL_DONE = 0x1 | 0x8 | 0x10 | 0x20; // IN, ERR, HUP, NVAL
+    /** struct pollfd is {int fd; short events; short revents}: the second int holds both shorts. */
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+
+    static {
+        Native.register(JnaSyscalls.class, NativeLibrary.getInstance("c"));
+    }
+
+    private static native int getpid();
+
+    private static native int kill(int pid, int sig) throws LastErrorException;
+
+    private static native long syscall(long number, long a, long b, long c, long d) throws LastErrorException;
+
+    private static native int poll(int[] fds, long nfds, int timeout) throws LastErrorException;
+
+    private static native int close(int fd) throws LastErrorException;
+
+    private static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
+
+    @Override
+    public int selfPid() {
+        return getpid();
+    }
+
+    @Override
+    public void killPid(int pid, int signal) throws ErrnoException {
+        try {
+            kill(pid, signal);
+        } catch (LastErrorException e) {
+            throw new ErrnoException("kill", e.getErrorCode());
+        }
+    }
+
+    @Override
+    public int pidfdOpen(int pid) throws ErrnoException {
+        try {
+            return (int) syscall(SYS_PIDFD_OPEN, pid, 0, 0, 0);
+        } catch (LastErrorException e) {
+            throw new ErrnoException("pidfd_open", e.getErrorCode());
+        }
+    }
+
+    @Override
+    public void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
+        try {
+            syscall(SYS_PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0);
+        } catch (LastErrorException e) {
+            throw new ErrnoException("pidfd_send_signal", e.getErrorCode());
+        }
+    }
+
+    @Override
+    public boolean pollReadable(int fd, int timeoutMillis) throws ErrnoException {
+        int[] pollfd = {fd, LITTLE_ENDIAN ? POLLIN : POLLIN << 16};
+        try {
+            if (poll(pollfd, 1, timeoutMillis) == 0) {
+                return false;
+            }
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == ErrnoException.EINTR) {
+                return false;
+            }
+            throw new ErrnoException("poll", e.getErrorCode());
+        }
+        int revents = LITTLE_ENDIAN ? pollfd[1] >>> 16 : pollfd[1] & 0xffff;
+        return (revents & POLL_DONE) != 0;
+    }
+
+    @Override
+    public void closeFd(int fd) {
+        try {
+            close(fd);
+        } catch (LastErrorException ignored) {
+            // EBADF/EINTR on close: the descriptor is released either way on Linux.
+        }
+    }
+
+    @Override
+    public void reserveDescriptors(int count) {
+        int self = -1;
+        try {
+            self = pidfdOpen(getpid());
+            closeFd(fcntl(self, F_DUPFD_CLOEXEC, count - 1));
+        } catch (ErrnoException | LastErrorException e) {
+            // A low RLIMIT_NOFILE or an old kernel: the table then grows on demand, which is only slower.
+        } finally {
+            if (self >= 0) {
+                closeFd(self);
+            }
+        }
+    }
+}

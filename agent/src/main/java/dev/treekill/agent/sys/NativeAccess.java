@@ -1,0 +1,77 @@
+package dev.treekill.agent.sys;
+
+import java.io.File;
+
+/** Loads the {@link Syscalls} of this machine, once. */
+public final class NativeAccess {
+    private static final Object LOCK = new Object();
+    private static volatile Syscalls loaded;
+    private static volatile Throwable failure;
+
+    private NativeAccess() {
+    }
+
+    /**
+     * The native calls, loading JNA on first use (40-70 ms: warm this up off the caller's thread).
+     *
+     * @throws IllegalStateException if they cannot be had here (not Linux, JNA refused to load)
+     */
+    public static Syscalls syscalls() {
+        Syscalls s = loaded;
+        if (s != null) {
+            return s;
+        }
+        synchronized (LOCK) {
+            if (loaded == null && failure == null) {
+                try {
+                    loaded = load();
+                } catch (Throwable t) {
+                    failure = t;
+                }
+            }
+        }
+        if (loaded == null) {
+            throw new IllegalStateException("native calls unavailable: " + failure, failure);
+        }
+        return loaded;
+    }
+
+    /** True on Linux once {@link #syscalls()} succeeded or would be tried. */
+    public static boolean isLinux() {
+        return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("linux");
+    }
+
+    private static Syscalls load() throws ReflectiveOperationException {
+        if (!isLinux()) {
+            throw new UnsupportedOperationException("not Linux");
+        }
+        avoidLdconfig();
+        ClassLoader own = NativeAccess.class.getClassLoader();
+        ClassLoader files = own != null ? own : ClassLoader.getSystemClassLoader();
+        ClassLoader loader = HiddenLoader.available(files) ? new HiddenLoader(own, files) : files;
+        Class<?> impl = Class.forName("dev.treekill.agent.sys.JnaSyscalls", true, loader);
+        java.lang.reflect.Constructor<?> ctor = impl.getDeclaredConstructor();
+        ctor.setAccessible(true);
+        return (Syscalls) ctor.newInstance();
+    }
+
+    /**
+     * Left unset, JNA's first use runs {@code /sbin/ldconfig -p} as a child process to learn library
+     * paths: a process started by our own kill path, through our own hook. JNA sets this very property
+     * itself after computing it, so setting it first to the usual directories changes nothing else.
+     */
+    private static void avoidLdconfig() {
+        if (System.getProperty("jna.platform.library.path") != null) {
+            return;
+        }
+        StringBuilder path = new StringBuilder();
+        String arch = System.getProperty("os.arch", "").equals("amd64") ? "x86_64" : System.getProperty("os.arch");
+        for (String dir : new String[] {"/usr/lib/" + arch + "-linux-gnu", "/lib/" + arch + "-linux-gnu",
+                "/usr/lib64", "/lib64", "/usr/lib", "/lib"}) {
+            if (new File(dir).isDirectory()) {
+                path.append(path.length() == 0 ? "" : File.pathSeparator).append(dir);
+            }
+        }
+        System.setProperty("jna.platform.library.path", path.toString());
+    }
+}
