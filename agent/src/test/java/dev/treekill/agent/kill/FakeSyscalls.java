@@ -1,0 +1,68 @@
+package dev.treekill.agent.kill;
+
+import dev.treekill.agent.sys.ErrnoException;
+import dev.treekill.agent.sys.Syscalls;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntPredicate;
+
+/** Native calls as a test scripts them; every signal is recorded and none is sent. */
+class FakeSyscalls implements Syscalls {
+    final List<String> calls = new ArrayList<>();
+    final Map<Integer, Integer> fdToPid = new HashMap<>();
+    int self = 1000;
+    int pidfdOpenErrno;
+    IntPredicate readable = fd -> false;
+    private int nextFd = 100;
+
+    List<String> signals() {
+        List<String> out = new ArrayList<>();
+        for (String c : calls) {
+            if (c.startsWith("kill") || c.startsWith("pidfd_send_signal")) {
+                out.add(c);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public int selfPid() {
+        return self;
+    }
+
+    @Override
+    public void killPid(int pid, int signal) {
+        calls.add("kill " + pid + " " + signal);
+    }
+
+    @Override
+    public int pidfdOpen(int pid) throws ErrnoException {
+        calls.add("pidfd_open " + pid);
+        if (pidfdOpenErrno != 0) {
+            throw new ErrnoException("pidfd_open", pidfdOpenErrno);
+        }
+        fdToPid.put(nextFd, pid);
+        return nextFd++;
+    }
+
+    @Override
+    public void pidfdSendSignal(int pidfd, int signal) {
+        calls.add("pidfd_send_signal " + fdToPid.get(pidfd) + " " + signal);
+    }
+
+    @Override
+    public boolean pollReadable(int fd, int timeoutMillis) {
+        return readable.test(fd);
+    }
+
+    @Override
+    public void closeFd(int fd) {
+        calls.add("close " + fdToPid.remove(fd));
+    }
+
+    @Override
+    public void reserveDescriptors(int count) {
+    }
+}

@@ -1,0 +1,102 @@
+package dev.treekill.agent.kill;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.treekill.agent.proc.FakeProc;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The freeze and the wait against a scripted /proc: races that real processes produce only by luck. */
+class TreeKillerSeamTest {
+    private final FakeProc proc = new FakeProc()
+            .put(1000, 900, 'S', 20, 50, "java").put(900, 1, 'S', 1, 40, "bash")
+            .put(1001, 1000, 'S', 1, 60, "sh").put(1002, 1001, 'S', 1, 61, "worker");
+
+    @Test
+    void aForkRacingTheStopIsCaughtByTheRescan() {
+        FakeSyscalls sys = new FakeSyscalls() {
+            @Override
+            public void pidfdSendSignal(int pidfd, int signal) {
+                super.pidfdSendSignal(pidfd, signal);
+                if (fdToPid.get(pidfd) == 1002 && signal == SIGSTOP && proc.stat(1003) == null) {
+                    proc.put(1003, 1002, 'R', 1, 62, "forked just before stopping"); // the fork won the race
+                }
+            }
+        };
+        TreeKiller killer = new TreeKiller(sys, proc, new KillStats());
+        PendingKill kill = killer.kill(1001, "test");
+        assertEquals(3, kill.size());
+        assertEquals(List.of("pidfd_send_signal 1001 19", "pidfd_send_signal 1002 19", "pidfd_send_signal 1003 19",
+                "pidfd_send_signal 1001 9", "pidfd_send_signal 1002 9", "pidfd_send_signal 1003 9"), sys.signals());
+    }
+
+    @Test
+    void childrenOfAMemberWhoseParentDiedAreStillFound() {
+        FakeSyscalls sys = new FakeSyscalls() {
+            @Override
+            public void pidfdSendSignal(int pidfd, int signal) {
+                super.pidfdSendSignal(pidfd, signal);
+                if (fdToPid.get(pidfd) == 1002 && signal == SIGSTOP && proc.stat(1004) == null) {
+                    // 1001 exits on its own; 1002 is re-parented to init but had just forked 1004.
+                    proc.remove(1001).put(1002, 1, 'T', 1, 61, "worker").put(1004, 1002, 'R', 1, 63, "late child");
+                }
+            }
+        };
+        PendingKill kill = new TreeKiller(sys, proc, new KillStats()).kill(1001, "test");
+        assertEquals(3, kill.size());
+        assertTrue(sys.signals().contains("pidfd_send_signal 1004 9"));
+    }
+
+    @Test
+    void aRootAlreadyGoneIsAnEmptyKillNotAnError() {
+        FakeSyscalls sys = new FakeSyscalls();
+        TreeKiller killer = new TreeKiller(sys, proc, new KillStats());
+        PendingKill kill = killer.kill(4242, "test");
+        KillResult result = killer.await(kill, Deadline.of(1000, 500));
+        assertEquals(0, result.signalled);
+        assertFalse(result.timedOut);
+        assertTrue(sys.signals().isEmpty());
+    }
+
+    @Test
+    void refusesThisJvmItsAncestorsAndPidOneWithoutSignalling() {
+        FakeSyscalls sys = new FakeSyscalls();
+        TreeKiller killer = new TreeKiller(sys, proc, new KillStats());
+        for (long pid : new long[] {1000, 900, 1, 0, -1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> killer.kill(pid, "test"));
+            assertTrue(e.getMessage().contains("pid " + pid), e.getMessage());
+        }
+        assertTrue(sys.signals().isEmpty());
+    }
+
+    @Test
+    void theWaitEndsAtTheDeadlineWithTheSurvivorsAndWarnsOnce() {
+        FakeSyscalls sys = new FakeSyscalls();
+        sys.readable = fd -> sys.fdToPid.get(fd) != 1002; // 1002 never exits (stuck in the kernel)
+        KillStats stats = new KillStats();
+        TreeKiller killer = new TreeKiller(sys, proc, stats);
+        KillResult result = killer.await(killer.kill(1001, "test"), Deadline.of(300, 100));
+        assertTrue(result.timedOut);
+        assertEquals(1, result.exited);
+        assertEquals(1002, result.survivors[0]);
+        assertEquals(1, stats.reapTimeouts());
+        assertEquals(2, stats.processesKilled());
+        assertEquals(0, stats.killsInProgress());
+    }
+
+    @Test
+    void withoutPidfdsAZombieWithOneThreadCountsAsExited() {
+        FakeSyscalls sys = new FakeSyscalls();
+        sys.pidfdOpenErrno = dev.treekill.agent.sys.ErrnoException.ENOSYS;
+        TreeKiller killer = new TreeKiller(sys, proc, new KillStats());
+        PendingKill kill = killer.kill(1001, "test");
+        proc.put(1001, 1000, 'Z', 1, 60, "sh").remove(1002);
+        KillResult result = killer.await(kill, Deadline.of(5000, 4000));
+        assertFalse(result.timedOut);
+        assertEquals(2, result.exited);
+        assertEquals(List.of("kill 1001 19", "kill 1002 19", "kill 1001 9", "kill 1002 9"), sys.signals());
+    }
+}

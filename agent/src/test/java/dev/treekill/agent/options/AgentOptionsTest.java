@@ -1,0 +1,67 @@
+package dev.treekill.agent.options;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.treekill.agent.log.Log;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class AgentOptionsTest {
+    @Test
+    void defaultsAreThoseOfTheContract() {
+        AgentOptions o = AgentOptions.parse(null);
+        assertEquals(30_000, o.timeoutMillis());
+        assertEquals(10_000, o.warnMillis());
+        assertEquals(AgentOptions.OnTimeout.WARN, o.onTimeout());
+        assertEquals(AgentOptions.DestroyMode.TREE, o.destroy());
+        assertTrue(o.jmx());
+        assertEquals(AgentOptions.Scope.DESCENDANTS, o.scope());
+        assertEquals(Log.Level.WARN, o.log());
+        assertEquals(o.toString(), AgentOptions.parse("").toString());
+    }
+
+    @Test
+    void parsesEveryKey() {
+        AgentOptions o = AgentOptions.parse(
+                "timeout=5s,warn=500ms,onTimeout=throw,destroy=child,jmx=false,scope=user,log=debug");
+        assertEquals(5000, o.timeoutMillis());
+        assertEquals(500, o.warnMillis());
+        assertEquals(AgentOptions.OnTimeout.THROW, o.onTimeout());
+        assertEquals(AgentOptions.DestroyMode.CHILD, o.destroy());
+        assertFalse(o.jmx());
+        assertEquals(AgentOptions.Scope.USER, o.scope());
+        assertEquals(Log.Level.DEBUG, o.log());
+    }
+
+    @Test
+    void warnDefaultsToHalfOfAShortTimeout() {
+        assertEquals(2000, AgentOptions.parse("timeout=4s").warnMillis());
+        assertEquals(10_000, AgentOptions.parse("timeout=2m").warnMillis());
+    }
+
+    @Test
+    void toStringParsesBackToTheSameOptions() {
+        AgentOptions o = AgentOptions.parse("timeout=2m,warn=1500,onTimeout=throw,log=off");
+        assertEquals(o.toString(), AgentOptions.parse(o.toString()).toString());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"bogus=1", "timeout=banana", "timeout=0", "warn=-1s", "onTimeout=explode", "destroy=all",
+            "jmx=yes", "scope=everyone", "log=trace", "timeout", "timeout=1s,timeout=2s", "=5s", "timeout=1s,,log=info"})
+    void refusesBadInputNamingItAndListingTheValidKeys(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse(text));
+        assertTrue(e.getMessage().startsWith("treekill: "), e.getMessage());
+        assertTrue(e.getMessage().contains("Valid options: timeout=<duration>, warn=<duration>, onTimeout=warn|throw"),
+                e.getMessage());
+    }
+
+    @Test
+    void unknownKeyIsNamed() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("timout=5s"));
+        assertTrue(e.getMessage().contains("unknown option 'timout'"), e.getMessage());
+    }
+}

@@ -1,0 +1,55 @@
+package dev.treekill.agent.proc;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/** A /proc made up by a test: processes come, go and change under the code being tested. */
+public final class FakeProc implements ProcSource {
+    private final Map<Integer, String> stats = new TreeMap<>();
+    private final Map<Integer, Boolean> hidden = new TreeMap<>();
+
+    /** Adds or replaces a process with a well-formed stat line. */
+    public FakeProc put(int pid, int ppid, char state, int threads, long startTime, String command) {
+        StringBuilder s = new StringBuilder();
+        s.append(pid).append(" (").append(command).append(") ").append(state).append(' ').append(ppid);
+        // fields 5..19 do not matter here; 20 = threads, 21 = itrealvalue, 22 = starttime
+        for (int field = 5; field <= 19; field++) {
+            s.append(" 0");
+        }
+        s.append(' ').append(threads).append(" 0 ").append(startTime).append(" 0 0\n");
+        stats.put(pid, s.toString());
+        return this;
+    }
+
+    public FakeProc putRaw(int pid, String stat) {
+        stats.put(pid, stat);
+        return this;
+    }
+
+    public FakeProc remove(int pid) {
+        stats.remove(pid);
+        return this;
+    }
+
+    /** Listed in /proc but unreadable (hidepid=1, another user's process under a restricted mount). */
+    public FakeProc unreadable(int pid) {
+        hidden.put(pid, Boolean.FALSE);
+        return this;
+    }
+
+    /** Not even listed (hidepid=2). */
+    public FakeProc invisible(int pid) {
+        hidden.put(pid, Boolean.TRUE);
+        return this;
+    }
+
+    @Override
+    public int[] pids() {
+        return stats.keySet().stream().filter(p -> !Boolean.TRUE.equals(hidden.get(p))).mapToInt(Integer::intValue).toArray();
+    }
+
+    @Override
+    public String stat(int pid) {
+        return hidden.containsKey(pid) ? null : stats.get(pid);
+    }
+}

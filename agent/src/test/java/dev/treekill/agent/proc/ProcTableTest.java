@@ -1,0 +1,106 @@
+package dev.treekill.agent.proc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class ProcTableTest {
+    @Test
+    void parsesACommandWithSpacesAndParentheses() {
+        ProcEntry e = ProcTable.parseStat(42, new FakeProc().put(42, 7, 'S', 3, 12345, "a) (b c)").stat(42));
+        assertNotNull(e);
+        assertEquals(7, e.ppid);
+        assertEquals('S', e.state);
+        assertEquals(3, e.threads);
+        assertEquals(12345, e.startTime);
+        assertEquals("a) (b c)", e.command);
+    }
+
+    @Test
+    void parsesTheRealStatOfThisJvm() {
+        long self = ProcessHandle.current().pid();
+        ProcEntry e = ProcTable.read(ProcSource.system(), (int) self);
+        assertNotNull(e);
+        assertEquals(ProcessHandle.current().parent().get().pid(), e.ppid);
+        assertTrue(e.threads > 1, "a JVM has many threads");
+    }
+
+    @Test
+    void malformedLinesAreNull() {
+        assertNull(ProcTable.parseStat(1, ""));
+        assertNull(ProcTable.parseStat(1, "1 (x) S 0"));
+        assertNull(ProcTable.parseStat(1, "1 no-parens S 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0"));
+        assertNull(ProcTable.parseStat(2, new FakeProc().put(1, 0, 'S', 1, 1, "pid mismatch").stat(1)));
+        assertNull(ProcTable.parseStat(1, new FakeProc().putRaw(1, "1 (x) S notanumber").stat(1)));
+    }
+
+    @Test
+    void zombieWithThreadsLeftHasNotExited() {
+        FakeProc proc = new FakeProc().put(10, 1, 'Z', 2, 5, "z").put(11, 1, 'Z', 1, 5, "z").put(12, 1, 'X', 0, 5, "x");
+        assertFalse(ProcTable.read(proc, 10).hasExited(), "a thread of the zombie leader may still hold resources");
+        assertTrue(ProcTable.read(proc, 11).hasExited());
+        assertTrue(ProcTable.read(proc, 12).hasExited());
+    }
+
+    @Test
+    void scanSkipsVanishedUnreadableAndInvisibleEntries() {
+        FakeProc proc = new FakeProc().put(10, 1, 'S', 1, 100, "root").put(11, 10, 'S', 1, 101, "kid")
+                .put(12, 10, 'S', 1, 102, "hidden").put(13, 10, 'S', 1, 103, "invisible").unreadable(12).invisible(13);
+        ProcSource vanishing = new ProcSource() {
+            @Override
+            public int[] pids() {
+                int[] listed = proc.pids();
+                proc.remove(11); // exits between the listing and the read
+                return listed;
+            }
+
+            @Override
+            public String stat(int pid) {
+                return proc.stat(pid);
+            }
+        };
+        ProcTable table = ProcTable.scan(vanishing);
+        assertEquals(1, table.size());
+        assertTrue(table.descendantsOf(table.get(10)).isEmpty());
+    }
+
+    @Test
+    void descendantsComeParentsFirst() {
+        FakeProc proc = new FakeProc().put(10, 1, 'S', 1, 100, "root").put(30, 20, 'S', 1, 103, "grandkid")
+                .put(20, 10, 'S', 1, 101, "kid").put(21, 10, 'S', 1, 102, "kid2").put(40, 30, 'S', 1, 104, "great");
+        ProcTable table = ProcTable.scan(proc);
+        List<Integer> order = table.descendantsOf(table.get(10)).stream().map(e -> e.pid).collect(Collectors.toList());
+        assertEquals(List.of(20, 21, 30, 40), order);
+    }
+
+    @Test
+    void aChildOlderThanItsParentIsAReusedPidNotAChild() {
+        // pid 20 is recycled: the process now at 20 started after 30, which was a child of the old 20.
+        FakeProc proc = new FakeProc().put(10, 1, 'S', 1, 100, "root").put(20, 10, 'S', 1, 500, "new owner of 20")
+                .put(30, 20, 'S', 1, 300, "orphan of the old 20");
+        ProcTable table = ProcTable.scan(proc);
+        List<Integer> order = table.descendantsOf(table.get(10)).stream().map(e -> e.pid).collect(Collectors.toList());
+        assertEquals(List.of(20), order);
+    }
+
+    @Test
+    void ancestorsStopAtPidOneAndSurviveCycles() {
+        FakeProc proc = new FakeProc().put(50, 40, 'S', 1, 9, "me").put(40, 30, 'S', 1, 8, "p").put(30, 1, 'S', 1, 7, "gp");
+        assertEquals(Set.of(40, 30), ProcTable.ancestorsOf(proc, 50));
+        FakeProc cycle = new FakeProc().put(5, 6, 'S', 1, 1, "a").put(6, 5, 'S', 1, 1, "b");
+        assertEquals(Set.of(5, 6), ProcTable.ancestorsOf(cycle, 5));
+    }
+
+    @Test
+    void realAncestorsIncludeTheParentOfThisJvm() {
+        long parent = ProcessHandle.current().parent().get().pid();
+        assertTrue(ProcTable.ancestorsOf(ProcSource.system(), (int) ProcessHandle.current().pid()).contains((int) parent));
+    }
+}
