@@ -7,11 +7,14 @@ import dev.treekill.agent.kill.TreeKiller;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.sys.NativeAccess;
+import dev.treekill.agent.sys.Syscalls;
 
 /** The agent's state in one JVM: settings, counters, and the engine, created on first need. */
 public final class AgentRuntime {
     /** Enough descriptors for pidfds of a 4000-process tree without growing the table mid-kill. */
     private static final int RESERVED_DESCRIPTORS = 4096;
+    /** Three scans of a typical process table get the scan and parse methods compiled by C1. */
+    private static final int WARM_UP_SCANS = 3;
 
     private final Settings settings;
     private final KillStats stats = new KillStats();
@@ -55,7 +58,15 @@ public final class AgentRuntime {
     private void warmUpNow() {
         try {
             if (engine() instanceof TreeKiller) {
-                NativeAccess.syscalls().reserveDescriptors(RESERVED_DESCRIPTORS);
+                Syscalls sys = NativeAccess.syscalls();
+                sys.reserveDescriptors(RESERVED_DESCRIPTORS);
+                // Run the kill path's reading side (never its signalling side) until the JIT has compiled it.
+                int fd = sys.pidfdOpen(sys.selfPid());
+                sys.pollReadable(fd, 0);
+                sys.closeFd(fd);
+                for (int i = 0; i < WARM_UP_SCANS; i++) {
+                    engine().ownDescendants();
+                }
             }
         } catch (Throwable t) {
             // The JVM may be exiting under us; a real kill will load the engine again and report.

@@ -25,6 +25,9 @@ public interface Engine {
     /** The tree of {@code rootPid}, root first, parents before children; empty if it is gone. */
     List<ProcEntry> describe(long rootPid);
 
+    /** Every descendant of this JVM now, zombies included, parents before children. */
+    List<ProcEntry> ownDescendants();
+
     /** Why {@code pid} may not be killed, or null if it may. */
     String refusal(long pid);
 

@@ -117,10 +117,21 @@ public final class PortableTreeKiller implements Engine {
     }
 
     @Override
+    public List<ProcEntry> ownDescendants() {
+        List<ProcEntry> rows = rows(tree(self));
+        rows.remove(0);
+        return rows;
+    }
+
+    @Override
     public List<ProcEntry> describe(long rootPid) {
         checkAllowed(rootPid);
+        return rows(tree(rootPid));
+    }
+
+    private static List<ProcEntry> rows(List<ProcessHandle> handles) {
         List<ProcEntry> rows = new ArrayList<>();
-        for (ProcessHandle h : tree(rootPid)) {
+        for (ProcessHandle h : handles) {
             rows.add(new ProcEntry((int) h.pid(), h.parent().map(p -> (int) p.pid()).orElse(0), '?', 0,
                     h.info().startInstant().map(i -> i.toEpochMilli()).orElse(0L), h.info().command().orElse("?")));
         }

@@ -50,6 +50,7 @@ public final class TreeKiller implements Engine {
     public PendingKill kill(long rootPid, String trigger) {
         long start = System.nanoTime();
         List<Member> members = freeze(rootPid);
+        long frozen = System.nanoTime();
         int signalled = 0;
         for (Member m : members) {
             if (signaller.signal(m, Syscalls.SIGKILL)) {
@@ -57,7 +58,10 @@ public final class TreeKiller implements Engine {
             }
         }
         stats.started();
-        Log.debug("SIGKILL sent to " + signalled + " of " + members.size() + " processes of tree " + rootPid);
+        if (Log.enabled(Log.Level.DEBUG)) {
+            Log.debug(String.format(java.util.Locale.ROOT, "tree of pid %d: froze %d processes in %.2f ms, SIGKILL to %d in %.2f ms",
+                    rootPid, members.size(), (frozen - start) / 1e6, signalled, (System.nanoTime() - frozen) / 1e6));
+        }
         return new PendingKill(rootPid, trigger, start, members, signalled);
     }
 
@@ -117,6 +121,13 @@ public final class TreeKiller implements Engine {
             tree.addAll(ProcTable.scan(proc).descendantsOf(root));
         }
         return tree;
+    }
+
+    @Override
+    public List<ProcEntry> ownDescendants() {
+        ProcTable table = ProcTable.scan(proc);
+        ProcEntry self = table.get(signaller.selfPid());
+        return self == null ? new ArrayList<>() : table.descendantsOf(self);
     }
 
     private void checkAllowed(long rootPid) {

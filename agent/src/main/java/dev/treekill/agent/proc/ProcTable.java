@@ -46,29 +46,61 @@ public final class ProcTable {
 
     /**
      * Parses a stat line. The command sits in parentheses and may itself contain spaces and ')', so
-     * fields are counted from the last ')'. Returns null for a line that does not parse.
+     * fields are counted from the last ')'. Returns null for a line that does not parse. Hand-rolled
+     * (no split, no regex): a kill parses thousands of these, often before the JIT has run.
      */
     static ProcEntry parseStat(int pid, String stat) {
         int open = stat.indexOf('(');
         int close = stat.lastIndexOf(')');
-        if (open < 0 || close < open || close + 2 >= stat.length()) {
+        if (open <= 0 || close < open || close + 3 >= stat.length() || parseNumber(stat, 0, open - 1) != pid) {
             return null;
         }
-        String[] f = stat.substring(close + 2).trim().split(" ");
-        // f[0] is field 3 (state), so field n is f[n - 3].
-        if (f.length < 20 || f[0].length() != 1) {
-            return null;
-        }
-        try {
-            int statPid = Integer.parseInt(stat.substring(0, open).trim());
-            if (statPid != pid) {
-                return null;
+        // Fields are numbered as in proc(5): field 3, the state, follows ") ".
+        int ppid = -1;
+        int threads = -1;
+        long startTime = -1;
+        int field = 3;
+        int i = close + 2;
+        while (i < stat.length() && field <= STARTTIME_FIELD) {
+            int end = stat.indexOf(' ', i);
+            if (end < 0) {
+                end = stat.length() - (stat.endsWith("\n") ? 1 : 0);
             }
-            return new ProcEntry(pid, Integer.parseInt(f[1]), f[0].charAt(0), Integer.parseInt(f[17]),
-                    Long.parseLong(f[19]), stat.substring(open + 1, close));
-        } catch (NumberFormatException e) {
+            if (field == PPID_FIELD) {
+                ppid = (int) parseNumber(stat, i, end);
+            } else if (field == THREADS_FIELD) {
+                threads = (int) parseNumber(stat, i, end);
+            } else if (field == STARTTIME_FIELD) {
+                startTime = parseNumber(stat, i, end);
+            }
+            field++;
+            i = end + 1;
+        }
+        char state = stat.charAt(close + 2);
+        if (ppid < 0 || threads < 0 || startTime < 0 || stat.charAt(close + 3) != ' ') {
             return null;
         }
+        return new ProcEntry(pid, ppid, state, threads, startTime, stat.substring(open + 1, close));
+    }
+
+    private static final int PPID_FIELD = 4;
+    private static final int THREADS_FIELD = 20;
+    private static final int STARTTIME_FIELD = 22;
+
+    /** The non-negative decimal in {@code s[from, to)}, ignoring surrounding blanks, or -1. */
+    private static long parseNumber(String s, int from, int to) {
+        long n = 0;
+        int digits = 0;
+        for (int i = from; i < to; i++) {
+            char c = s.charAt(i);
+            if (c >= '0' && c <= '9' && digits < 18) {
+                n = n * 10 + (c - '0');
+                digits++;
+            } else if (c != ' ' || digits > 0) {
+                return -1;
+            }
+        }
+        return digits == 0 ? -1 : n;
     }
 
     /** The pids above {@code pid} up to (excluding) pid 1: the processes a kill must never touch. */

@@ -15,7 +15,8 @@ final class JnaSyscalls implements Syscalls {
     private static final long SYS_PIDFD_OPEN = 434;
     private static final int F_DUPFD_CLOEXEC = 1030;
     private static final int POLLIN = 0x1;
-    private static final int POLL_DONE = 0x1 | 0x8 | 0x10 | 0x20; // IN, ERR, HUP, NVAL
+    private static final int POLL_DONE = 0x1 | 0x8 | 0x10; // IN, ERR, HUP
+    private static final int POLLNVAL = 0x20;
     /** struct pollfd is {int fd; short events; short revents}: the second int holds both shorts. */
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
@@ -81,6 +82,9 @@ final class JnaSyscalls implements Syscalls {
             throw new ErrnoException("poll", e.getErrorCode());
         }
         int revents = LITTLE_ENDIAN ? pollfd[1] >>> 16 : pollfd[1] & 0xffff;
+        if ((revents & POLLNVAL) != 0) {
+            throw new ErrnoException("poll", ErrnoException.EBADF);
+        }
         return (revents & POLL_DONE) != 0;
     }
 

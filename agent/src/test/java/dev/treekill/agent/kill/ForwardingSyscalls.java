@@ -6,15 +6,15 @@ import java.util.HashMap;
 import java.util.Map;
 
 /** Real native calls that a test can intercept one at a time. */
-class ForwardingSyscalls implements Syscalls {
+public class ForwardingSyscalls implements Syscalls {
     private final Syscalls real;
     private final Map<Integer, Integer> pids = new HashMap<>();
 
-    ForwardingSyscalls(Syscalls real) {
+    public ForwardingSyscalls(Syscalls real) {
         this.real = real;
     }
 
-    int pidOf(int pidfd) {
+    public int pidOf(int pidfd) {
         return pids.getOrDefault(pidfd, -1);
     }
 

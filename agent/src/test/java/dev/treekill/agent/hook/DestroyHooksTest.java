@@ -1,0 +1,123 @@
+package dev.treekill.agent.hook;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.treekill.agent.kill.Engine;
+import dev.treekill.agent.kill.Engines;
+import dev.treekill.agent.kill.ForwardingSyscalls;
+import dev.treekill.agent.kill.TreeKiller;
+import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.sys.ErrnoException;
+import dev.treekill.agent.sys.NativeAccess;
+import dev.treekill.agent.sys.Syscalls;
+import dev.treekill.agent.kill.KillStats;
+import dev.treekill.agent.log.Log;
+import dev.treekill.agent.options.AgentOptions;
+import dev.treekill.agent.options.Settings;
+import dev.treekill.agent.testing.TaggedProcesses;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The hook logic in-process, on real processes (the out-of-process tests run it inside the JDK). */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class DestroyHooksTest {
+    @RegisterExtension
+    final TaggedProcesses procs = new TaggedProcesses();
+
+    private final KillStats stats = new KillStats();
+    private final Engine engine = Engines.forThisMachine(stats);
+
+    private DestroyHooks hooks(String options) {
+        return new DestroyHooks(new Settings(AgentOptions.parse(options)), () -> engine, stats);
+    }
+
+    @Test
+    void destroyForciblyKillsAndWaitsForTheTree() throws Exception {
+        Process root = procs.shell(TaggedProcesses.WIDE, 20);
+        TaggedProcesses.awaitDescendants(root, 19);
+        DestroyHooks hooks = hooks("");
+        Object token = hooks.enter(root, Hooks.PROCESS_DESTROY_FORCIBLY);
+        root.destroyForcibly(); // what the JDK's own method body does between the hooks
+        hooks.exit(token);
+        assertEquals(List.of(), procs.survivors());
+        assertEquals(137, root.waitFor());
+        assertEquals(20, stats.lastKill().signalled);
+    }
+
+    @Test
+    void destroySendsSigtermToTheTreeUnlessTheOptionSaysChild() throws Exception {
+        Process root = procs.shell(TaggedProcesses.OBEDIENT, 3);
+        TaggedProcesses.awaitDescendants(root, 6);
+        assertNull(hooks("destroy=child").enter(root, Hooks.PROCESS_DESTROY));
+        assertEquals(6, TaggedProcesses.liveDescendants(root.pid()).size(), "destroy=child signals nothing itself");
+        assertNull(hooks("").enter(root, Hooks.PROCESS_DESTROY));
+        TaggedProcesses.await("the tree to exit on SIGTERM", Duration.ofSeconds(30), () -> procs.survivors().isEmpty());
+    }
+
+    @Test
+    void disabledOrDeadRootsAreLeftToTheJdk() throws Exception {
+        DestroyHooks hooks = hooks("");
+        Process done = procs.shell("exit 3");
+        assertEquals(3, done.waitFor());
+        assertNull(hooks.enter(done, Hooks.PROCESS_DESTROY_FORCIBLY));
+        Process root = procs.shell(TaggedProcesses.WIDE, 2);
+        Settings settings = new Settings(AgentOptions.defaults());
+        settings.setEnabled(false);
+        assertNull(new DestroyHooks(settings, () -> engine, stats).enter(root, Hooks.PROCESS_DESTROY_FORCIBLY));
+        assertNull(hooks.enter(ProcessHandle.current(), Hooks.HANDLE_DESTROY_FORCIBLY), "this JVM is refused");
+        assertTrue(root.isAlive());
+    }
+
+    @Test
+    void onTimeoutThrowNamesTheSurvivors() throws Exception {
+        Process root = procs.shell(TaggedProcesses.WIDE, 2);
+        TaggedProcesses.awaitDescendants(root, 1);
+        // SIGKILL cannot be made to fail on demand; a seam that drops it can.
+        Syscalls dropsKills = new ForwardingSyscalls(NativeAccess.syscalls()) {
+            @Override
+            public void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
+                if (signal != SIGKILL) {
+                    super.pidfdSendSignal(pidfd, signal);
+                }
+            }
+        };
+        Engine stubborn = new TreeKiller(dropsKills, ProcSource.system(), stats);
+        DestroyHooks hooks = new DestroyHooks(new Settings(AgentOptions.parse("onTimeout=throw,timeout=300ms")),
+                () -> stubborn, stats);
+        Log.Level level = Log.level();
+        Log.setLevel(Log.Level.OFF);
+        try {
+            Object token = hooks.enter(root, Hooks.PROCESS_DESTROY_FORCIBLY);
+            TreeSurvivorsException e = assertThrows(TreeSurvivorsException.class, () -> hooks.exit(token));
+            assertTrue(e.getMessage().contains(Long.toString(root.pid())), e.getMessage());
+            assertTrue(e.getMessage().contains("2 processes"), e.getMessage());
+            assertEquals(1, stats.reapTimeouts());
+        } finally {
+            Log.setLevel(level);
+        }
+    }
+
+    @Test
+    void hookFailuresAreCountedAndNeverReachTheCaller() {
+        DestroyHooks hooks = new DestroyHooks(new Settings(AgentOptions.defaults()), () -> {
+            throw new IllegalStateException("engine unavailable");
+        }, stats);
+        Hooks.Handler handler = hooks;
+        Log.Level level = Log.level();
+        Log.setLevel(Log.Level.OFF);
+        try {
+            hooks.failed(new RuntimeException("boom"));
+            assertEquals(1, stats.errors());
+            assertThrows(IllegalStateException.class, () -> handler.enter(ProcessHandle.current(), Hooks.HANDLE_DESTROY));
+        } finally {
+            Log.setLevel(level);
+        }
+    }
+}

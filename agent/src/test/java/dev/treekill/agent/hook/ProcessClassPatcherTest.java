@@ -1,0 +1,92 @@
+package dev.treekill.agent.hook;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import net.bytebuddy.jar.asm.ClassReader;
+import net.bytebuddy.jar.asm.ClassVisitor;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+import org.junit.jupiter.api.Test;
+
+/** Patches the real JDK classes of the running JDK; the out-of-process tests run the patched code. */
+class ProcessClassPatcherTest {
+    private static byte[] jdkClass(String internalName) throws IOException {
+        try (InputStream in = Object.class.getResourceAsStream("/" + internalName + ".class")) {
+            assertNotNull(in, internalName);
+            return in.readAllBytes();
+        }
+    }
+
+    /** For each method: the calls it makes, in order, as owner.name. */
+    private static Map<String, List<String>> calls(byte[] bytes) {
+        Map<String, List<String>> out = new TreeMap<>();
+        new ClassReader(bytes).accept(new ClassVisitor(Opcodes.ASM9) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String desc, String sig, String[] ex) {
+                List<String> list = new ArrayList<>();
+                out.put(name + desc, list);
+                return new MethodVisitor(Opcodes.ASM9) {
+                    @Override
+                    public void visitMethodInsn(int op, String owner, String mname, String mdesc, boolean itf) {
+                        list.add(owner.substring(owner.lastIndexOf('/') + 1) + "." + mname);
+                    }
+                };
+            }
+        }, 0);
+        return out;
+    }
+
+    @Test
+    void processImplDestroyMethodsCallTheHooksAroundTheJdkCode() throws IOException {
+        byte[] original = jdkClass(ProcessClassPatcher.PROCESS_IMPL);
+        Map<String, List<String>> before = calls(original);
+        Map<String, List<String>> after = calls(ProcessClassPatcher.patch(ProcessClassPatcher.PROCESS_IMPL, original));
+        for (String method : List.of("destroy()V", "destroyForcibly()Ljava/lang/Process;")) {
+            List<String> expected = new ArrayList<>();
+            expected.add("Hooks.enter");
+            expected.addAll(before.get(method));
+            expected.add("Hooks.exit");
+            assertEquals(expected, after.get(method), method);
+        }
+        before.keySet().stream().filter(m -> !m.startsWith("destroy()") && !m.startsWith("destroyForcibly()"))
+                .forEach(m -> assertEquals(before.get(m), after.get(m), m + " must be untouched"));
+    }
+
+    @Test
+    void processHandleImplDestroyMethodsCallTheHooks() throws IOException {
+        byte[] original = jdkClass(ProcessClassPatcher.HANDLE_IMPL);
+        Map<String, List<String>> after = calls(ProcessClassPatcher.patch(ProcessClassPatcher.HANDLE_IMPL, original));
+        assertEquals(List.of("Hooks.enter", "ProcessHandleImpl.destroyProcess", "Hooks.exit"), after.get("destroyForcibly()Z"));
+        assertEquals(List.of("Hooks.enter", "ProcessHandleImpl.destroyProcess", "Hooks.exit"), after.get("destroy()Z"));
+    }
+
+    @Test
+    void otherClassesAndLoadersAreLeftAlone() throws IOException {
+        ProcessClassPatcher patcher = new ProcessClassPatcher(() -> { });
+        byte[] bytes = jdkClass(ProcessClassPatcher.PROCESS_IMPL);
+        assertNull(patcher.transform(getClass().getClassLoader(), ProcessClassPatcher.PROCESS_IMPL, null, null, bytes));
+        assertNull(patcher.transform(null, "java/lang/String", null, null, jdkClass("java/lang/String")));
+    }
+
+    @Test
+    void theFirstPatchStartsTheWarmUpOnceAndBrokenBytesAreNotFatal() throws IOException {
+        int[] runs = {0};
+        ProcessClassPatcher patcher = new ProcessClassPatcher(() -> runs[0]++);
+        byte[] bytes = jdkClass(ProcessClassPatcher.HANDLE_IMPL);
+        assertNotNull(patcher.transform(null, ProcessClassPatcher.HANDLE_IMPL, null, null, bytes));
+        assertNotNull(patcher.transform(null, ProcessClassPatcher.PROCESS_IMPL, null, null, jdkClass(ProcessClassPatcher.PROCESS_IMPL)));
+        assertEquals(1, runs[0]);
+        byte[] garbage = {1, 2, 3};
+        assertNull(patcher.transform(null, ProcessClassPatcher.PROCESS_IMPL, null, null, garbage));
+        assertArrayEquals(new byte[] {1, 2, 3}, garbage);
+    }
+}

@@ -1,0 +1,58 @@
+package dev.treekill.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.treekill.agent.testing.TaggedProcesses;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Strict options: a typo stops the JVM before main, with a message naming it and listing every valid key. */
+@Timeout(120)
+class AgentOptionsIT {
+    @RegisterExtension
+    final TaggedProcesses tagged = new TaggedProcesses();
+
+    @TempDir
+    Path workDir;
+
+    /** option text, what the message must name. */
+    static Stream<Arguments> badOptions() {
+        return Jdk.all().flatMap(jdk -> Stream.of(
+                Arguments.of(jdk, "timeout=banana", "banana"),
+                Arguments.of(jdk, "bogus=1", "bogus"),
+                Arguments.of(jdk, "onTimeout=maybe", "maybe"),
+                Arguments.of(jdk, "log=verbose", "verbose")));
+    }
+
+    @ParameterizedTest(name = "{0} ={1}")
+    @MethodSource("badOptions")
+    void aBadOptionStopsTheJvmBeforeMain(Jdk jdk, String options, String named) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).workDir(workDir).agent(options)
+                .treeApp("hello").run();
+        assertNotEquals(0, r.exitCode, () -> "the JVM must refuse to start\n" + r);
+        assertFalse(r.stdout.contains("main ran"), () -> "main must not run\n" + r);
+        assertTrue(r.stderr.contains(named), () -> "stderr must name '" + named + "'\n" + r);
+        assertTrue(r.stderr.contains("timeout=") && r.stderr.contains("onTimeout="),
+                () -> "stderr must list the valid keys\n" + r);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void validOptionsStartTheJvm(Jdk jdk) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).workDir(workDir)
+                .agent("timeout=10s,warn=2s,onTimeout=warn,destroy=tree,jmx=false,scope=descendants,log=warn")
+                .treeApp("hello").run();
+        assertEquals(0, r.exitCode, r::toString);
+        assertTrue(r.stdout.contains("main ran"), r::toString);
+        Checks.noAgentWarnings(r);
+    }
+}

@@ -1,0 +1,149 @@
+package dev.treekill.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.treekill.agent.testing.TaggedProcesses;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * destroyForcibly()/destroy() in a real JVM started with {@code -javaagent:treekill-agent.jar}, on every
+ * tree shape, on JDK 17 and 25; each scenario's control (no agent) proves the check can fail.
+ */
+@Timeout(120)
+class TreeKillIT {
+    @RegisterExtension
+    final TaggedProcesses tagged = new TaggedProcesses();
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void destroyForciblyKillsAWideTreeOf200(Jdk jdk) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null).treeApp("kill", "wide", "200").run();
+        Map<String, String> line = Checks.ok(r).result();
+        assertEquals("200", line.get("tree"), r::toString);
+        Checks.treeGone(line, r);
+        Checks.jdkExitStatusKept(line, r);
+        Checks.noAgentWarnings(r);
+        assertEquals(List.of(), tagged.survivors(), "tagged processes alive after the child JVM exited\n" + r);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void withoutTheAgentTheWideTreeSurvives(Jdk jdk) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).treeApp("kill", "wide", "200").run();
+        Map<String, String> line = Checks.ok(r).result();
+        assertEquals("200", line.get("tree"), r::toString);
+        assertTrue(Checks.number(line, "survivors") > 0, () -> "the control must leave survivors\n" + r);
+        assertTrue(Checks.number(line, "tagged") > 0, () -> "the control must leave tagged processes\n" + r);
+        Checks.jdkExitStatusKept(line, r);
+        assertFalse(tagged.survivors().isEmpty(), "the control's orphans should still be alive here");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void destroyForciblyKillsAChainOf50(Jdk jdk) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null).treeApp("kill", "chain", "50").run();
+        Map<String, String> line = Checks.ok(r).result();
+        assertEquals("50", line.get("tree"), r::toString);
+        Checks.treeGone(line, r);
+        Checks.jdkExitStatusKept(line, r);
+        Checks.noAgentWarnings(r);
+        assertEquals(List.of(), tagged.survivors(), r::toString);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void destroyForciblyKillsATreeThatForksWhileKilledThreeTimes(Jdk jdk) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+                .treeApp("kill", "forking", "4", "repeat=3").run();
+        List<Map<String, String>> lines = Checks.ok(r).results();
+        assertEquals(3, lines.size(), r::toString);
+        for (Map<String, String> line : lines) {
+            assertTrue(Checks.number(line, "tree") >= 5, r::toString);
+            Checks.treeGone(line, r);
+            Checks.jdkExitStatusKept(line, r);
+        }
+        Checks.noAgentWarnings(r);
+        assertEquals(List.of(), tagged.survivors(), r::toString);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void destroyForciblyDoesNotWaitForZombies(Jdk jdk) throws Exception {
+        // 10 sleeps that never reap, 20 zombies under them: the zombies count as exited.
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null).treeApp("kill", "zombies", "10").run();
+        Map<String, String> line = Checks.ok(r).result();
+        assertTrue(Checks.number(line, "tree") >= 31, r::toString);
+        Checks.treeGone(line, r);
+        Checks.jdkExitStatusKept(line, r);
+        Checks.noAgentWarnings(r);
+        assertEquals(List.of(), tagged.survivors(), r::toString);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void processHandleDestroyForciblyKillsTheTree(Jdk jdk) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+                .treeApp("kill", "wide", "50", "handle").run();
+        Map<String, String> line = Checks.ok(r).result();
+        assertEquals("50", line.get("tree"), r::toString);
+        Checks.treeGone(line, r);
+        Checks.jdkExitStatusKept(line, r);
+        Checks.noAgentWarnings(r);
+        assertEquals(List.of(), tagged.survivors(), r::toString);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void destroyTerminatesTheWholeObedientTree(Jdk jdk) throws Exception {
+        // 5 shells with a sleep each under the root: 11 processes, all exit on SIGTERM.
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+                .treeApp("destroy", "obedient", "5", "20000").run();
+        Map<String, String> line = Checks.ok(r).result();
+        assertEquals("11", line.get("tree"), r::toString);
+        assertEquals("0", line.get("survivors"), () -> "destroy() left part of the tree alive\n" + r);
+        assertEquals("143", line.get("exit"), () -> "the root should have died of SIGTERM\n" + r);
+        Checks.noAgentWarnings(r);
+        TaggedProcesses.await("no tagged survivors after destroy()", Duration.ofSeconds(20),
+                () -> tagged.survivors().isEmpty());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void destroyChildKeepsTheJdkBehaviour(Jdk jdk) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("destroy=child")
+                .treeApp("destroy", "obedient", "5", "1000").run();
+        Map<String, String> line = Checks.ok(r).result();
+        assertEquals("11", line.get("tree"), r::toString);
+        assertEquals("143", line.get("exit"), r::toString);
+        // Only the root got SIGTERM: its 5 shells and their sleeps (10) are still there.
+        assertEquals("10", line.get("survivors"), () -> "destroy=child must only signal the root\n" + r);
+        assertEquals(10, tagged.survivors().size(), () -> "grandchildren should survive destroy=child\n" + r);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void logInfoReportsTheTreeGone(Jdk jdk) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("log=info")
+                .treeApp("kill", "wide", "50").run();
+        Map<String, String> line = Checks.ok(r).result();
+        Checks.treeGone(line, r);
+        assertTrue(r.stderr.contains("[treekill] active ("), () -> "no start-up line at log=info\n" + r);
+        String root = line.get("root");
+        Matcher m = Pattern.compile("(?m)^\\[treekill\\] tree of pid " + root + " gone: root=" + root
+                + " signalled=(\\d+) exited=(\\d+) survivors=\\[\\] elapsed=[0-9.]+ms \\(destroyForcibly\\)$")
+                .matcher(r.stderr);
+        assertTrue(m.find(), () -> "no 'gone' line for root " + root + " on stderr\n" + r);
+        assertEquals("50", m.group(1), () -> "signalled\n" + r);
+        assertEquals("50", m.group(2), () -> "exited\n" + r);
+    }
+}
