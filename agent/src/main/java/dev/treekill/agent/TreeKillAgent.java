@@ -4,6 +4,8 @@ import dev.treekill.agent.cli.Cli;
 import dev.treekill.agent.hook.DestroyHooks;
 import dev.treekill.agent.hook.Hooks;
 import dev.treekill.agent.hook.ProcessClassPatcher;
+import dev.treekill.agent.jmx.JmxBackend;
+import dev.treekill.agent.jmx.PlatformRegistration;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
@@ -27,20 +29,20 @@ public final class TreeKillAgent {
     }
 
     public static void premain(String args, Instrumentation inst) throws Exception {
-        install(args, inst);
+        install(args, inst, false);
     }
 
     public static void agentmain(String args, Instrumentation inst) throws Exception {
-        install(args, inst);
+        install(args, inst, true);
     }
 
     public static void main(String[] args) {
         System.exit(Cli.run(args));
     }
 
-    private static void install(String args, Instrumentation inst) throws Exception {
+    private static void install(String args, Instrumentation inst, boolean attached) throws Exception {
         if (TreeKillAgent.class.getClassLoader() != null) {
-            installFromBootClassPath(args, inst);
+            installFromBootClassPath(args, inst, attached);
             return;
         }
         AgentOptions options = AgentOptions.parse(args); // a bad option stops the JVM here, by design
@@ -55,6 +57,11 @@ public final class TreeKillAgent {
                 Set.of(), Map.of());
         inst.addTransformer(new ProcessClassPatcher(runtime::warmUp), true);
         retransformLoaded(inst);
+        if (options.jmx()) {
+            JmxBackend backend = new JmxBackend(runtime.settings(), runtime.stats(), runtime::engine);
+            // Attached to a running JVM: start-up is over and its platform MBeanServer may exist already.
+            PlatformRegistration.register(backend, attached);
+        }
         Log.info("active (" + options + ")");
     }
 
@@ -76,12 +83,13 @@ public final class TreeKillAgent {
      * found there and we were loaded by the application class loader instead. Append the jar to the
      * boot class path (the JVM may then print a class-sharing warning) and start the boot copy.
      */
-    private static void installFromBootClassPath(String args, Instrumentation inst) throws Exception {
+    private static void installFromBootClassPath(String args, Instrumentation inst, boolean attached) throws Exception {
         File jar = new File(TreeKillAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         inst.appendToBootstrapClassLoaderSearch(new JarFile(jar));
         Class<?> boot = Class.forName(TreeKillAgent.class.getName(), true, null);
         try {
-            boot.getDeclaredMethod("premain", String.class, Instrumentation.class).invoke(null, args, inst);
+            boot.getDeclaredMethod(attached ? "agentmain" : "premain", String.class, Instrumentation.class)
+                    .invoke(null, args, inst);
         } catch (InvocationTargetException e) {
             throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
         }

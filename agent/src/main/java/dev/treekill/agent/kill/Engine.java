@@ -22,7 +22,7 @@ public interface Engine {
     /** Sends SIGTERM to the whole tree (frozen first so that nothing forks away), without waiting. */
     int terminate(long rootPid);
 
-    /** The tree of {@code rootPid}, root first, parents before children; empty if it is gone. */
+    /** The tree of {@code rootPid}, root first, parents before children; empty if it is gone. Read-only, so any pid &gt; 0. */
     List<ProcEntry> describe(long rootPid);
 
     /** Every descendant of this JVM now, zombies included, parents before children. */

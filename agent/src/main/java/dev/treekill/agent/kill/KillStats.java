@@ -2,6 +2,7 @@ package dev.treekill.agent.kill;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /** Counters over every kill of this JVM, exact under concurrent kills. */
 public final class KillStats {
@@ -11,6 +12,7 @@ public final class KillStats {
     private final AtomicLong timeouts = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private volatile KillResult last;
+    private volatile Consumer<KillResult> timeoutListener = r -> { };
 
     void started() {
         inProgress.incrementAndGet();
@@ -19,11 +21,21 @@ public final class KillStats {
     void finished(KillResult result) {
         trees.incrementAndGet();
         processes.addAndGet(result.signalled);
-        if (result.timedOut) {
-            timeouts.incrementAndGet();
-        }
         last = result;
         inProgress.decrementAndGet();
+        if (result.timedOut) {
+            timeouts.incrementAndGet();
+            try {
+                timeoutListener.accept(result);
+            } catch (RuntimeException e) {
+                errors.incrementAndGet();
+            }
+        }
+    }
+
+    /** Told of every kill whose wait timed out, on the thread that waited. */
+    public void setTimeoutListener(Consumer<KillResult> listener) {
+        this.timeoutListener = listener;
     }
 
     void abandoned() {

@@ -125,7 +125,9 @@ public final class PortableTreeKiller implements Engine {
 
     @Override
     public List<ProcEntry> describe(long rootPid) {
-        checkAllowed(rootPid);
+        if (rootPid <= 0 || rootPid > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("pid " + rootPid + " is not a process id");
+        }
         return rows(tree(rootPid));
     }
 

@@ -113,7 +113,9 @@ public final class TreeKiller implements Engine {
 
     @Override
     public List<ProcEntry> describe(long rootPid) {
-        checkAllowed(rootPid);
+        if (rootPid <= 0 || rootPid > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("pid " + rootPid + " is not a process id");
+        }
         ProcEntry root = ProcTable.read(proc, (int) rootPid);
         List<ProcEntry> tree = new ArrayList<>();
         if (root != null) {

@@ -1,0 +1,191 @@
+package dev.treekill.agent.jmx;
+
+import dev.treekill.agent.kill.Deadline;
+import dev.treekill.agent.kill.Engine;
+import dev.treekill.agent.kill.KillResult;
+import dev.treekill.agent.kill.KillStats;
+import dev.treekill.agent.kill.PendingKill;
+import dev.treekill.agent.options.AgentOptions;
+import dev.treekill.agent.options.Settings;
+import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.mbeans.KillReport;
+import dev.treekill.mbeans.ProcessRow;
+import dev.treekill.mbeans.TreeKillerBackend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/** The MBean's view of the agent: validates what an operator asks, then hands it to the engine. */
+public final class JmxBackend implements TreeKillerBackend {
+    private static final String TRIGGER = "jmx";
+
+    private final Settings settings;
+    private final KillStats stats;
+    private final Supplier<Engine> engine;
+    private final long self = ProcessHandle.current().pid();
+
+    public JmxBackend(Settings settings, KillStats stats, Supplier<Engine> engine) {
+        this.settings = settings;
+        this.stats = stats;
+        this.engine = engine;
+    }
+
+    @Override
+    public boolean isEnabled() {
+        return settings.enabled();
+    }
+
+    @Override
+    public void setEnabled(boolean enabled) {
+        settings.setEnabled(enabled);
+    }
+
+    @Override
+    public long getReapTimeoutMillis() {
+        return settings.timeoutMillis();
+    }
+
+    @Override
+    public void setReapTimeoutMillis(long millis) {
+        settings.setTimeoutMillis(millis);
+    }
+
+    @Override
+    public long getWarnAfterMillis() {
+        return settings.warnMillis();
+    }
+
+    @Override
+    public void setWarnAfterMillis(long millis) {
+        settings.setWarnMillis(millis);
+    }
+
+    @Override
+    public String getScope() {
+        return settings.options().scope().name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public int liveDescendants() {
+        return (int) engine.get().ownDescendants().stream().filter(e -> !e.isZombie()).count();
+    }
+
+    @Override
+    public int zombieDescendants() {
+        return (int) engine.get().ownDescendants().stream().filter(ProcEntry::isZombie).count();
+    }
+
+    @Override
+    public int killsInProgress() {
+        return stats.killsInProgress();
+    }
+
+    @Override
+    public long treesKilled() {
+        return stats.treesKilled();
+    }
+
+    @Override
+    public long processesKilled() {
+        return stats.processesKilled();
+    }
+
+    @Override
+    public long reapTimeouts() {
+        return stats.reapTimeouts();
+    }
+
+    @Override
+    public long errors() {
+        return stats.errors();
+    }
+
+    @Override
+    public KillReport lastKill() {
+        KillResult last = stats.lastKill();
+        return last == null ? null : report(last);
+    }
+
+    @Override
+    public KillReport killTree(long pid, long timeoutMillis) {
+        checkTarget(pid);
+        Deadline deadline = deadline(timeoutMillis);
+        Engine e = engine.get();
+        return report(e.await(e.kill(pid, TRIGGER), deadline));
+    }
+
+    /** Every child tree of this JVM: all frozen and killed first, then waited for against one deadline. */
+    @Override
+    public KillReport killDescendants(long timeoutMillis) {
+        Deadline deadline = deadline(timeoutMillis);
+        long start = System.nanoTime();
+        Engine e = engine.get();
+        List<PendingKill> kills = new ArrayList<>();
+        for (ProcEntry child : e.ownDescendants()) {
+            if (child.ppid == self && !child.isZombie()) {
+                kills.add(e.kill(child.pid, TRIGGER));
+            }
+        }
+        int signalled = 0;
+        int exited = 0;
+        List<Long> survivors = new ArrayList<>();
+        for (PendingKill kill : kills) {
+            KillResult r = e.await(kill, deadline);
+            signalled += r.signalled;
+            exited += r.exited;
+            for (long pid : r.survivors) {
+                survivors.add(pid);
+            }
+        }
+        return new KillReport(self, signalled, exited, survivors.stream().mapToLong(Long::longValue).toArray(),
+                (System.nanoTime() - start) / 1e6, !survivors.isEmpty(), TRIGGER);
+    }
+
+    @Override
+    public ProcessRow[] describeTree(long pid) {
+        checkTarget(pid);
+        return engine.get().describe(pid).stream()
+                .map(p -> new ProcessRow(p.pid, p.ppid, String.valueOf(p.state), p.command))
+                .toArray(ProcessRow[]::new);
+    }
+
+    @Override
+    public void resetCounters() {
+        stats.reset();
+    }
+
+    @Override
+    public void setTimeoutListener(Consumer<KillReport> listener) {
+        stats.setTimeoutListener(listener == null ? result -> { } : result -> listener.accept(report(result)));
+    }
+
+    private Deadline deadline(long timeoutMillis) {
+        if (timeoutMillis <= 0) {
+            throw new IllegalArgumentException("timeoutMillis must be more than zero, was " + timeoutMillis);
+        }
+        return Deadline.of(timeoutMillis, Math.min(settings.warnMillis(), timeoutMillis));
+    }
+
+    /** Refuses, with the exact reason, any pid an operator must not kill from here. */
+    private void checkTarget(long pid) {
+        Engine e = engine.get();
+        String refusal = e.refusal(pid);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
+        }
+        if (ProcessHandle.of(pid).isEmpty()) {
+            throw new IllegalArgumentException("pid " + pid + " does not exist");
+        }
+        if (settings.options().scope() == AgentOptions.Scope.DESCENDANTS
+                && e.ownDescendants().stream().noneMatch(d -> d.pid == pid)) {
+            throw new IllegalArgumentException("pid " + pid + " is not a descendant of this JVM (pid " + self
+                    + ") and scope=descendants; start the agent with scope=user to allow it");
+        }
+    }
+
+    static KillReport report(KillResult r) {
+        return new KillReport(r.rootPid, r.signalled, r.exited, r.survivors, r.elapsedMillis, r.timedOut, r.trigger);
+    }
+}
