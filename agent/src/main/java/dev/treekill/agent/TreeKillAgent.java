@@ -9,6 +9,7 @@ import dev.treekill.agent.jmx.PlatformRegistration;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
+import dev.treekill.agent.sys.NativeAccess;
 import java.io.File;
 import java.lang.instrument.Instrumentation;
 import java.lang.instrument.UnmodifiableClassException;
@@ -55,6 +56,8 @@ public final class TreeKillAgent {
         // The patched java.base classes call Hooks, which lives in the boot loader's unnamed module.
         inst.redefineModule(Object.class.getModule(), Set.of(Hooks.class.getModule()), Map.of(), Map.of(),
                 Set.of(), Map.of());
+        NativeAccess.setModuleOpener(module -> inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(),
+                Map.of("java.lang", Set.of(module), "jdk.internal.module", Set.of(module)), Set.of(), Map.of()));
         inst.addTransformer(new ProcessClassPatcher(runtime::warmUp), true);
         retransformLoaded(inst);
         if (options.jmx()) {

@@ -14,6 +14,7 @@ final class HiddenLoader extends ClassLoader {
     static final String PREFIX = "TREEKILL-INF/jna/";
     private static final String JNA_PACKAGE = "com.sun.jna.";
     private static final String SYSCALLS_CLASS = "dev.treekill.agent.sys.JnaSyscalls";
+    private static final String GRANT_CLASS = "dev.treekill.agent.sys.NativeAccessGrant";
 
     static {
         registerAsParallelCapable();
@@ -50,7 +51,7 @@ final class HiddenLoader extends ClassLoader {
     }
 
     private static boolean isHidden(String name) {
-        return name.startsWith(JNA_PACKAGE) || name.equals(SYSCALLS_CLASS) || name.startsWith(SYSCALLS_CLASS + "$");
+        return name.startsWith(JNA_PACKAGE) || name.equals(SYSCALLS_CLASS) || name.equals(GRANT_CLASS);
     }
 
     @Override

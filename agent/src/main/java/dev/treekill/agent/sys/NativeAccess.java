@@ -1,12 +1,14 @@
 package dev.treekill.agent.sys;
 
 import java.io.File;
+import java.util.function.Consumer;
 
 /** Loads the {@link Syscalls} of this machine, once. */
 public final class NativeAccess {
     private static final Object LOCK = new Object();
     private static volatile Syscalls loaded;
     private static volatile Throwable failure;
+    private static volatile Consumer<Module> moduleOpener;
 
     private NativeAccess() {
     }
@@ -36,6 +38,14 @@ public final class NativeAccess {
         return loaded;
     }
 
+    /**
+     * Given by the agent (it holds the Instrumentation): opens java.lang and jdk.internal.module to one
+     * module, so that JNA can be loaded without the JDK 22+ native-access warning.
+     */
+    public static void setModuleOpener(Consumer<Module> opener) {
+        moduleOpener = opener;
+    }
+
     /** True on Linux once {@link #syscalls()} succeeded or would be tried. */
     public static boolean isLinux() {
         return System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("linux");
@@ -49,10 +59,27 @@ public final class NativeAccess {
         ClassLoader own = NativeAccess.class.getClassLoader();
         ClassLoader files = own != null ? own : ClassLoader.getSystemClassLoader();
         ClassLoader loader = HiddenLoader.available(files) ? new HiddenLoader(own, files) : files;
+        if (loader instanceof HiddenLoader) {
+            avoidNativeAccessWarning(loader);
+        }
         Class<?> impl = Class.forName("dev.treekill.agent.sys.JnaSyscalls", true, loader);
         java.lang.reflect.Constructor<?> ctor = impl.getDeclaredConstructor();
         ctor.setAccessible(true);
         return (Syscalls) ctor.newInstance();
+    }
+
+    private static void avoidNativeAccessWarning(ClassLoader hidden) {
+        Consumer<Module> opener = moduleOpener;
+        if (opener == null || Runtime.version().feature() < 22) {
+            return;
+        }
+        try {
+            opener.accept(hidden.getUnnamedModule());
+            Class.forName("dev.treekill.agent.sys.NativeAccessGrant", true, hidden)
+                    .getDeclaredMethod("grantIfWarnMode").invoke(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // Only the JDK's warning is at stake: JNA loads either way.
+        }
     }
 
     /**

@@ -1,0 +1,25 @@
+package dev.treekill.agent.sys;
+
+import java.lang.reflect.Method;
+
+/**
+ * On JDK 22+ loading JNA's library prints a "restricted method" warning, then enables native access
+ * for every unnamed module anyway. When the JVM is in that default "warn" mode, this enables it the
+ * same way without the warning; in "deny" mode it does nothing (JNA then fails and the portable engine
+ * is used). Loaded by {@link HiddenLoader}: java.lang and jdk.internal.module are opened to that
+ * loader's module alone, not to the application.
+ */
+final class NativeAccessGrant {
+    private NativeAccessGrant() {
+    }
+
+    static void grantIfWarnMode() throws ReflectiveOperationException {
+        Method mode = Class.forName("jdk.internal.module.ModuleBootstrap").getDeclaredMethod("illegalNativeAccess");
+        mode.setAccessible(true);
+        if ("WARN".equals(String.valueOf(mode.invoke(null)))) {
+            Method enable = Module.class.getDeclaredMethod("implAddEnableNativeAccess");
+            enable.setAccessible(true);
+            enable.invoke(NativeAccessGrant.class.getModule());
+        }
+    }
+}
