@@ -7,7 +7,7 @@ public final class KillResult {
     public final long rootPid;
     /** Processes sent SIGKILL (or SIGTERM for a terminate). */
     public final int signalled;
-    /** Of those, how many had exited (zombies included) when the wait ended. */
+    /** Processes of the tree that had exited (zombies included) when the wait ended, signalled or not. */
     public final int exited;
     public final long[] survivors;
     public final double elapsedMillis;

@@ -39,7 +39,8 @@ class TreeKillerTest {
         assertFalse(result.timedOut, result::toString);
         assertEquals(0, result.survivors.length, result::toString);
         assertTrue(result.signalled >= atLeast, result::toString);
-        assertEquals(result.signalled, result.exited, result::toString);
+        // A member may exit on its own between being found and being signalled: exited, not signalled.
+        assertTrue(result.exited >= result.signalled, result::toString);
         assertEquals(List.of(), procs.survivors(), "tagged processes alive after the kill");
     }
 
