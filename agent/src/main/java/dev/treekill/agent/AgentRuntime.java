@@ -6,6 +6,7 @@ import dev.treekill.agent.kill.KillStats;
 import dev.treekill.agent.kill.TreeKiller;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.Settings;
+import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.sys.NativeAccess;
 import dev.treekill.agent.sys.Syscalls;
 
@@ -66,6 +67,7 @@ public final class AgentRuntime {
                 sys.closeFd(fd);
                 for (int i = 0; i < WARM_UP_SCANS; i++) {
                     engine().ownDescendants();
+                    ProcSource.system().children(sys.selfPid());
                 }
             }
         } catch (Throwable t) {

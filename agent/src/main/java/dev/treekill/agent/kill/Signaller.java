@@ -7,6 +7,7 @@ import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.Syscalls;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * The one place that sends signals. It refuses pid &le; 1, this JVM and its ancestors (and so can never
@@ -53,10 +54,27 @@ final class Signaller {
      * process is gone or its pid now names another process.
      */
     Member pin(ProcEntry scanned) {
+        return pin(scanned.pid, scanned::sameProcess);
+    }
+
+    /**
+     * Pins the process now at {@code pid} if it is a child of {@code parent}: a process younger than its
+     * parent whose parent pid is the parent's.
+     */
+    Member pinChild(int pid, ProcEntry parent) {
+        return pin(pid, e -> e.ppid == parent.pid && e.startTime >= parent.startTime);
+    }
+
+    /**
+     * Opens the pidfd first and reads /proc second: what is read is the process the pidfd holds, or (if
+     * that one died meanwhile) a newer process, which {@code expected} rejects or whose signals through
+     * the dead pidfd fail harmlessly.
+     */
+    private Member pin(int pid, Predicate<ProcEntry> expected) {
         int fd = -1;
         if (pidfdsWork) {
             try {
-                fd = sys.pidfdOpen(scanned.pid);
+                fd = sys.pidfdOpen(pid);
             } catch (ErrnoException e) {
                 if (isGone(e.errno())) {
                     return null;
@@ -64,17 +82,17 @@ final class Signaller {
                 if (e.errno() == ErrnoException.ENOSYS) {
                     pidfdsWork = false; // kernel older than 5.3: every later call would fail the same way
                 }
-                Log.debug("pidfd_open(" + scanned.pid + ") errno " + e.errno() + ": signalling by pid");
+                Log.debug("pidfd_open(" + pid + ") errno " + e.errno() + ": signalling by pid");
             }
         }
-        // Opened first, checked second: if the pid was reused before the open, the start time differs now.
-        if (!scanned.sameProcess(ProcTable.read(proc, scanned.pid))) {
+        ProcEntry now = ProcTable.read(proc, pid);
+        if (now == null || !expected.test(now)) {
             if (fd >= 0) {
                 sys.closeFd(fd);
             }
             return null;
         }
-        return new Member(scanned, fd);
+        return new Member(now, fd);
     }
 
     /**

@@ -152,10 +152,10 @@ public final class TreeKiller implements Engine {
         }
         Map<Integer, Member> members = new LinkedHashMap<>();
         members.put(root.pid(), root);
-        signaller.signal(root, Syscalls.SIGSTOP);
+        stop(root);
         for (int round = 1; ; round++) {
-            List<ProcEntry> fresh = newDescendants(ProcTable.scan(proc), members);
-            if (fresh.isEmpty()) {
+            int added = proc.hasChildrenFiles() ? stopNewChildren(members) : stopNewFromScan(members);
+            if (added == 0) {
                 break;
             }
             if (round > MAX_ROUNDS) {
@@ -163,15 +163,56 @@ public final class TreeKiller implements Engine {
                 stats.error();
                 break;
             }
-            for (ProcEntry e : fresh) {
-                Member m = signaller.pin(e);
-                if (m != null) {
-                    members.put(m.pid(), m);
-                    signaller.signal(m, Syscalls.SIGSTOP);
+        }
+        return new ArrayList<>(members.values());
+    }
+
+    private void stop(Member m) {
+        m.gone = !signaller.signal(m, Syscalls.SIGSTOP);
+    }
+
+    /**
+     * One round over the children files of every member (cheap: only the tree is read, not every process
+     * of the machine). A pid that names a member already is skipped, unless that member is gone and the
+     * pid was handed to a newer process.
+     */
+    private int stopNewChildren(Map<Integer, Member> members) {
+        ArrayDeque<Member> queue = new ArrayDeque<>(members.values());
+        int added = 0;
+        while (!queue.isEmpty()) {
+            Member parent = queue.poll();
+            for (int pid : proc.children(parent.pid())) {
+                Member known = members.get(pid);
+                if (known != null && !known.gone) {
+                    continue;
+                }
+                Member kid = signaller.pinChild(pid, parent.entry);
+                if (kid != null) {
+                    if (known != null) {
+                        signaller.release(known);
+                    }
+                    members.put(pid, kid);
+                    stop(kid);
+                    queue.add(kid);
+                    added++;
                 }
             }
         }
-        return new ArrayList<>(members.values());
+        return added;
+    }
+
+    /** One round over a full scan of /proc, for kernels without children files. */
+    private int stopNewFromScan(Map<Integer, Member> members) {
+        int added = 0;
+        for (ProcEntry e : newDescendants(ProcTable.scan(proc), members)) {
+            Member m = signaller.pin(e);
+            if (m != null) {
+                members.put(m.pid(), m);
+                stop(m);
+                added++;
+            }
+        }
+        return added;
     }
 
     /**

@@ -4,20 +4,84 @@ import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /** {@link ProcSource} over the real /proc file system. */
 final class ProcFs implements ProcSource {
     static final ProcFs INSTANCE = new ProcFs();
 
-    /** A stat line is well under 1 KiB; the buffer is per thread because kills may run concurrently. */
-    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[2048]);
+    /** Per thread because kills may run concurrently; grown for a children file of many pids. */
+    private static final ThreadLocal<byte[][]> BUFFER = ThreadLocal.withInitial(() -> new byte[][] {new byte[2048]});
+
+    /** CONFIG_PROC_CHILDREN: every Debian, Ubuntu, RHEL and Fedora kernel has it, but it is optional. */
+    private final boolean childrenFiles = new File("/proc/self/task").isDirectory()
+            && new File("/proc/thread-self/children").exists();
 
     private ProcFs() {
     }
 
     @Override
     public int[] pids() {
-        String[] names = new File("/proc").list();
+        return numbers(new File("/proc").list());
+    }
+
+    @Override
+    public String stat(int pid) {
+        int n = read("/proc/" + pid + "/stat");
+        return n < 0 ? null : new String(BUFFER.get()[0], 0, n, StandardCharsets.ISO_8859_1);
+    }
+
+    @Override
+    public boolean hasChildrenFiles() {
+        return childrenFiles;
+    }
+
+    @Override
+    public int[] children(int pid) {
+        String task = "/proc/" + pid + "/task/";
+        int[] tids = numbers(new File(task).list());
+        int[] out = new int[16];
+        int count = 0;
+        for (int tid : tids) {
+            int n = read(task + tid + "/children");
+            byte[] buf = BUFFER.get()[0];
+            int value = -1;
+            for (int i = 0; i < n; i++) {
+                byte b = buf[i];
+                if (b >= '0' && b <= '9') {
+                    value = (value < 0 ? 0 : value * 10) + (b - '0');
+                } else if (value >= 0) {
+                    if (count == out.length) {
+                        out = Arrays.copyOf(out, count * 2);
+                    }
+                    out[count++] = value;
+                    value = -1;
+                }
+            }
+        }
+        return Arrays.copyOf(out, count);
+    }
+
+    /** Reads a whole /proc file into this thread's buffer; its length, or -1 if it is gone or unreadable. */
+    private static int read(String path) {
+        byte[][] holder = BUFFER.get();
+        try (FileInputStream in = new FileInputStream(path)) {
+            int n = 0;
+            int r;
+            while ((r = in.read(holder[0], n, holder[0].length - n)) > 0) {
+                n += r;
+                if (n == holder[0].length) {
+                    holder[0] = Arrays.copyOf(holder[0], n * 2);
+                }
+            }
+            return n;
+        } catch (IOException gone) {
+            // ENOENT (exited and reaped), ESRCH (exiting), EACCES (hidepid): all mean "not ours to see".
+            return -1;
+        }
+    }
+
+    private static int[] numbers(String[] names) {
         if (names == null) {
             return new int[0];
         }
@@ -29,7 +93,7 @@ final class ProcFs implements ProcSource {
                 pids[n++] = pid;
             }
         }
-        return java.util.Arrays.copyOf(pids, n);
+        return Arrays.copyOf(pids, n);
     }
 
     private static int parsePid(String name) {
@@ -45,21 +109,5 @@ final class ProcFs implements ProcSource {
             pid = pid * 10 + (c - '0');
         }
         return pid;
-    }
-
-    @Override
-    public String stat(int pid) {
-        byte[] buf = BUFFER.get();
-        try (FileInputStream in = new FileInputStream("/proc/" + pid + "/stat")) {
-            int n = 0;
-            int r;
-            while (n < buf.length && (r = in.read(buf, n, buf.length - n)) > 0) {
-                n += r;
-            }
-            return new String(buf, 0, n, StandardCharsets.ISO_8859_1);
-        } catch (IOException gone) {
-            // ENOENT (exited and reaped), ESRCH (exiting), EACCES (hidepid): all mean "not ours to see".
-            return null;
-        }
     }
 }

@@ -11,6 +11,15 @@ public interface ProcSource {
     /** The text of /proc/[pid]/stat, or null if the process is gone or its entry cannot be read. */
     String stat(int pid);
 
+    /** Whether {@link #children} works here (/proc/[pid]/task/[tid]/children, CONFIG_PROC_CHILDREN). */
+    boolean hasChildrenFiles();
+
+    /**
+     * The children of every thread of {@code pid} (empty if it is gone). Exact only while {@code pid}
+     * cannot fork, i.e. once it is stopped: callers rescan after stopping.
+     */
+    int[] children(int pid);
+
     /** The /proc of this machine. */
     static ProcSource system() {
         return ProcFs.INSTANCE;

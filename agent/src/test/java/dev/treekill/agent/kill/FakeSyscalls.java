@@ -48,7 +48,7 @@ class FakeSyscalls implements Syscalls {
     }
 
     @Override
-    public void pidfdSendSignal(int pidfd, int signal) {
+    public void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
         calls.add("pidfd_send_signal " + fdToPid.get(pidfd) + " " + signal);
     }
 

@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.treekill.agent.proc.FakeProc;
+import dev.treekill.agent.sys.ErrnoException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The freeze and the wait against a scripted /proc: races that real processes produce only by luck. */
 class TreeKillerSeamTest {
@@ -15,11 +18,13 @@ class TreeKillerSeamTest {
             .put(1000, 900, 'S', 20, 50, "java").put(900, 1, 'S', 1, 40, "bash")
             .put(1001, 1000, 'S', 1, 60, "sh").put(1002, 1001, 'S', 1, 61, "worker");
 
-    @Test
-    void aForkRacingTheStopIsCaughtByTheRescan() {
+    @ParameterizedTest(name = "children files: {0}")
+    @ValueSource(booleans = {true, false})
+    void aForkRacingTheStopIsCaughtByTheRescan(boolean childrenFiles) {
+        proc.childrenFiles = childrenFiles;
         FakeSyscalls sys = new FakeSyscalls() {
             @Override
-            public void pidfdSendSignal(int pidfd, int signal) {
+            public void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
                 super.pidfdSendSignal(pidfd, signal);
                 if (fdToPid.get(pidfd) == 1002 && signal == SIGSTOP && proc.stat(1003) == null) {
                     proc.put(1003, 1002, 'R', 1, 62, "forked just before stopping"); // the fork won the race
@@ -33,11 +38,13 @@ class TreeKillerSeamTest {
                 "pidfd_send_signal 1001 9", "pidfd_send_signal 1002 9", "pidfd_send_signal 1003 9"), sys.signals());
     }
 
-    @Test
-    void childrenOfAMemberWhoseParentDiedAreStillFound() {
+    @ParameterizedTest(name = "children files: {0}")
+    @ValueSource(booleans = {true, false})
+    void childrenOfAMemberWhoseParentDiedAreStillFound(boolean childrenFiles) {
+        proc.childrenFiles = childrenFiles;
         FakeSyscalls sys = new FakeSyscalls() {
             @Override
-            public void pidfdSendSignal(int pidfd, int signal) {
+            public void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
                 super.pidfdSendSignal(pidfd, signal);
                 if (fdToPid.get(pidfd) == 1002 && signal == SIGSTOP && proc.stat(1004) == null) {
                     // 1001 exits on its own; 1002 is re-parented to init but had just forked 1004.
@@ -48,6 +55,26 @@ class TreeKillerSeamTest {
         PendingKill kill = new TreeKiller(sys, proc, new KillStats()).kill(1001, "test");
         assertEquals(3, kill.size());
         assertTrue(sys.signals().contains("pidfd_send_signal 1004 9"));
+    }
+
+    @Test
+    void aReapedMembersPidHandedToANewChildIsPinnedAfresh() {
+        FakeSyscalls sys = new FakeSyscalls() {
+            @Override
+            public void pidfdSendSignal(int pidfd, int signal) throws dev.treekill.agent.sys.ErrnoException {
+                if (fdToPid.get(pidfd) == 1002 && signal == SIGSTOP && proc.stat(1002).contains("worker")) {
+                    // 1002 exits and is reaped; the kernel hands its pid to a new child of 1001.
+                    proc.put(1002, 1001, 'R', 1, 70, "newcomer");
+                    throw new dev.treekill.agent.sys.ErrnoException("pidfd_send_signal", dev.treekill.agent.sys.ErrnoException.ESRCH);
+                }
+                super.pidfdSendSignal(pidfd, signal);
+            }
+        };
+        PendingKill kill = new TreeKiller(sys, proc, new KillStats()).kill(1001, "test");
+        assertEquals(2, kill.size());
+        assertEquals(List.of("pidfd_send_signal 1001 19", "pidfd_send_signal 1002 19", "pidfd_send_signal 1001 9",
+                "pidfd_send_signal 1002 9"), sys.signals());
+        assertEquals("newcomer", kill.members.get(1).entry.command);
     }
 
     @Test

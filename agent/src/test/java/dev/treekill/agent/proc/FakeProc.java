@@ -48,6 +48,21 @@ public final class FakeProc implements ProcSource {
         return stats.keySet().stream().filter(p -> !Boolean.TRUE.equals(hidden.get(p))).mapToInt(Integer::intValue).toArray();
     }
 
+    /** Whether this fake offers children files; off, the engine must fall back to full scans. */
+    public boolean childrenFiles = true;
+
+    @Override
+    public boolean hasChildrenFiles() {
+        return childrenFiles;
+    }
+
+    @Override
+    public int[] children(int pid) {
+        return stats.keySet().stream().filter(p -> !hidden.containsKey(p))
+                .filter(p -> ProcTable.parseStat(p, stats.get(p)) != null && ProcTable.parseStat(p, stats.get(p)).ppid == pid)
+                .mapToInt(Integer::intValue).toArray();
+    }
+
     @Override
     public String stat(int pid) {
         return hidden.containsKey(pid) ? null : stats.get(pid);

@@ -65,6 +65,16 @@ class ProcTableTest {
             public String stat(int pid) {
                 return proc.stat(pid);
             }
+
+            @Override
+            public boolean hasChildrenFiles() {
+                return false;
+            }
+
+            @Override
+            public int[] children(int pid) {
+                throw new UnsupportedOperationException("a scan never reads children files");
+            }
         };
         ProcTable table = ProcTable.scan(vanishing);
         assertEquals(1, table.size());
@@ -88,6 +98,23 @@ class ProcTableTest {
         ProcTable table = ProcTable.scan(proc);
         List<Integer> order = table.descendantsOf(table.get(10)).stream().map(e -> e.pid).collect(Collectors.toList());
         assertEquals(List.of(20), order);
+    }
+
+    @Test
+    void childrenFilesListTheRealChildrenOfEveryThread() throws Exception {
+        ProcSource system = ProcSource.system();
+        org.junit.jupiter.api.Assumptions.assumeTrue(system.hasChildrenFiles(), "kernel without CONFIG_PROC_CHILDREN");
+        Process a = new ProcessBuilder("sleep", "30").start();
+        Process b = new ProcessBuilder("sleep", "30").start(); // started from this thread; JDK forks elsewhere too
+        try {
+            int[] kids = system.children((int) ProcessHandle.current().pid());
+            Set<Integer> found = java.util.Arrays.stream(kids).boxed().collect(Collectors.toSet());
+            assertTrue(found.contains((int) a.pid()) && found.contains((int) b.pid()), found.toString());
+            assertEquals(0, system.children(Integer.MAX_VALUE).length, "a pid that does not exist has no children");
+        } finally {
+            a.destroyForcibly();
+            b.destroyForcibly();
+        }
     }
 
     @Test
