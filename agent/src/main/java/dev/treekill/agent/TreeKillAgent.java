@@ -47,12 +47,12 @@ public final class TreeKillAgent {
             return;
         }
         AgentOptions options = AgentOptions.parse(args); // a bad option stops the JVM here, by design
-        Log.setLevel(options.log());
         AgentRuntime runtime = new AgentRuntime(new Settings(options));
         if (!Hooks.install(new DestroyHooks(runtime.settings(), runtime::engine, runtime.stats()))) {
             Log.warn("agent already active in this JVM; options '" + args + "' ignored");
             return;
         }
+        Log.setLevel(options.log());
         // The patched java.base classes call Hooks, which lives in the boot loader's unnamed module.
         inst.redefineModule(Object.class.getModule(), Set.of(Hooks.class.getModule()), Map.of(), Map.of(),
                 Set.of(), Map.of());

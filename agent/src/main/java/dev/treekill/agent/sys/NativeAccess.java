@@ -1,5 +1,6 @@
 package dev.treekill.agent.sys;
 
+import dev.treekill.agent.log.Log;
 import java.io.File;
 import java.util.function.Consumer;
 
@@ -78,7 +79,7 @@ public final class NativeAccess {
             Class.forName("dev.treekill.agent.sys.NativeAccessGrant", true, hidden)
                     .getDeclaredMethod("grantIfWarnMode").invoke(null);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            // Only the JDK's warning is at stake: JNA loads either way.
+            Log.debug("cannot avoid the native-access warning: " + e);
         }
     }
 

@@ -9,17 +9,18 @@ import java.lang.reflect.Method;
  * is used). Loaded by {@link HiddenLoader}: java.lang and jdk.internal.module are opened to that
  * loader's module alone, not to the application.
  */
-final class NativeAccessGrant {
+public final class NativeAccessGrant {
     private NativeAccessGrant() {
     }
 
-    static void grantIfWarnMode() throws ReflectiveOperationException {
+    public static void grantIfWarnMode() throws ReflectiveOperationException {
         Method mode = Class.forName("jdk.internal.module.ModuleBootstrap").getDeclaredMethod("illegalNativeAccess");
         mode.setAccessible(true);
         if ("WARN".equals(String.valueOf(mode.invoke(null)))) {
-            Method enable = Module.class.getDeclaredMethod("implAddEnableNativeAccess");
+            // Unnamed modules share one flag: this is the call the JDK makes right after its warning.
+            Method enable = Module.class.getDeclaredMethod("implAddEnableNativeAccessToAllUnnamed");
             enable.setAccessible(true);
-            enable.invoke(NativeAccessGrant.class.getModule());
+            enable.invoke(null);
         }
     }
 }

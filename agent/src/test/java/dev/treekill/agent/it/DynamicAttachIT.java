@@ -11,9 +11,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -27,10 +29,15 @@ class DynamicAttachIT {
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
-    void anAttachedAgentKillsTheTree(Jdk jdk) throws Exception {
-        JvmRunner.Running app = waitingApp(jdk);
+    /** JDK, and how the application kills: Process.destroyForcibly() or ProcessHandle.destroyForcibly(). */
+    static Stream<Arguments> jdksAndWays() {
+        return Jdk.all().flatMap(jdk -> Stream.of(Arguments.of(jdk, "process"), Arguments.of(jdk, "handle")));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("jdksAndWays")
+    void anAttachedAgentKillsTheTree(Jdk jdk, String way) throws Exception {
+        JvmRunner.Running app = waitingApp(jdk, way);
         try {
             long pid = readyPid(app);
             VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
@@ -60,7 +67,7 @@ class DynamicAttachIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.treekill.agent.it.Jdk#all")
     void aBadOptionFailsTheAttachAndLeavesTheApplicationAlone(Jdk jdk) throws Exception {
-        JvmRunner.Running app = waitingApp(jdk);
+        JvmRunner.Running app = waitingApp(jdk, "process");
         try {
             long pid = readyPid(app);
             VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
@@ -83,12 +90,12 @@ class DynamicAttachIT {
         }
     }
 
-    private JvmRunner.Running waitingApp(Jdk jdk) throws Exception {
+    private JvmRunner.Running waitingApp(Jdk jdk, String way) throws Exception {
         JvmRunner runner = JvmRunner.on(jdk.assumeInstalled(), tagged);
         if (jdk.feature() >= 21) {
             runner.jvmArg("-XX:+EnableDynamicAgentLoading");
         }
-        return runner.treeApp("wait", "wide", "30").start();
+        return runner.treeApp("wait", "wide", "30", way).start();
     }
 
     private static long readyPid(JvmRunner.Running app) throws InterruptedException {

@@ -137,6 +137,13 @@ final class JvmRunner {
         return this;
     }
 
+    /** Runs another main class of the test classes (e.g. {@link ManyTreesApp}) with these arguments. */
+    JvmRunner main(Class<?> mainClass, String... args) {
+        treeApp(args);
+        mainArgs.set(mainArgs.indexOf(TreeApp.class.getName()), mainClass.getName());
+        return this;
+    }
+
     /** Runs {@code java -jar jar args}. */
     JvmRunner jar(Path jar, String... args) {
         mainArgs.clear();
@@ -149,8 +156,9 @@ final class JvmRunner {
     List<String> command() {
         List<String> cmd = new ArrayList<>();
         cmd.add(jdk.java().toString());
-        // A JVM that aborts (a bad agent option does) must not drop a core file somewhere.
+        // A JVM that aborts (a bad agent option does) or crashes must not drop files into the project.
         cmd.add("-XX:-CreateCoredumpOnCrash");
+        cmd.add("-XX:ErrorFile=" + Paths.get(System.getProperty("java.io.tmpdir"), "treekill-it-hs_err_pid%p.log"));
         cmd.addAll(jvmArgs);
         cmd.addAll(mainArgs);
         return cmd;

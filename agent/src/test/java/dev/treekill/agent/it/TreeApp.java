@@ -26,11 +26,14 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Modes (first argument):
  * <ul>
- * <li>{@code kill <shape> <n> [handle] [repeat=<k>]} start a tree, destroyForcibly() it (or
- *     {@code ProcessHandle.of(root).get().destroyForcibly()}), print a result line; k times.</li>
+ * <li>{@code kill <shape> <n> [handle] [repeat=<k>] [threads=<t>]} start a tree, destroyForcibly() it (or
+ *     {@code ProcessHandle.of(root).get().destroyForcibly()}), print a result line; k times; with t threads
+ *     calling it at once on the same process, one result line per thread.</li>
+ * <li>{@code graceful <shape> <n> <graceMillis>} destroy(), waitFor(grace), print {@code after_destroy ...},
+ *     then destroyForcibly() and print a result line.</li>
  * <li>{@code destroy <shape> <n> <settleMillis>} destroy() the tree, then wait up to settleMillis for
  *     the snapshot to die; print a result line.</li>
- * <li>{@code wait <shape> <n>} start a tree, print {@code ready pid=<this jvm> root=<root>}, read one line
+ * <li>{@code wait <shape> <n> [handle]} start a tree, print {@code ready pid=<this jvm> root=<root>}, read one line
  *     from stdin, then destroyForcibly() and print a result line (dynamic attach happens meanwhile).</li>
  * <li>{@code libs <before|after>} use the application's own JNA and Byte Buddy (before or after this JVM
  *     starts its first process), kill a tree, use JNA again; print {@code lib ...} lines and a result line.</li>
@@ -38,7 +41,8 @@ import java.util.concurrent.TimeUnit;
  *     class and its class file resource are visible to the application.</li>
  * <li>{@code hello} print {@code main ran}.</li>
  * </ul>
- * Shapes: {@code wide chain forking zombies obedient} (the snippets of {@link TaggedProcesses}).
+ * Shapes: {@code wide chain forking zombies obedient} (the snippets of {@link TaggedProcesses}) and
+ * {@code stubborn} (a wide tree that ignores SIGTERM).
  *
  * <p>Result line: {@code tree=<processes in the snapshot> root=<pid> returned_ms=<t> survivors=<live,
  * non-zombie snapshot processes right after the call returned> tagged=<live processes other than this JVM
@@ -47,6 +51,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TreeApp {
     static final String TAG_VARIABLE = TaggedProcesses.TAG_VARIABLE;
+    /** A wide tree that ignores SIGTERM: an ignored signal stays ignored across fork and exec. */
+    static final String STUBBORN = "trap '' TERM; " + TaggedProcesses.WIDE;
     private static final long SELF = ProcessHandle.current().pid();
 
     private TreeApp() {
@@ -74,6 +80,9 @@ public final class TreeApp {
             case "destroy":
                 destroy(args);
                 break;
+            case "graceful":
+                graceful(args);
+                break;
             case "wait":
                 waitThenKill(args);
                 break;
@@ -87,7 +96,7 @@ public final class TreeApp {
                 System.out.println("main ran");
                 break;
             default:
-                throw new IllegalArgumentException("usage: TreeApp kill|destroy|wait|libs|probe|hello ... (got "
+                throw new IllegalArgumentException("usage: TreeApp kill|destroy|graceful|wait|libs|probe|hello ... (got "
                         + Arrays.toString(args) + ")");
         }
     }
@@ -99,28 +108,78 @@ public final class TreeApp {
         int n = Integer.parseInt(args[2]);
         boolean viaHandle = false;
         int repeat = 1;
+        int threads = 1;
         for (int i = 3; i < args.length; i++) {
             if (args[i].equals("handle")) {
                 viaHandle = true;
             } else if (args[i].startsWith("repeat=")) {
                 repeat = Integer.parseInt(args[i].substring("repeat=".length()));
+            } else if (args[i].startsWith("threads=")) {
+                threads = Integer.parseInt(args[i].substring("threads=".length()));
             } else {
                 throw new IllegalArgumentException("unknown kill argument " + args[i]);
             }
         }
         for (int r = 0; r < repeat; r++) {
             Tree tree = Tree.start(shape, n);
-            long start = System.nanoTime();
-            if (viaHandle) {
-                boolean requested = ProcessHandle.of(tree.root.pid()).get().destroyForcibly();
-                if (!requested) {
-                    System.out.println("note handle.destroyForcibly() returned false");
-                }
+            if (threads == 1) {
+                long start = System.nanoTime();
+                killOnce(tree, viaHandle);
+                tree.report(start);
             } else {
-                tree.root.destroyForcibly();
+                killConcurrently(tree, viaHandle, threads);
             }
-            tree.report(start);
         }
+    }
+
+    private static void killOnce(Tree tree, boolean viaHandle) {
+        if (viaHandle) {
+            boolean requested = ProcessHandle.of(tree.root.pid()).get().destroyForcibly();
+            if (!requested) {
+                System.out.println("note handle.destroyForcibly() returned false");
+            }
+        } else {
+            tree.root.destroyForcibly();
+        }
+    }
+
+    /** {@code threads} threads call destroyForcibly() on the same process at once; each reports on its return. */
+    private static void killConcurrently(Tree tree, boolean viaHandle, int threads) throws Exception {
+        java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(threads);
+        List<Thread> all = new ArrayList<>();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < threads; t++) {
+            Thread thread = new Thread(() -> {
+                try {
+                    barrier.await();
+                    long start = System.nanoTime();
+                    killOnce(tree, viaHandle);
+                    tree.report(start);
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }, "killer-" + t);
+            thread.start();
+            all.add(thread);
+        }
+        for (Thread thread : all) {
+            thread.join(120_000);
+        }
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("a killer thread failed", failures.get(0));
+        }
+    }
+
+    /** destroy(), wait up to graceMillis for the root, then destroyForcibly(): the usual "graceful, then hard" shutdown. */
+    private static void graceful(String[] args) throws Exception {
+        Tree tree = Tree.start(args[1], Integer.parseInt(args[2]));
+        long grace = Long.parseLong(args[3]);
+        tree.root.destroy();
+        boolean exited = tree.root.waitFor(grace, TimeUnit.MILLISECONDS);
+        System.out.println("after_destroy exited=" + exited + " survivors=" + tree.survivors());
+        long start = System.nanoTime();
+        tree.root.destroyForcibly();
+        tree.report(start);
     }
 
     private static void destroy(String[] args) throws Exception {
@@ -143,7 +202,7 @@ public final class TreeApp {
         String line = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
         System.out.println("got " + line);
         long start = System.nanoTime();
-        tree.root.destroyForcibly();
+        killOnce(tree, args.length > 3 && args[3].equals("handle"));
         tree.report(start);
     }
 
@@ -155,7 +214,9 @@ public final class TreeApp {
             tree = Tree.start("wide", 20);
         }
         Class<?> nativeClass = Class.forName("com.sun.jna.Native");
-        Object version = nativeClass.getField("VERSION").get(null);
+        java.lang.reflect.Field versionField = nativeClass.getField("VERSION"); // declared by package-private Version
+        versionField.setAccessible(true);
+        Object version = versionField.get(null);
         System.out.println("lib jna version=" + version + " source=" + source(nativeClass) + " loader="
                 + loaderName(nativeClass) + " getpid=" + jnaGetpidWorks());
         Class<?> byteBuddy = Class.forName("net.bytebuddy.ByteBuddy");
@@ -287,6 +348,8 @@ public final class TreeApp {
                     return TaggedProcesses.ZOMBIE_PARENT;
                 case "obedient":
                     return TaggedProcesses.OBEDIENT;
+                case "stubborn":
+                    return STUBBORN;
                 default:
                     throw new IllegalArgumentException("unknown shape " + shape);
             }
@@ -310,6 +373,9 @@ public final class TreeApp {
                     break;
                 case "obedient":
                     live = 2 * n;
+                    break;
+                case "stubborn":
+                    live = n - 1;
                     break;
                 default:
                     throw new IllegalArgumentException("unknown shape " + shape);
