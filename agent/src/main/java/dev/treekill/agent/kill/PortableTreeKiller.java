@@ -2,6 +2,8 @@ package dev.treekill.agent.kill;
 
 import dev.treekill.agent.proc.ProcEntry;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -37,18 +39,12 @@ public final class PortableTreeKiller implements Engine {
 
     @Override
     public String refusal(long pid) {
-        if (pid <= 1) {
-            return "pid " + pid + " is not a process treekill may signal (pid <= 1)";
+        Set<Integer> ancestors = new HashSet<>();
+        Optional<ProcessHandle> p = ProcessHandle.current().parent();
+        for (int i = 0; p.isPresent() && i < 4096 && ancestors.add((int) p.get().pid()); i++) {
+            p = p.get().parent();
         }
-        if (pid == self) {
-            return "pid " + pid + " is this JVM";
-        }
-        for (Optional<ProcessHandle> p = ProcessHandle.current().parent(); p.isPresent(); p = p.get().parent()) {
-            if (p.get().pid() == pid) {
-                return "pid " + pid + " is an ancestor of this JVM";
-            }
-        }
-        return null;
+        return Signaller.refusal(pid, self, ancestors);
     }
 
     private void checkAllowed(long pid) {

@@ -32,13 +32,21 @@ final class Signaller {
 
     /** Why {@code pid} must never be signalled, or null if it may be. */
     String refusal(long pid, Set<Integer> ancestors) {
+        return refusal(pid, self, ancestors);
+    }
+
+    /** The one rule, shared by every engine: never pid &le; 1, never this JVM, never its ancestors. */
+    static String refusal(long pid, long self, Set<Integer> ancestors) {
         if (pid <= 1) {
             return "pid " + pid + " is not a process treekill may signal (pid <= 1)";
+        }
+        if (pid > Integer.MAX_VALUE) {
+            return "pid " + pid + " is not a process id";
         }
         if (pid == self) {
             return "pid " + pid + " is this JVM";
         }
-        if (pid > Integer.MAX_VALUE || ancestors.contains((int) pid)) {
+        if (ancestors.contains((int) pid)) {
             return "pid " + pid + " is an ancestor of this JVM";
         }
         return null;
