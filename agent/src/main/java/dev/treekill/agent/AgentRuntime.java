@@ -9,9 +9,10 @@ import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.sys.NativeAccess;
 import dev.treekill.agent.sys.Syscalls;
+import java.util.function.Supplier;
 
 /** The agent's state in one JVM: settings, counters, and the engine, created on first need. */
-public final class AgentRuntime {
+public final class AgentRuntime implements Supplier<Engine> {
     /** Enough descriptors for pidfds of a 4000-process tree without growing the table mid-kill. */
     private static final int RESERVED_DESCRIPTORS = 4096;
     /** Three scans of a typical process table get the scan and parse methods compiled by C1. */
@@ -33,7 +34,9 @@ public final class AgentRuntime {
         return stats;
     }
 
-    public Engine engine() {
+    /** The engine, created on first need. */
+    @Override
+    public Engine get() {
         Engine e = engine;
         if (e == null) {
             synchronized (this) {
@@ -44,6 +47,16 @@ public final class AgentRuntime {
             }
         }
         return e;
+    }
+
+    /** Warms up when run: handed to the class patcher without a lambda (see TreeKillAgent). */
+    public Runnable warmUpTask() {
+        return new Runnable() {
+            @Override
+            public void run() {
+                warmUp();
+            }
+        };
     }
 
     /**
@@ -58,7 +71,7 @@ public final class AgentRuntime {
 
     private void warmUpNow() {
         try {
-            if (engine() instanceof TreeKiller) {
+            if (get() instanceof TreeKiller) {
                 Syscalls sys = NativeAccess.syscalls();
                 sys.reserveDescriptors(RESERVED_DESCRIPTORS);
                 // Run the kill path's reading side (never its signalling side) until the JIT has compiled it.
@@ -66,7 +79,7 @@ public final class AgentRuntime {
                 sys.pollReadable(fd, 0);
                 sys.closeFd(fd);
                 for (int i = 0; i < WARM_UP_SCANS; i++) {
-                    engine().ownDescendants();
+                    get().ownDescendants();
                     ProcSource.system().children(sys.selfPid());
                 }
             }

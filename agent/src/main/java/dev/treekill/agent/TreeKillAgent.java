@@ -18,12 +18,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.jar.JarFile;
 
 /**
  * Entry points: {@code -javaagent} (premain), dynamic attach (agentmain) and the command line (main).
  * Nothing heavy happens here: the process classes are patched when they load, the engine is built
- * when the first process class loads.
+ * when the first process class loads. No lambdas on the premain path: bootstrapping the first
+ * invokedynamic costs milliseconds of start-up (and string concatenation is compiled inline for the
+ * same reason, see the pom).
  */
 public final class TreeKillAgent {
     private TreeKillAgent() {
@@ -48,7 +51,7 @@ public final class TreeKillAgent {
         }
         AgentOptions options = AgentOptions.parse(args); // a bad option stops the JVM here, by design
         AgentRuntime runtime = new AgentRuntime(new Settings(options));
-        if (!Hooks.install(new DestroyHooks(runtime.settings(), runtime::engine, runtime.stats()))) {
+        if (!Hooks.install(new DestroyHooks(runtime.settings(), runtime, runtime.stats()))) {
             Log.warn("agent already active in this JVM; options '" + args + "' ignored");
             return;
         }
@@ -56,16 +59,23 @@ public final class TreeKillAgent {
         // The patched java.base classes call Hooks, which lives in the boot loader's unnamed module.
         inst.redefineModule(Object.class.getModule(), Set.of(Hooks.class.getModule()), Map.of(), Map.of(),
                 Set.of(), Map.of());
-        NativeAccess.setModuleOpener(module -> inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(),
-                Map.of("java.lang", Set.of(module), "jdk.internal.module", Set.of(module)), Set.of(), Map.of()));
-        inst.addTransformer(new ProcessClassPatcher(runtime::warmUp), true);
+        NativeAccess.setModuleOpener(new Consumer<Module>() {
+            @Override
+            public void accept(Module module) {
+                inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(),
+                        Map.of("java.lang", Set.of(module), "jdk.internal.module", Set.of(module)), Set.of(), Map.of());
+            }
+        });
+        inst.addTransformer(new ProcessClassPatcher(runtime.warmUpTask()), true);
         retransformLoaded(inst);
         if (options.jmx()) {
-            JmxBackend backend = new JmxBackend(runtime.settings(), runtime.stats(), runtime::engine);
+            JmxBackend backend = new JmxBackend(runtime.settings(), runtime.stats(), runtime);
             // Attached to a running JVM: start-up is over and its platform MBeanServer may exist already.
             PlatformRegistration.register(backend, attached);
         }
-        Log.info("active (" + options + ")");
+        if (Log.enabled(Log.Level.INFO)) {
+            Log.info("active (" + options + ")");
+        }
     }
 
     /** Under attach, or when a class was loaded earlier, the process classes are already there. */

@@ -24,7 +24,6 @@ public final class JmxBackend implements TreeKillerBackend {
     private final Settings settings;
     private final KillStats stats;
     private final Supplier<Engine> engine;
-    private final long self = ProcessHandle.current().pid();
 
     public JmxBackend(Settings settings, KillStats stats, Supplier<Engine> engine) {
         this.settings = settings;
@@ -124,7 +123,7 @@ public final class JmxBackend implements TreeKillerBackend {
         Engine e = engine.get();
         List<PendingKill> kills = new ArrayList<>();
         for (ProcEntry child : e.ownDescendants()) {
-            if (child.ppid == self && !child.isZombie()) {
+            if (child.ppid == self() && !child.isZombie()) {
                 kills.add(e.kill(child.pid, TRIGGER));
             }
         }
@@ -139,7 +138,7 @@ public final class JmxBackend implements TreeKillerBackend {
                 survivors.add(pid);
             }
         }
-        return new KillReport(self, signalled, exited, survivors.stream().mapToLong(Long::longValue).toArray(),
+        return new KillReport(self(), signalled, exited, survivors.stream().mapToLong(Long::longValue).toArray(),
                 (System.nanoTime() - start) / 1e6, !survivors.isEmpty(), TRIGGER);
     }
 
@@ -158,7 +157,7 @@ public final class JmxBackend implements TreeKillerBackend {
 
     @Override
     public void setTimeoutListener(Consumer<KillReport> listener) {
-        stats.setTimeoutListener(listener == null ? result -> { } : result -> listener.accept(report(result)));
+        stats.setTimeoutListener(listener == null ? null : result -> listener.accept(report(result)));
     }
 
     private Deadline deadline(long timeoutMillis) {
@@ -180,9 +179,14 @@ public final class JmxBackend implements TreeKillerBackend {
         }
         if (settings.options().scope() == AgentOptions.Scope.DESCENDANTS
                 && e.ownDescendants().stream().noneMatch(d -> d.pid == pid)) {
-            throw new IllegalArgumentException("pid " + pid + " is not a descendant of this JVM (pid " + self
+            throw new IllegalArgumentException("pid " + pid + " is not a descendant of this JVM (pid " + self()
                     + ") and scope=descendants; start the agent with scope=user to allow it");
         }
+    }
+
+    /** Not a field: ProcessHandle loads ProcessHandleImpl, which must not happen during premain. */
+    private static long self() {
+        return ProcessHandle.current().pid();
     }
 
     static KillReport report(KillResult r) {

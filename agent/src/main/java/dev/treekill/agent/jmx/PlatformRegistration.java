@@ -13,6 +13,7 @@ import java.lang.management.ManagementFactory;
  */
 public final class PlatformRegistration {
     static final String BUILDER_PROPERTY = "javax.management.builder.initial";
+    static final String BUILDER_CLASS = "dev.treekill.agent.jmx.RegisteringBuilder";
     private static volatile TreeKillerBackend pending;
 
     private PlatformRegistration() {
@@ -24,7 +25,7 @@ public final class PlatformRegistration {
         if (now) {
             registerSoon();
         } else if (System.getProperty(BUILDER_PROPERTY) == null) {
-            System.setProperty(BUILDER_PROPERTY, RegisteringBuilder.class.getName());
+            System.setProperty(BUILDER_PROPERTY, BUILDER_CLASS); // a name, so the class loads only if JMX starts
         } else {
             Log.info(BUILDER_PROPERTY + " is set by the application: registering the MBean now");
             registerSoon();

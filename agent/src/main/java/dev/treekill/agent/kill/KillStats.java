@@ -12,7 +12,7 @@ public final class KillStats {
     private final AtomicLong timeouts = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
     private volatile KillResult last;
-    private volatile Consumer<KillResult> timeoutListener = r -> { };
+    private volatile Consumer<KillResult> timeoutListener;
 
     void started() {
         inProgress.incrementAndGet();
@@ -25,15 +25,18 @@ public final class KillStats {
         inProgress.decrementAndGet();
         if (result.timedOut) {
             timeouts.incrementAndGet();
+            Consumer<KillResult> listener = timeoutListener;
             try {
-                timeoutListener.accept(result);
+                if (listener != null) {
+                    listener.accept(result);
+                }
             } catch (RuntimeException e) {
                 errors.incrementAndGet();
             }
         }
     }
 
-    /** Told of every kill whose wait timed out, on the thread that waited. */
+    /** Told of every kill whose wait timed out, on the thread that waited; null for nobody. */
     public void setTimeoutListener(Consumer<KillResult> listener) {
         this.timeoutListener = listener;
     }
