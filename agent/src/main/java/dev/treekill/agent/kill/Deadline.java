@@ -2,26 +2,32 @@ package dev.treekill.agent.kill;
 
 import java.util.concurrent.TimeUnit;
 
-/** When to warn and when to give up, fixed when a wait starts. */
+/**
+ * How long a kill may take and when to warn, counted from the moment the kill started (before the
+ * freeze), the same for the hooks, JMX and the command line.
+ */
 public final class Deadline {
-    final long warnAt;
-    final long end;
     final long timeoutMillis;
+    private final long warnMillis;
 
-    private Deadline(long warnAt, long end, long timeoutMillis) {
-        this.warnAt = warnAt;
-        this.end = end;
+    private Deadline(long timeoutMillis, long warnMillis) {
         this.timeoutMillis = timeoutMillis;
+        this.warnMillis = warnMillis;
     }
 
-    /** Starts now. A warning at or after the timeout is never given. */
+    /** A warning at or after the timeout is never given. */
     public static Deadline of(long timeoutMillis, long warnMillis) {
         if (timeoutMillis <= 0) {
             throw new IllegalArgumentException("timeout must be more than zero, was " + timeoutMillis);
         }
-        long now = System.nanoTime();
-        long end = now + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        long warnAt = warnMillis > 0 && warnMillis < timeoutMillis ? now + TimeUnit.MILLISECONDS.toNanos(warnMillis) : end;
-        return new Deadline(warnAt, end, timeoutMillis);
+        return new Deadline(timeoutMillis, warnMillis > 0 && warnMillis < timeoutMillis ? warnMillis : timeoutMillis);
+    }
+
+    long endNanos(long startNanos) {
+        return startNanos + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    }
+
+    long warnAtNanos(long startNanos) {
+        return startNanos + TimeUnit.MILLISECONDS.toNanos(warnMillis);
     }
 }

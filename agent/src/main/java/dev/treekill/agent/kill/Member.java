@@ -8,6 +8,8 @@ final class Member {
     /** -1 when there is no pidfd: signals then go by pid after a start-time check. */
     int pidfd;
     boolean exited;
+    /** Seen stopped (every thread), a zombie, or gone: it cannot fork any more. */
+    boolean stopped;
     /** A signal found it reaped: its pid may name a newer process now. */
     boolean gone;
 

@@ -83,7 +83,7 @@ public final class PortableTreeKiller implements Engine {
         List<ProcessHandle> handles = ((HandleKill) kill).handles;
         List<Long> alive = new ArrayList<>();
         for (ProcessHandle h : handles) {
-            long left = deadline.end - System.nanoTime();
+            long left = deadline.endNanos(kill.startNanos) - System.nanoTime();
             try {
                 h.onExit().get(Math.max(0, left), TimeUnit.NANOSECONDS);
             } catch (TimeoutException | ExecutionException e) {

@@ -21,6 +21,8 @@ import java.util.function.Consumer;
 public final class TreeKiller implements Engine {
     /** Each round needs a fork that raced with the previous round's stops; 64 such races do not happen. */
     static final int MAX_ROUNDS = 64;
+    /** Stopping takes each member a trip through the scheduler; 1000 of them take a few ms on 2 cores. */
+    private static final long MAX_STOP_WAIT_NANOS = 500_000_000L;
 
     private final Syscalls sys;
     private final ProcSource proc;
@@ -68,7 +70,8 @@ public final class TreeKiller implements Engine {
     @Override
     public KillResult await(PendingKill kill, Deadline deadline) {
         try {
-            List<Member> alive = waiter.await(kill.members, deadline.warnAt, deadline.end, warnStillAlive(kill, deadline));
+            List<Member> alive = waiter.await(kill.members, deadline.warnAtNanos(kill.startNanos), deadline.endNanos(kill.startNanos),
+                    warnStillAlive(kill, deadline));
             long[] survivors = alive.stream().mapToLong(Member::pid).toArray();
             KillResult result = new KillResult(kill.rootPid, kill.signalled, kill.members.size() - alive.size(),
                     survivors, (System.nanoTime() - kill.startNanos) / 1e6, !alive.isEmpty(), kill.trigger);
@@ -154,6 +157,9 @@ public final class TreeKiller implements Engine {
         members.put(root.pid(), root);
         stop(root);
         for (int round = 1; ; round++) {
+            // A SIGSTOP sent is not a process stopped: one caught inside fork() still completes that fork.
+            // Only a scan that starts once every member is really stopped can prove nobody is missing.
+            awaitStopped(members.values());
             int added = proc.hasChildrenFiles() ? stopNewChildren(members) : stopNewFromScan(members);
             if (added == 0) {
                 break;
@@ -165,6 +171,37 @@ public final class TreeKiller implements Engine {
             }
         }
         return new ArrayList<>(members.values());
+    }
+
+    /**
+     * Waits, a bounded time, until every member is stopped (every thread of it), a zombie, or gone. A
+     * member stuck in the kernel (state D) may never stop in time; the kill goes on without it.
+     */
+    private void awaitStopped(Iterable<Member> members) {
+        long giveUp = System.nanoTime() + MAX_STOP_WAIT_NANOS;
+        long pause = 20_000;
+        for (Member m : members) {
+            while (!m.stopped && !(m.stopped = isStopped(m))) {
+                if (System.nanoTime() > giveUp) {
+                    Log.debug("not stopped in time: " + m);
+                    return;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(pause);
+                pause = Math.min(pause * 2, 1_000_000);
+            }
+        }
+    }
+
+    private boolean isStopped(Member m) {
+        ProcEntry now = ProcTable.read(proc, m.pid());
+        if (m.gone || !m.entry.sameProcess(now) || now.isZombie()) {
+            return true;
+        }
+        if (now.state != 'T' && now.state != 't') {
+            return false;
+        }
+        // The main thread is stopped; with more threads, any of them may still be inside fork().
+        return now.threads <= 1 || proc.threadStates(m.pid()).chars().allMatch(c -> c == 'T' || c == 't' || c == 'Z' || c == 'X');
     }
 
     private void stop(Member m) {

@@ -62,6 +62,23 @@ final class ProcFs implements ProcSource {
         return Arrays.copyOf(out, count);
     }
 
+    @Override
+    public String threadStates(int pid) {
+        String task = "/proc/" + pid + "/task/";
+        StringBuilder states = new StringBuilder();
+        for (int tid : numbers(new File(task).list())) {
+            int n = read(task + tid + "/stat");
+            byte[] buf = BUFFER.get()[0];
+            for (int i = n - 1; i > 0; i--) {
+                if (buf[i] == ')' && i + 2 < n) {
+                    states.append((char) buf[i + 2]);
+                    break;
+                }
+            }
+        }
+        return states.toString();
+    }
+
     /** Reads a whole /proc file into this thread's buffer; its length, or -1 if it is gone or unreadable. */
     private static int read(String path) {
         byte[][] holder = BUFFER.get();

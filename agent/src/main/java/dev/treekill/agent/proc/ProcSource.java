@@ -20,6 +20,9 @@ public interface ProcSource {
      */
     int[] children(int pid);
 
+    /** The state letter of every thread of {@code pid} (e.g. "TTT"), empty if it is gone. */
+    String threadStates(int pid);
+
     /** The /proc of this machine. */
     static ProcSource system() {
         return ProcFs.INSTANCE;

@@ -1,5 +1,6 @@
 package dev.treekill.agent.kill;
 
+import dev.treekill.agent.proc.FakeProc;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.Syscalls;
 import java.util.ArrayList;
@@ -13,6 +14,8 @@ class FakeSyscalls implements Syscalls {
     final List<String> calls = new ArrayList<>();
     final Map<Integer, Integer> fdToPid = new HashMap<>();
     int self = 1000;
+    /** When set, signals act on it as the kernel would: SIGSTOP stops, SIGCONT continues, SIGKILL leaves a zombie. */
+    FakeProc proc;
     int pidfdOpenErrno;
     IntPredicate readable = fd -> false;
     private int nextFd = 100;
@@ -27,6 +30,13 @@ class FakeSyscalls implements Syscalls {
         return out;
     }
 
+    FakeSyscalls() {
+    }
+
+    FakeSyscalls(FakeProc proc) {
+        this.proc = proc;
+    }
+
     @Override
     public int selfPid() {
         return self;
@@ -35,6 +45,13 @@ class FakeSyscalls implements Syscalls {
     @Override
     public void killPid(int pid, int signal) {
         calls.add("kill " + pid + " " + signal);
+        deliver(pid, signal);
+    }
+
+    private void deliver(Integer pid, int signal) {
+        if (proc != null && pid != null) {
+            proc.setState(pid, signal == SIGSTOP ? 'T' : signal == SIGKILL ? 'Z' : 'S');
+        }
     }
 
     @Override
@@ -50,6 +67,7 @@ class FakeSyscalls implements Syscalls {
     @Override
     public void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
         calls.add("pidfd_send_signal " + fdToPid.get(pidfd) + " " + signal);
+        deliver(fdToPid.get(pidfd), signal);
     }
 
     @Override

@@ -22,7 +22,7 @@ class TreeKillerSeamTest {
     @ValueSource(booleans = {true, false})
     void aForkRacingTheStopIsCaughtByTheRescan(boolean childrenFiles) {
         proc.childrenFiles = childrenFiles;
-        FakeSyscalls sys = new FakeSyscalls() {
+        FakeSyscalls sys = new FakeSyscalls(proc) {
             @Override
             public void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
                 super.pidfdSendSignal(pidfd, signal);
@@ -42,7 +42,7 @@ class TreeKillerSeamTest {
     @ValueSource(booleans = {true, false})
     void childrenOfAMemberWhoseParentDiedAreStillFound(boolean childrenFiles) {
         proc.childrenFiles = childrenFiles;
-        FakeSyscalls sys = new FakeSyscalls() {
+        FakeSyscalls sys = new FakeSyscalls(proc) {
             @Override
             public void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
                 super.pidfdSendSignal(pidfd, signal);
@@ -59,7 +59,7 @@ class TreeKillerSeamTest {
 
     @Test
     void aReapedMembersPidHandedToANewChildIsPinnedAfresh() {
-        FakeSyscalls sys = new FakeSyscalls() {
+        FakeSyscalls sys = new FakeSyscalls(proc) {
             @Override
             public void pidfdSendSignal(int pidfd, int signal) throws dev.treekill.agent.sys.ErrnoException {
                 if (fdToPid.get(pidfd) == 1002 && signal == SIGSTOP && proc.stat(1002).contains("worker")) {
@@ -78,8 +78,56 @@ class TreeKillerSeamTest {
     }
 
     @Test
+    void aMemberCaughtInsideForkIsWaitedForUntilReallyStopped() {
+        // 1002 gets SIGSTOP while inside fork(): it stays running until the fork returns, then stops,
+        // and only then does its new child 1003 show up. Rescanning before it stopped would miss 1003.
+        FakeSyscalls sys = new FakeSyscalls(proc) {
+            @Override
+            public void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
+                calls.add("pidfd_send_signal " + fdToPid.get(pidfd) + " " + signal);
+                if (fdToPid.get(pidfd) != 1002 || signal != SIGSTOP) {
+                    proc.setState(fdToPid.get(pidfd), signal == SIGSTOP ? 'T' : 'Z');
+                }
+            }
+        };
+        int[] reads = {0};
+        dev.treekill.agent.proc.ProcSource forking = new dev.treekill.agent.proc.ProcSource() {
+            @Override
+            public int[] pids() {
+                return proc.pids();
+            }
+
+            @Override
+            public String stat(int pid) {
+                if (pid == 1002 && ++reads[0] == 4) {
+                    proc.put(1003, 1002, 'S', 1, 62, "born as the fork returned").setState(1002, 'T');
+                }
+                return proc.stat(pid);
+            }
+
+            @Override
+            public boolean hasChildrenFiles() {
+                return proc.hasChildrenFiles();
+            }
+
+            @Override
+            public int[] children(int pid) {
+                return proc.children(pid);
+            }
+
+            @Override
+            public String threadStates(int pid) {
+                return proc.threadStates(pid);
+            }
+        };
+        PendingKill kill = new TreeKiller(sys, forking, new KillStats()).kill(1001, "test");
+        assertEquals(3, kill.size());
+        assertTrue(sys.signals().contains("pidfd_send_signal 1003 9"), sys.signals().toString());
+    }
+
+    @Test
     void aRootAlreadyGoneIsAnEmptyKillNotAnError() {
-        FakeSyscalls sys = new FakeSyscalls();
+        FakeSyscalls sys = new FakeSyscalls(proc);
         TreeKiller killer = new TreeKiller(sys, proc, new KillStats());
         PendingKill kill = killer.kill(4242, "test");
         KillResult result = killer.await(kill, Deadline.of(1000, 500));
@@ -90,7 +138,7 @@ class TreeKillerSeamTest {
 
     @Test
     void refusesThisJvmItsAncestorsAndPidOneWithoutSignalling() {
-        FakeSyscalls sys = new FakeSyscalls();
+        FakeSyscalls sys = new FakeSyscalls(proc);
         TreeKiller killer = new TreeKiller(sys, proc, new KillStats());
         for (long pid : new long[] {1000, 900, 1, 0, -1}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> killer.kill(pid, "test"));
@@ -101,7 +149,7 @@ class TreeKillerSeamTest {
 
     @Test
     void theWaitEndsAtTheDeadlineWithTheSurvivorsAndWarnsOnce() {
-        FakeSyscalls sys = new FakeSyscalls();
+        FakeSyscalls sys = new FakeSyscalls(proc);
         sys.readable = fd -> sys.fdToPid.get(fd) != 1002; // 1002 never exits (stuck in the kernel)
         KillStats stats = new KillStats();
         TreeKiller killer = new TreeKiller(sys, proc, stats);
@@ -116,7 +164,7 @@ class TreeKillerSeamTest {
 
     @Test
     void withoutPidfdsAZombieWithOneThreadCountsAsExited() {
-        FakeSyscalls sys = new FakeSyscalls();
+        FakeSyscalls sys = new FakeSyscalls(proc);
         sys.pidfdOpenErrno = dev.treekill.agent.sys.ErrnoException.ENOSYS;
         TreeKiller killer = new TreeKiller(sys, proc, new KillStats());
         PendingKill kill = killer.kill(1001, "test");

@@ -21,6 +21,14 @@ public final class FakeProc implements ProcSource {
         return this;
     }
 
+    /** What the kernel does to a process on a signal: stopped, continued, or dead. */
+    public void setState(int pid, char state) {
+        ProcEntry e = stat(pid) == null ? null : ProcTable.parseStat(pid, stat(pid));
+        if (e != null) {
+            put(pid, e.ppid, state, e.threads, e.startTime, e.command);
+        }
+    }
+
     public FakeProc putRaw(int pid, String stat) {
         stats.put(pid, stat);
         return this;
@@ -61,6 +69,13 @@ public final class FakeProc implements ProcSource {
         return stats.keySet().stream().filter(p -> !hidden.containsKey(p))
                 .filter(p -> ProcTable.parseStat(p, stats.get(p)) != null && ProcTable.parseStat(p, stats.get(p)).ppid == pid)
                 .mapToInt(Integer::intValue).toArray();
+    }
+
+    /** One thread per process, in the state its stat line shows. */
+    @Override
+    public String threadStates(int pid) {
+        ProcEntry e = stat(pid) == null ? null : ProcTable.parseStat(pid, stat(pid));
+        return e == null ? "" : String.valueOf(e.state);
     }
 
     @Override

@@ -75,6 +75,11 @@ class ProcTableTest {
             public int[] children(int pid) {
                 throw new UnsupportedOperationException("a scan never reads children files");
             }
+
+            @Override
+            public String threadStates(int pid) {
+                throw new UnsupportedOperationException("a scan never reads thread states");
+            }
         };
         ProcTable table = ProcTable.scan(vanishing);
         assertEquals(1, table.size());
