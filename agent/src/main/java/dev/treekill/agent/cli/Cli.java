@@ -204,7 +204,7 @@ public final class Cli {
     private static long pid(String text) {
         try {
             long pid = Long.parseLong(text);
-            if (pid > 0) {
+            if (pid > 0 && pid <= Integer.MAX_VALUE) {
                 return pid;
             }
         } catch (NumberFormatException e) {

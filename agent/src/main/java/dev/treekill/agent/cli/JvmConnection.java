@@ -4,6 +4,7 @@ import com.sun.tools.attach.AgentInitializationException;
 import com.sun.tools.attach.AgentLoadException;
 import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
+import dev.treekill.agent.jmx.PlatformRegistration;
 import dev.treekill.mbeans.TreeKillerMXBean;
 import java.io.File;
 import java.io.IOException;
@@ -20,6 +21,8 @@ import javax.management.remote.JMXServiceURL;
 final class JvmConnection implements AutoCloseable {
     /** The MBean registers shortly after the JVM's management agent starts; wait this long for it. */
     private static final long REGISTRATION_WAIT_MILLIS = 10_000;
+    /** Without a pending registration, only an agent attached a moment ago can still be registering. */
+    private static final long NO_AGENT_WAIT_MILLIS = 1_000;
 
     private final JMXConnector connector;
     private final MBeanServerConnection server;
@@ -49,7 +52,11 @@ final class JvmConnection implements AutoCloseable {
     static JvmConnection open(long pid) throws ConnectException {
         VirtualMachine vm = attach(pid);
         String address;
+        boolean registrationPending;
         try {
+            // Our builder named there means: agent loaded with jmx=true, MBean due when the server starts.
+            registrationPending = PlatformRegistration.BUILDER_CLASS.equals(
+                    vm.getSystemProperties().getProperty(PlatformRegistration.BUILDER_PROPERTY));
             address = vm.startLocalManagementAgent();
         } catch (IOException e) {
             throw new ConnectException("cannot start the management agent of JVM " + pid + ": " + e.getMessage(), e);
@@ -58,7 +65,7 @@ final class JvmConnection implements AutoCloseable {
         }
         try {
             JvmConnection c = new JvmConnection(JMXConnectorFactory.connect(new JMXServiceURL(address)));
-            c.awaitMBean(pid);
+            c.awaitMBean(pid, registrationPending ? REGISTRATION_WAIT_MILLIS : NO_AGENT_WAIT_MILLIS);
             return c;
         } catch (IOException e) {
             throw new ConnectException("cannot connect to JVM " + pid + " over JMX: " + e.getMessage(), e);
@@ -69,8 +76,8 @@ final class JvmConnection implements AutoCloseable {
         return JMX.newMXBeanProxy(server, name(), TreeKillerMXBean.class, true);
     }
 
-    private void awaitMBean(long pid) throws IOException, ConnectException {
-        long end = System.nanoTime() + REGISTRATION_WAIT_MILLIS * 1_000_000;
+    private void awaitMBean(long pid, long waitMillis) throws IOException, ConnectException {
+        long end = System.nanoTime() + waitMillis * 1_000_000;
         while (!server.isRegistered(name())) {
             if (System.nanoTime() > end) {
                 throw new ConnectException("JVM " + pid + " has no " + TreeKillerMXBean.OBJECT_NAME

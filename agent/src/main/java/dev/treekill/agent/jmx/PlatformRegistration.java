@@ -12,8 +12,8 @@ import java.lang.management.ManagementFactory;
  * attaching, -Dcom.sun.management.jmxremote, or the application itself.
  */
 public final class PlatformRegistration {
-    static final String BUILDER_PROPERTY = "javax.management.builder.initial";
-    static final String BUILDER_CLASS = "dev.treekill.agent.jmx.RegisteringBuilder";
+    public static final String BUILDER_PROPERTY = "javax.management.builder.initial";
+    public static final String BUILDER_CLASS = "dev.treekill.agent.jmx.RegisteringBuilder";
     private static volatile TreeKillerBackend pending;
 
     private PlatformRegistration() {
