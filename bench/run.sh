@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# treekill benchmark: how long a tree kill takes with the JDK, hand-written JDK code, psutil, a C floor
+# and the agent, on the same trees; and what the agent adds to JVM start-up. See bench/README.md.
+# Run on purpose; it is not part of the Maven build or CI.
+#
+# Environment: REPS (5), SIZES ("10 100 1000"), STARTUP_RUNS (21), RUN_TIMEOUT (120 s per process),
+# AGENT_JAR (agent/target/treekill-agent.jar), AGENT_OPTS (options for the kill runs, e.g. log=info;
+# the agent's lines then land in bench/out/stderr.log), JAVA_HOME (else the java on PATH).
+set -euo pipefail
+export LC_ALL=C # a '.' decimal separator in $EPOCHREALTIME and printf
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$BENCH")
+BUILD=$BENCH/build
+OUT=$BENCH/out
+REPS=${REPS:-5}
+SIZES=${SIZES:-10 100 1000}
+STARTUP_RUNS=${STARTUP_RUNS:-21}
+RUN_TIMEOUT=${RUN_TIMEOUT:-120}
+PY=/usr/bin/python3
+if [[ -n ${JAVA_HOME:-} ]]; then
+    JBIN=$JAVA_HOME/bin
+else
+    JBIN=$(dirname "$(readlink -f "$(command -v java)")")
+fi
+
+log() { echo "$*" >&2; }
+
+build() {
+    mkdir -p "$BUILD/classes" "$BUILD/empty-agent" "$OUT"
+    local cc=(gcc -O2 -Wall -Wextra)
+    "${cc[@]}" -o "$BUILD/treegen" "$BENCH/treegen.c"
+    "${cc[@]}" -o "$BUILD/treesnap" "$BENCH/treesnap.c" "$BENCH/proctree.c"
+    "${cc[@]}" -o "$BUILD/cfloor" "$BENCH/cfloor.c" "$BENCH/proctree.c"
+    "$JBIN/javac" -d "$BUILD/classes" "$BENCH"/src/{BenchKill,StartNone,StartOneChild}.java
+    "$JBIN/javac" -d "$BUILD/empty-agent" "$BENCH/src/EmptyAgent.java"
+    printf 'Premain-Class: EmptyAgent\n' >"$BUILD/empty-agent.mf"
+    "$JBIN/jar" --create --file "$BUILD/empty-agent.jar" --manifest "$BUILD/empty-agent.mf" -C "$BUILD/empty-agent" .
+}
+
+# The agent jar is copied, so that a rebuild during the run cannot change or break it half-way. The copy
+# keeps the name: the manifest's Boot-Class-Path names the jar relative to its own directory.
+agent_jar() {
+    local src=${AGENT_JAR:-$REPO/agent/target/treekill-agent.jar}
+    if [[ ! -f $src && -z ${AGENT_JAR:-} ]]; then
+        log "$src missing: building it"
+        (cd "$REPO" && mvn -B -q -pl mbeans,agent -am package -DskipTests) >&2 || true
+    fi
+    if [[ -f $src ]]; then
+        mkdir -p "$BUILD/agent"
+        cp "$src" "$BUILD/agent/treekill-agent.jar"
+        echo "$BUILD/agent/treekill-agent.jar"
+    else
+        log "no agent jar ($src): skipping the agent row and start-up column"
+    fi
+}
+
+# The command of one measurement: a fresh process that prints "result ... ms=.. survivors=..".
+kill_cmd() {
+    local method=$1 n=$2
+    local java_kill=("$JBIN/java" -cp "$BUILD/classes" BenchKill)
+    case $method in
+        jdk) CMD=("${java_kill[@]}" jdk) ;;
+        jdk-handwritten) CMD=("${java_kill[@]}" handwritten) ;;
+        agent) CMD=("$JBIN/java" "-javaagent:$AGENT${AGENT_OPTS:+=$AGENT_OPTS}" -cp "$BUILD/classes" BenchKill jdk) ;;
+        psutil) CMD=("$PY" "$BENCH/psutil_kill.py") ;;
+        c-floor) CMD=("$BUILD/cfloor") ;;
+    esac
+    CMD+=("$n" "$BUILD/treegen")
+    [[ $method == c-floor ]] || CMD+=("$BUILD/treesnap")
+}
+
+# "median min max" of the numbers on stdin, or "n/a".
+stats() {
+    sort -g | awk '
+        function f(x) { return x < 10 ? sprintf("%.2f", x) : x < 100 ? sprintf("%.1f", x) : sprintf("%.0f", x) }
+        NF { v[++n] = $1 }
+        END { if (!n) { print "n/a"; exit } m = n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2; print f(m), f(v[1]), f(v[n]) }'
+}
+
+# Table cell: "median (most survivors seen) [min..max]".
+kill_cell() {
+    local key=$1 s
+    s=$(tr ' ' '\n' <<<"${MS[$key]:-}" | stats)
+    if [[ $s == n/a ]]; then
+        echo "n/a"
+    else
+        read -r med min max <<<"$s"
+        echo "$med (${SURV[$key]:-?}) [$min..$max]"
+    fi
+}
+
+# Wall milliseconds of one command.
+wall_ms() {
+    local t0=$EPOCHREALTIME
+    timeout -k 5 "$RUN_TIMEOUT" "$@" >/dev/null 2>>"$OUT/stderr.log" || log "failed: $*"
+    local t1=$EPOCHREALTIME
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }'
+}
+
+# Our tree roots and children that outlived their harness (they end themselves after 300 s anyway).
+leak_check() {
+    local d leaked=0
+    for d in /proc/[0-9]*; do
+        [[ $(readlink "$d/exe" 2>/dev/null) == "$BUILD/treegen" ]] && leaked=$((leaked + 1))
+    done
+    if ((leaked > 0)); then log "WARNING: $leaked treegen processes still alive"; fi
+}
+
+build
+AGENT=$(agent_jar)
+ROWS=(jdk jdk-handwritten psutil c-floor agent)
+METHODS=(jdk jdk-handwritten)
+if "$PY" -c 'import psutil' 2>/dev/null; then
+    METHODS+=(psutil)
+else
+    log "$PY cannot import psutil: skipping the psutil row (install it: apt-get install -y python3-psutil)"
+fi
+METHODS+=(c-floor)
+[[ -n $AGENT ]] && METHODS+=(agent)
+: >"$OUT/raw.txt"
+: >"$OUT/stderr.log"
+HEADER="$(date -u '+%Y-%m-%d %H:%M UTC'), kernel $(uname -r), $(nproc) CPUs, $("$JBIN/java" -version 2>&1 | head -1),"
+HEADER+=" $(find /proc -maxdepth 1 -name '[0-9]*' | wc -l) processes on the machine, load $(cut -d' ' -f1 /proc/loadavg) at start"
+
+# --- Tree kills: every measurement in a fresh process; repetitions interleave methods and sizes so
+# that a burst of load on the machine hits all of them alike.
+declare -A MS SURV
+for ((rep = 1; rep <= REPS; rep++)); do
+    for n in $SIZES; do
+        for method in "${METHODS[@]}"; do
+            kill_cmd "$method" "$n"
+            line=$(timeout -k 5 "$RUN_TIMEOUT" "${CMD[@]}" 2>>"$OUT/stderr.log" | grep '^result ') || true
+            echo "$method $line" >>"$OUT/raw.txt"
+            if [[ $line =~ ms=([0-9.]+)\ survivors=([0-9]+) ]]; then
+                ms=${BASH_REMATCH[1]} survivors=${BASH_REMATCH[2]}
+                MS[$method,$n]+="$ms "
+                # the worst repetition is reported: a survivor is a failure, not noise
+                if ((survivors > ${SURV[$method,$n]:--1})); then SURV[$method,$n]=$survivors; fi
+                log "rep $rep/$REPS  n=$n  $method: $ms ms, $survivors survivors"
+            else
+                log "rep $rep/$REPS  n=$n  $method: FAILED (see $OUT/stderr.log)"
+            fi
+        done
+    done
+done
+leak_check
+
+# --- Start-up: the variants alternate run by run; one untimed round first fills the page cache.
+declare -A START
+VARIANTS=(none empty)
+[[ -n $AGENT ]] && VARIANTS+=(treekill)
+start_cmd() {
+    CMD=("$JBIN/java")
+    case $1 in
+        empty) CMD+=("-javaagent:$BUILD/empty-agent.jar") ;;
+        treekill) CMD+=("-javaagent:$AGENT") ;;
+    esac
+    CMD+=(-cp "$BUILD/classes" "$2")
+}
+for ((run = 0; run <= STARTUP_RUNS; run++)); do
+    for prog in StartNone StartOneChild; do
+        for v in "${VARIANTS[@]}"; do
+            start_cmd "$v" "$prog"
+            ms=$(wall_ms "${CMD[@]}")
+            ((run == 0)) && continue
+            START[$prog,$v]+="$ms "
+            echo "startup $prog $v ms=$ms" >>"$OUT/raw.txt"
+        done
+    done
+    ((run == 0)) || log "start-up run $run/$STARTUP_RUNS done"
+done
+start_median() { tr ' ' '\n' <<<"${START[$1]:-}" | stats | cut -d' ' -f1; }
+
+# --- Report (a load well above the CPU count means the numbers are noisy: other work competed)
+HEADER+=", $(cut -d' ' -f1 /proc/loadavg) at end"
+{
+    echo "treekill bench: $HEADER"
+    echo
+    echo "Tree kill, ms from kill requested until every process of the tree has exited or is a zombie:"
+    echo "median (most survivors in any run) [min..max] over $REPS runs, each in a fresh process."
+    echo
+    printf '| method |'; for n in $SIZES; do printf ' %s processes |' "$n"; done; echo
+    printf '|---|'; for n in $SIZES; do printf -- '---:|'; done; echo
+    for method in "${ROWS[@]}"; do
+        printf '| %s |' "$method"
+        for n in $SIZES; do printf ' %s |' "$(kill_cell "$method,$n")"; done
+        echo
+    done
+    echo
+    echo "JVM start-up, median wall ms over $STARTUP_RUNS runs per variant (variants alternating):"
+    echo
+    echo "| program | no agent | empty agent | treekill | treekill over empty agent | target |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    for prog in StartNone StartOneChild; do
+        none=$(start_median "$prog,none") empty=$(start_median "$prog,empty") tk=n/a delta=n/a
+        if [[ -n $AGENT ]]; then
+            tk=$(start_median "$prog,treekill")
+            delta=$(awk -v a="$tk" -v b="$empty" 'BEGIN { printf "%+.1f", a - b }')
+        fi
+        target=$([[ $prog == StartNone ]] && echo "<= 10" || echo "<= 30")
+        echo "| $prog | $none | $empty | $tk | $delta | $target |"
+    done
+} | tee "$OUT/results.md"
