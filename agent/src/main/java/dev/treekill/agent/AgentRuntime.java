@@ -7,6 +7,7 @@ import dev.treekill.agent.kill.TreeKiller;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.sys.NativeAccess;
 import dev.treekill.agent.sys.Syscalls;
 import java.util.function.Supplier;
@@ -15,8 +16,8 @@ import java.util.function.Supplier;
 public final class AgentRuntime implements Supplier<Engine> {
     /** Enough descriptors for pidfds of a 4000-process tree without growing the table mid-kill. */
     private static final int RESERVED_DESCRIPTORS = 4096;
-    /** Three scans of a typical process table get the scan and parse methods compiled by C1. */
-    private static final int WARM_UP_SCANS = 3;
+    /** Enough calls for C1 to compile the read and parse methods (its threshold is about 200). */
+    private static final int WARM_UP_READS = 300;
 
     private final Settings settings;
     private final KillStats stats = new KillStats();
@@ -64,7 +65,12 @@ public final class AgentRuntime implements Supplier<Engine> {
      * Called when the first process class is patched: a JVM that starts no process never pays for it.
      */
     public void warmUp() {
-        Thread t = new Thread(this::warmUpNow, "treekill-warmup");
+        Thread t = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                warmUpNow();
+            }
+        }, "treekill-warmup");
         t.setDaemon(true);
         t.start();
     }
@@ -74,13 +80,16 @@ public final class AgentRuntime implements Supplier<Engine> {
             if (get() instanceof TreeKiller) {
                 Syscalls sys = NativeAccess.syscalls();
                 sys.reserveDescriptors(RESERVED_DESCRIPTORS);
-                // Run the kill path's reading side (never its signalling side) until the JIT has compiled it.
-                int fd = sys.pidfdOpen(sys.selfPid());
-                sys.pollReadable(fd, 0);
-                sys.closeFd(fd);
-                for (int i = 0; i < WARM_UP_SCANS; i++) {
-                    get().ownDescendants();
-                    ProcSource.system().children(sys.selfPid());
+                // Run the kill path's reading side (never its signalling side) until the JIT has compiled it:
+                // a kill reads /proc once or twice per process, often before anything else ran it.
+                ProcSource proc = ProcSource.system();
+                int self = sys.selfPid();
+                for (int i = 0; i < WARM_UP_READS; i++) {
+                    int fd = sys.pidfdOpen(self);
+                    sys.pollReadable(fd, 0);
+                    sys.closeFd(fd);
+                    ProcTable.read(proc, self);
+                    proc.children(self, i % 2 == 0);
                 }
             }
         } catch (Throwable t) {

@@ -8,6 +8,8 @@ final class Member {
     /** -1 when there is no pidfd: signals then go by pid after a start-time check. */
     int pidfd;
     boolean exited;
+    /** Threads when last read; a stopped process cannot start more, so 1 means its main thread's children are all. */
+    int threads;
     /** Seen stopped (every thread), a zombie, or gone: it cannot fork any more. */
     boolean stopped;
     /** A signal found it reaped: its pid may name a newer process now. */
@@ -16,6 +18,7 @@ final class Member {
     Member(ProcEntry entry, int pidfd) {
         this.entry = entry;
         this.pidfd = pidfd;
+        this.threads = entry.threads;
     }
 
     int pid() {

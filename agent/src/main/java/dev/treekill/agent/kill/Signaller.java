@@ -7,7 +7,6 @@ import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.Syscalls;
 import java.util.Set;
-import java.util.function.Predicate;
 
 /**
  * The one place that sends signals. It refuses pid &le; 1, this JVM and its ancestors (and so can never
@@ -62,7 +61,7 @@ final class Signaller {
      * process is gone or its pid now names another process.
      */
     Member pin(ProcEntry scanned) {
-        return pin(scanned.pid, scanned::sameProcess);
+        return pin(scanned.pid, scanned, null);
     }
 
     /**
@@ -70,15 +69,15 @@ final class Signaller {
      * parent whose parent pid is the parent's.
      */
     Member pinChild(int pid, ProcEntry parent) {
-        return pin(pid, e -> e.ppid == parent.pid && e.startTime >= parent.startTime);
+        return pin(pid, null, parent);
     }
 
     /**
      * Opens the pidfd first and reads /proc second: what is read is the process the pidfd holds, or (if
-     * that one died meanwhile) a newer process, which {@code expected} rejects or whose signals through
-     * the dead pidfd fail harmlessly.
+     * that one died meanwhile) a newer process, which the check rejects or whose signals through the
+     * dead pidfd fail harmlessly. The check: the very process {@code scanned}, else a child of {@code parent}.
      */
-    private Member pin(int pid, Predicate<ProcEntry> expected) {
+    private Member pin(int pid, ProcEntry scanned, ProcEntry parent) {
         int fd = -1;
         if (pidfdsWork) {
             try {
@@ -94,7 +93,9 @@ final class Signaller {
             }
         }
         ProcEntry now = ProcTable.read(proc, pid);
-        if (now == null || !expected.test(now)) {
+        boolean expected = scanned != null ? scanned.sameProcess(now)
+                : now != null && now.ppid == parent.pid && now.startTime >= parent.startTime;
+        if (!expected) {
             if (fd >= 0) {
                 sys.closeFd(fd);
             }

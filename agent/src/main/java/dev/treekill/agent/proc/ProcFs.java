@@ -11,7 +11,12 @@ final class ProcFs implements ProcSource {
     static final ProcFs INSTANCE = new ProcFs();
 
     /** Per thread because kills may run concurrently; grown for a children file of many pids. */
-    private static final ThreadLocal<byte[][]> BUFFER = ThreadLocal.withInitial(() -> new byte[][] {new byte[2048]});
+    private static final ThreadLocal<byte[][]> BUFFER = new ThreadLocal<byte[][]>() {
+        @Override
+        protected byte[][] initialValue() {
+            return new byte[][] {new byte[2048]};
+        }
+    };
 
     /** CONFIG_PROC_CHILDREN: every Debian, Ubuntu, RHEL and Fedora kernel has it, but it is optional. */
     private final boolean childrenFiles = new File("/proc/self/task").isDirectory()
@@ -37,9 +42,9 @@ final class ProcFs implements ProcSource {
     }
 
     @Override
-    public int[] children(int pid) {
+    public int[] children(int pid, boolean allThreads) {
         String task = "/proc/" + pid + "/task/";
-        int[] tids = numbers(new File(task).list());
+        int[] tids = allThreads ? numbers(new File(task).list()) : new int[] {pid};
         int[] out = new int[16];
         int count = 0;
         for (int tid : tids) {

@@ -15,10 +15,11 @@ public interface ProcSource {
     boolean hasChildrenFiles();
 
     /**
-     * The children of every thread of {@code pid} (empty if it is gone). Exact only while {@code pid}
-     * cannot fork, i.e. once it is stopped: callers rescan after stopping.
+     * The children of {@code pid} (empty if it is gone): of every thread, or of its main thread only
+     * when the caller knows it has no other. Exact only while {@code pid} cannot fork, i.e. once it is
+     * stopped: callers rescan after stopping.
      */
-    int[] children(int pid);
+    int[] children(int pid, boolean allThreads);
 
     /** The state letter of every thread of {@code pid} (e.g. "TTT"), empty if it is gone. */
     String threadStates(int pid);

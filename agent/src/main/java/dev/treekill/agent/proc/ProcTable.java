@@ -21,7 +21,12 @@ public final class ProcTable {
         this.byPid = byPid;
         this.children = new HashMap<>();
         for (ProcEntry e : byPid.values()) {
-            children.computeIfAbsent(e.ppid, k -> new ArrayList<>()).add(e);
+            List<ProcEntry> siblings = children.get(e.ppid);
+            if (siblings == null) {
+                siblings = new ArrayList<>();
+                children.put(e.ppid, siblings);
+            }
+            siblings.add(e);
         }
     }
 

@@ -65,7 +65,7 @@ public final class FakeProc implements ProcSource {
     }
 
     @Override
-    public int[] children(int pid) {
+    public int[] children(int pid, boolean allThreads) {
         return stats.keySet().stream().filter(p -> !hidden.containsKey(p))
                 .filter(p -> ProcTable.parseStat(p, stats.get(p)) != null && ProcTable.parseStat(p, stats.get(p)).ppid == pid)
                 .mapToInt(Integer::intValue).toArray();

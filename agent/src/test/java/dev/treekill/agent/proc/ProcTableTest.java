@@ -72,7 +72,7 @@ class ProcTableTest {
             }
 
             @Override
-            public int[] children(int pid) {
+            public int[] children(int pid, boolean allThreads) {
                 throw new UnsupportedOperationException("a scan never reads children files");
             }
 
@@ -112,10 +112,10 @@ class ProcTableTest {
         Process a = new ProcessBuilder("sleep", "30").start();
         Process b = new ProcessBuilder("sleep", "30").start(); // started from this thread; JDK forks elsewhere too
         try {
-            int[] kids = system.children((int) ProcessHandle.current().pid());
+            int[] kids = system.children((int) ProcessHandle.current().pid(), true);
             Set<Integer> found = java.util.Arrays.stream(kids).boxed().collect(Collectors.toSet());
             assertTrue(found.contains((int) a.pid()) && found.contains((int) b.pid()), found.toString());
-            assertEquals(0, system.children(Integer.MAX_VALUE).length, "a pid that does not exist has no children");
+            assertEquals(0, system.children(Integer.MAX_VALUE, true).length, "a pid that does not exist has no children");
         } finally {
             a.destroyForcibly();
             b.destroyForcibly();

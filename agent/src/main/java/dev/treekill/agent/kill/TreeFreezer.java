@@ -1,0 +1,214 @@
+package dev.treekill.agent.kill;
+
+import dev.treekill.agent.log.Log;
+import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.sys.Syscalls;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Stops a whole tree so that nothing in it can fork any more, and returns its members. Every member
+ * is pinned (pidfd + start time), sent SIGSTOP, and counted only once it is seen really stopped: a
+ * SIGSTOP caught inside fork() lets that fork finish. The tree is closed when the children of every
+ * member were read after that member stopped.
+ */
+final class TreeFreezer {
+    /** Passes without progress before giving up on a member that does not stop (state D). */
+    private static final long MAX_STALL_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+    /** A bound on passes whatever happens; a tree that keeps growing through this many is a bug. */
+    private static final int MAX_PASSES = 10_000;
+
+    private final ProcSource proc;
+    private final Signaller signaller;
+    private final KillStats stats;
+
+    TreeFreezer(ProcSource proc, Signaller signaller, KillStats stats) {
+        this.proc = proc;
+        this.signaller = signaller;
+        this.stats = stats;
+    }
+
+    /** The stopped tree of {@code root}, root first, parents before children; empty if it is gone. */
+    List<Member> freeze(ProcEntry root) {
+        Member first = signaller.pin(root);
+        if (first == null) {
+            return new ArrayList<>();
+        }
+        Map<Integer, Member> members = new LinkedHashMap<>();
+        members.put(first.pid(), first);
+        stop(first);
+        if (proc.hasChildrenFiles()) {
+            closeByChildrenFiles(members);
+        } else {
+            closeByScans(members);
+        }
+        return new ArrayList<>(members.values());
+    }
+
+    /**
+     * Reads each member's children once it is stopped (then the list is final); members read before
+     * they stopped are read again on a later pass. Only the tree is read, not every process.
+     */
+    private void closeByChildrenFiles(Map<Integer, Member> members) {
+        ArrayDeque<Member> open = new ArrayDeque<>(); // not the copy constructor: it links a lambda
+        open.add(members.values().iterator().next());
+        Stall stall = new Stall();
+        for (int pass = 0; !open.isEmpty(); pass++) {
+            if (pass > MAX_PASSES || stall.tooLong()) {
+                giveUp(open);
+                return;
+            }
+            boolean progress = false;
+            for (int n = open.size(); n > 0; n--) {
+                Member m = open.poll();
+                boolean stopped = m.stopped || (m.stopped = isStopped(m));
+                progress |= addChildren(m, members, open) > 0 || stopped;
+                if (!stopped) {
+                    open.add(m);
+                }
+            }
+            stall.after(progress);
+        }
+    }
+
+    private int addChildren(Member parent, Map<Integer, Member> members, ArrayDeque<Member> open) {
+        int added = 0;
+        for (int pid : proc.children(parent.pid(), parent.threads != 1)) {
+            Member known = members.get(pid);
+            if (known != null && !known.gone) {
+                continue;
+            }
+            Member kid = signaller.pinChild(pid, parent.entry);
+            if (kid != null) {
+                if (known != null) {
+                    signaller.release(known); // a reaped member whose pid a newer process took
+                }
+                members.put(pid, kid);
+                stop(kid);
+                open.add(kid);
+                added++;
+            }
+        }
+        return added;
+    }
+
+    /**
+     * Without children files: wait until every member is stopped, then scan all of /proc; repeat until a
+     * scan finds nobody new.
+     */
+    private void closeByScans(Map<Integer, Member> members) {
+        for (int pass = 0; ; pass++) {
+            awaitStopped(members.values());
+            int added = 0;
+            for (ProcEntry e : newDescendants(ProcTable.scan(proc), members)) {
+                Member m = signaller.pin(e);
+                if (m != null) {
+                    members.put(m.pid(), m);
+                    stop(m);
+                    added++;
+                }
+            }
+            if (added == 0) {
+                return;
+            }
+            if (pass > MAX_PASSES) {
+                giveUp(members.values());
+                return;
+            }
+        }
+    }
+
+    private void awaitStopped(Iterable<Member> members) {
+        Stall stall = new Stall();
+        for (Member m : members) {
+            while (!m.stopped && !(m.stopped = isStopped(m))) {
+                if (stall.tooLong()) {
+                    Log.debug("not stopped in time: " + m);
+                    return;
+                }
+                stall.after(false);
+            }
+        }
+    }
+
+    /**
+     * The children, grandchildren, ... of every member that are not members yet, parents first. Walking
+     * from every member rather than from the root also finds the children of a member whose own parent
+     * exited and left it re-parented.
+     */
+    private static List<ProcEntry> newDescendants(ProcTable table, Map<Integer, Member> members) {
+        List<ProcEntry> fresh = new ArrayList<>();
+        ArrayDeque<ProcEntry> queue = new ArrayDeque<>();
+        for (Member m : members.values()) {
+            queue.add(m.entry);
+        }
+        Set<Integer> seen = new HashSet<>(members.keySet());
+        while (!queue.isEmpty()) {
+            for (ProcEntry kid : table.childrenOf(queue.poll())) {
+                if (seen.add(kid.pid)) {
+                    fresh.add(kid);
+                    queue.add(kid);
+                }
+            }
+        }
+        return fresh;
+    }
+
+    /** Stopped (every thread), a zombie, or gone: in every case it cannot fork any more. */
+    private boolean isStopped(Member m) {
+        ProcEntry now = ProcTable.read(proc, m.pid());
+        if (m.gone || !m.entry.sameProcess(now) || now.isZombie()) {
+            return true;
+        }
+        m.threads = now.threads;
+        if (now.state != 'T' && now.state != 't') {
+            return false;
+        }
+        if (now.threads > 1) { // the main thread is stopped; another may still be inside fork()
+            for (char c : proc.threadStates(m.pid()).toCharArray()) {
+                if (c != 'T' && c != 't' && c != 'Z' && c != 'X') {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private void stop(Member m) {
+        m.gone = !signaller.signal(m, Syscalls.SIGSTOP);
+    }
+
+    private void giveUp(Iterable<Member> unsettled) {
+        Log.warn("tree still changing (a process that does not stop, state D?); killing what was found: " + unsettled);
+        stats.error();
+    }
+
+    /** Backs off while nothing moves (stops take a trip through the scheduler); gives up after a while. */
+    private static final class Stall {
+        private long since = System.nanoTime();
+        private long pause = 20_000;
+
+        void after(boolean progress) {
+            if (progress) {
+                since = System.nanoTime();
+                pause = 20_000;
+            } else {
+                LockSupport.parkNanos(pause);
+                pause = Math.min(pause * 2, 1_000_000);
+            }
+        }
+
+        boolean tooLong() {
+            return System.nanoTime() - since > MAX_STALL_NANOS;
+        }
+    }
+}
