@@ -170,6 +170,9 @@ final class TreeFreezer {
             return true;
         }
         m.threads = now.threads;
+        if (now.state == 'D' && now.threads == 1 && inVfork(m.pid())) {
+            return true;
+        }
         if (now.state != 'T' && now.state != 't') {
             return false;
         }
@@ -181,6 +184,16 @@ final class TreeFreezer {
             }
         }
         return true;
+    }
+
+    /**
+     * A vfork() parent (dash starts commands that way) sleeps in the kernel until its child execs or
+     * exits, and cannot stop before; its child is a member, stopped by us, so the parent cannot fork
+     * again either. Older kernels name the wait _do_fork, newer ones kernel_clone.
+     */
+    private boolean inVfork(int pid) {
+        String wchan = proc.wchan(pid);
+        return wchan.equals("kernel_clone") || wchan.equals("_do_fork") || wchan.contains("vfork");
     }
 
     private void stop(Member m) {

@@ -84,6 +84,12 @@ final class ProcFs implements ProcSource {
         return states.toString();
     }
 
+    @Override
+    public String wchan(int pid) {
+        int n = read("/proc/" + pid + "/wchan");
+        return n < 0 ? "" : new String(BUFFER.get()[0], 0, n, StandardCharsets.ISO_8859_1).trim();
+    }
+
     /** Reads a whole /proc file into this thread's buffer; its length, or -1 if it is gone or unreadable. */
     private static int read(String path) {
         byte[][] holder = BUFFER.get();

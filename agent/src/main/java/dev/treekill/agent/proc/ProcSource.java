@@ -24,6 +24,9 @@ public interface ProcSource {
     /** The state letter of every thread of {@code pid} (e.g. "TTT"), empty if it is gone. */
     String threadStates(int pid);
 
+    /** Where {@code pid} sleeps in the kernel (/proc/[pid]/wchan), "" if unknown or gone. */
+    String wchan(int pid);
+
     /** The /proc of this machine. */
     static ProcSource system() {
         return ProcFs.INSTANCE;

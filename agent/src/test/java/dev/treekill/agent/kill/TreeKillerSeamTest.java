@@ -120,10 +120,42 @@ class TreeKillerSeamTest {
             public String threadStates(int pid) {
                 return proc.threadStates(pid);
             }
+
+            @Override
+            public String wchan(int pid) {
+                return proc.wchan(pid);
+            }
         };
         PendingKill kill = new TreeKiller(sys, forking, new KillStats()).kill(1001, "test");
         assertEquals(3, kill.size());
         assertTrue(sys.signals().contains("pidfd_send_signal 1003 9"), sys.signals().toString());
+    }
+
+    @Test
+    void aVforkParentWaitingForItsStoppedChildCountsAsStopped() {
+        // dash vfork()s: the parent sleeps (D) in the kernel until its child execs, which it cannot do
+        // once we stopped it. Waiting for the parent to stop would only run into the give-up limit.
+        FakeSyscalls sys = new FakeSyscalls(proc) {
+            @Override
+            public void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
+                super.pidfdSendSignal(pidfd, signal);
+                if (fdToPid.get(pidfd) == 1001 && signal == SIGSTOP) {
+                    proc.setState(1001, 'D');
+                }
+            }
+        };
+        proc.wchans.put(1001, "kernel_clone");
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        dev.treekill.agent.log.Log.setOutput(new java.io.PrintStream(log, true));
+        KillStats stats = new KillStats();
+        try {
+            PendingKill kill = new TreeKiller(sys, proc, stats).kill(1001, "test");
+            assertEquals(2, kill.size());
+        } finally {
+            dev.treekill.agent.log.Log.setOutput(System.err);
+        }
+        assertEquals("", log.toString(), "no give-up warning");
+        assertEquals(0, stats.errors());
     }
 
     @Test

@@ -78,6 +78,13 @@ public final class FakeProc implements ProcSource {
         return e == null ? "" : String.valueOf(e.state);
     }
 
+    public final java.util.Map<Integer, String> wchans = new java.util.HashMap<>();
+
+    @Override
+    public String wchan(int pid) {
+        return wchans.getOrDefault(pid, "");
+    }
+
     @Override
     public String stat(int pid) {
         return hidden.containsKey(pid) ? null : stats.get(pid);

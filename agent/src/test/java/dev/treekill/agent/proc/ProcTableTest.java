@@ -80,6 +80,11 @@ class ProcTableTest {
             public String threadStates(int pid) {
                 throw new UnsupportedOperationException("a scan never reads thread states");
             }
+
+            @Override
+            public String wchan(int pid) {
+                throw new UnsupportedOperationException("a scan never reads wchan");
+            }
         };
         ProcTable table = ProcTable.scan(vanishing);
         assertEquals(1, table.size());
