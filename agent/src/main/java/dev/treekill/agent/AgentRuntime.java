@@ -62,7 +62,7 @@ public final class AgentRuntime implements Supplier<Engine> {
 
     /**
      * Loads JNA (40-70 ms) and grows the descriptor table on a daemon thread, so the first kill is fast.
-     * Called when the first process class is patched: a JVM that starts no process never pays for it.
+     * Called when ProcessImpl is patched: a JVM that starts no process never pays for it.
      */
     public void warmUp() {
         Thread t = new Thread(new Runnable() {

@@ -25,7 +25,10 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
     private final Runnable onFirstPatch;
     private volatile boolean patchedOnce;
 
-    /** {@code onFirstPatch} runs once, when the first process class is patched (a process is about to start). */
+    /**
+     * {@code onFirstPatch} runs once, when ProcessImpl is patched: a process is about to start. Not for
+     * ProcessHandleImpl, which loads in any JVM that asks for its own pid (many logging libraries do).
+     */
     public ProcessClassPatcher(Runnable onFirstPatch) {
         this.onFirstPatch = onFirstPatch;
     }
@@ -43,7 +46,7 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
         }
         try {
             byte[] patched = patch(className, bytes);
-            if (!patchedOnce) {
+            if (!patchedOnce && PROCESS_IMPL.equals(className)) {
                 patchedOnce = true;
                 onFirstPatch.run();
             }

@@ -78,12 +78,15 @@ class ProcessClassPatcherTest {
     }
 
     @Test
-    void theFirstPatchStartsTheWarmUpOnceAndBrokenBytesAreNotFatal() throws IOException {
+    void onlyProcessImplStartsTheWarmUpOnceAndBrokenBytesAreNotFatal() throws IOException {
         int[] runs = {0};
         ProcessClassPatcher patcher = new ProcessClassPatcher(() -> runs[0]++);
         byte[] bytes = jdkClass(ProcessClassPatcher.HANDLE_IMPL);
         assertNotNull(patcher.transform(null, ProcessClassPatcher.HANDLE_IMPL, null, null, bytes));
-        assertNotNull(patcher.transform(null, ProcessClassPatcher.PROCESS_IMPL, null, null, jdkClass(ProcessClassPatcher.PROCESS_IMPL)));
+        assertEquals(0, runs[0], "ProcessHandle.current() alone starts no process: no warm-up");
+        byte[] processImpl = jdkClass(ProcessClassPatcher.PROCESS_IMPL);
+        assertNotNull(patcher.transform(null, ProcessClassPatcher.PROCESS_IMPL, null, null, processImpl));
+        assertNotNull(patcher.transform(null, ProcessClassPatcher.PROCESS_IMPL, null, null, processImpl));
         assertEquals(1, runs[0]);
         byte[] garbage = {1, 2, 3};
         assertNull(patcher.transform(null, ProcessClassPatcher.PROCESS_IMPL, null, null, garbage));
