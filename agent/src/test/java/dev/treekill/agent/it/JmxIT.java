@@ -116,6 +116,28 @@ class JmxIT {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void jmxFalseRegistersNothingAndLeavesTheBuilderPropertyAlone(Jdk jdk) throws Exception {
+        Served app = Served.trees(JvmRunner.on(jdk.assumeInstalled(), tagged).agent("jmx=false"), "pair:1");
+        try {
+            String address = JmxClient.localAddress(app.pid);
+            try (javax.management.remote.JMXConnector c = javax.management.remote.JMXConnectorFactory.connect(
+                    new javax.management.remote.JMXServiceURL(address))) {
+                javax.management.MBeanServerConnection server = c.getMBeanServerConnection();
+                assertTrue(server.isRegistered(new javax.management.ObjectName("java.lang:type=Runtime")),
+                        "the platform MBeanServer is up");
+                Thread.sleep(1000); // registration, were there one, runs a moment after the server starts
+                assertFalse(server.isRegistered(JmxClient.NAME));
+                javax.management.openmbean.TabularData props = (javax.management.openmbean.TabularData)
+                        server.getAttribute(new javax.management.ObjectName("java.lang:type=Runtime"), "SystemProperties");
+                assertNull(props.get(new Object[] {"javax.management.builder.initial"}));
+            }
+        } finally {
+            app.app.kill();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
     void attributesDescribeTreeAndKillTreeOnTheDemo(Jdk jdk) throws Exception {
         Served demo = serveDemo(jdk);
         try (JmxClient jmx = JmxClient.connect(demo.pid)) {
