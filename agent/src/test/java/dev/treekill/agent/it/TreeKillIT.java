@@ -37,6 +37,18 @@ class TreeKillIT {
         assertEquals(List.of(), tagged.survivors(), "tagged processes alive after the child JVM exited\n" + r);
     }
 
+    /** Boot-Class-Path names treekill-agent.jar; under another name the agent appends itself instead. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void aRenamedAgentJarStillWorks(Jdk jdk, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path renamed = java.nio.file.Files.copy(JvmRunner.agentJar(), dir.resolve("treekill-agent-0.1.0.jar"));
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).jvmArg("-javaagent:" + renamed)
+                .treeApp("kill", "wide", "20").run();
+        Map<String, String> line = Checks.ok(r).result();
+        Checks.treeGone(line, r);
+        assertEquals(List.of(), tagged.survivors(), r::toString);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.treekill.agent.it.Jdk#all")
     void withoutTheAgentTheWideTreeSurvives(Jdk jdk) throws Exception {
