@@ -83,6 +83,10 @@ public final class Cli {
         } catch (JvmConnection.ConnectException e) {
             err.println("treekill: " + e.getMessage());
             return USAGE;
+        } catch (RuntimeException e) {
+            // e.g. the target JVM went away mid-call: not "survivors" (1), so the usage/refusal code
+            err.println("treekill: failed: " + e);
+            return USAGE;
         }
     }
 

@@ -54,9 +54,8 @@ final class JvmConnection implements AutoCloseable {
         String address;
         boolean registrationPending;
         try {
-            // Our builder named there means: agent loaded with jmx=true, MBean due when the server starts.
-            registrationPending = PlatformRegistration.BUILDER_CLASS.equals(
-                    vm.getSystemProperties().getProperty(PlatformRegistration.BUILDER_PROPERTY));
+            // Set by an agent loaded with jmx=true: the MBean appears a moment after the server starts.
+            registrationPending = vm.getSystemProperties().getProperty(PlatformRegistration.STATE_PROPERTY) != null;
             address = vm.startLocalManagementAgent();
         } catch (IOException e) {
             throw new ConnectException("cannot start the management agent of JVM " + pid + ": " + e.getMessage(), e);

@@ -42,6 +42,22 @@ public final class Hooks {
         return handler != null;
     }
 
+    /**
+     * Runs {@code work} with the hooks off on this thread: a kill asked for over JMX must not turn each
+     * ProcessHandle.destroyForcibly() of the portable engine into a tree kill of its own.
+     */
+    public static <T> T unhooked(java.util.function.Supplier<T> work) {
+        Boolean outer = ACTIVE.get();
+        ACTIVE.set(Boolean.TRUE);
+        try {
+            return work.get();
+        } finally {
+            if (outer == null) {
+                ACTIVE.remove();
+            }
+        }
+    }
+
     public static Object enter(Object processOrHandle, int kind) {
         Handler h = handler;
         if (h == null || ACTIVE.get() != null) {

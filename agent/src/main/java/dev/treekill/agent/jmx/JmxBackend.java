@@ -1,5 +1,6 @@
 package dev.treekill.agent.jmx;
 
+import dev.treekill.agent.hook.Hooks;
 import dev.treekill.agent.kill.Deadline;
 import dev.treekill.agent.kill.Engine;
 import dev.treekill.agent.kill.KillResult;
@@ -112,12 +113,16 @@ public final class JmxBackend implements TreeKillerBackend {
         checkTarget(pid);
         Deadline deadline = deadline(timeoutMillis);
         Engine e = engine.get();
-        return report(e.await(e.kill(pid, TRIGGER), deadline));
+        return Hooks.unhooked(() -> report(e.await(e.kill(pid, TRIGGER), deadline)));
     }
 
     /** Every child tree of this JVM: all frozen and killed first, then waited for against one deadline. */
     @Override
     public KillReport killDescendants(long timeoutMillis) {
+        return Hooks.unhooked(() -> killAllChildTrees(timeoutMillis));
+    }
+
+    private KillReport killAllChildTrees(long timeoutMillis) {
         Deadline deadline = deadline(timeoutMillis);
         long start = System.nanoTime();
         Engine e = engine.get();

@@ -4,57 +4,92 @@ import dev.treekill.agent.log.Log;
 import dev.treekill.mbeans.TreeKillerBackend;
 import dev.treekill.mbeans.TreeKillerBean;
 import java.lang.management.ManagementFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import javax.management.MBeanServer;
+import javax.management.MBeanServerFactory;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
 
 /**
  * Registers the MBean in the platform MBeanServer without creating it: creating it costs ~100 ms and
  * initialises java.util.logging, which breaks applications that install their own LogManager later.
- * So the MBean is registered when somebody else creates the platform server: JConsole or the CLI
- * attaching, -Dcom.sun.management.jmxremote, or the application itself.
+ * A daemon thread watches (cheaply, without creating anything) for somebody else to create it: JConsole
+ * or the CLI attaching, -Dcom.sun.management.jmxremote, or the application itself. Nothing global is
+ * changed, so the application's JMX works exactly as without the agent.
  */
 public final class PlatformRegistration {
-    public static final String BUILDER_PROPERTY = "javax.management.builder.initial";
-    public static final String BUILDER_CLASS = "dev.treekill.agent.jmx.RegisteringBuilder";
+    /** Tells the CLI, through the Attach API, that the MBean will appear once JMX starts. */
+    public static final String STATE_PROPERTY = "treekill.jmx";
+    private static final long FAST_WATCH_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private static final long FAST_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long SLOW_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private static volatile TreeKillerBackend pending;
 
     private PlatformRegistration() {
     }
 
-    /** Registers when the platform MBeanServer gets created, or {@code now} (on a thread of its own). */
+    /** Registers once the platform MBeanServer exists, or at once when {@code now} (the JVM is running already). */
     public static void register(TreeKillerBackend backend, boolean now) {
         pending = backend;
-        if (now) {
-            registerSoon();
-        } else if (System.getProperty(BUILDER_PROPERTY) == null) {
-            System.setProperty(BUILDER_PROPERTY, BUILDER_CLASS); // a name, so the class loads only if JMX starts
-        } else {
-            Log.info(BUILDER_PROPERTY + " is set by the application: registering the MBean now");
-            registerSoon();
-        }
-        if (System.getProperty("com.sun.management.jmxremote") != null
-                || System.getProperty("com.sun.management.jmxremote.port") != null) {
-            registerSoon(); // the JVM's own JMX agent may have created the platform server before us
-        }
-    }
-
-    /** On a thread of its own: the creating thread holds ManagementFactory's lock until the server is complete. */
-    static void registerSoon() {
-        Thread t = new Thread(PlatformRegistration::register, "treekill-jmx");
+        System.setProperty(STATE_PROPERTY, "pending");
+        Thread t = new Thread(new Runnable() {
+            @Override
+            public void run() {
+                if (!now) {
+                    awaitPlatformServer();
+                }
+                registerPending();
+            }
+        }, "treekill-jmx");
         t.setDaemon(true);
         t.start();
     }
 
-    private static synchronized void register() {
+    /** Polls the servers MBeanServerFactory knows (a lookup, never a creation) for the platform one. */
+    private static void awaitPlatformServer() {
+        long start = System.nanoTime();
+        ObjectName runtime = name("java.lang:type=Runtime"); // the platform server always has it
+        while (true) {
+            boolean early = System.nanoTime() - start < FAST_WATCH_NANOS;
+            LockSupport.parkNanos(early ? FAST_INTERVAL_NANOS : SLOW_INTERVAL_NANOS); // first: off the start-up path
+            for (MBeanServer server : MBeanServerFactory.findMBeanServer(null)) {
+                if (server.isRegistered(runtime)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static synchronized void registerPending() {
         TreeKillerBackend backend = pending;
         if (backend == null) {
             return;
         }
         pending = null;
         try {
+            // The server exists: this returns it (waiting, if its creator is still filling it in).
             TreeKillerBean bean = TreeKillerBean.register(ManagementFactory.getPlatformMBeanServer(), backend);
-            Runtime.getRuntime().addShutdownHook(new Thread(bean::unregister, "treekill-jmx-unregister"));
+            Runtime.getRuntime().addShutdownHook(new Thread(new Runnable() {
+                @Override
+                public void run() {
+                    bean.unregister();
+                }
+            }, "treekill-jmx-unregister"));
+            System.setProperty(STATE_PROPERTY, "registered");
             Log.info("MBean registered as " + TreeKillerBean.objectName());
         } catch (Throwable t) {
+            System.setProperty(STATE_PROPERTY, "failed");
             Log.warn("cannot register the MBean", t);
+        }
+    }
+
+    private static ObjectName name(String text) {
+        try {
+            return new ObjectName(text);
+        } catch (MalformedObjectNameException e) {
+            throw new IllegalStateException(e);
         }
     }
 }

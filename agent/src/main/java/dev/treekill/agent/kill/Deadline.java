@@ -7,6 +7,9 @@ import java.util.concurrent.TimeUnit;
  * freeze), the same for the hooks, JMX and the command line.
  */
 public final class Deadline {
+    /** Longer waits are capped here (about 3 years), so that nanoTime arithmetic cannot overflow. */
+    private static final long MAX_MILLIS = 100_000_000_000L;
+
     final long timeoutMillis;
     private final long warnMillis;
 
@@ -24,10 +27,10 @@ public final class Deadline {
     }
 
     long endNanos(long startNanos) {
-        return startNanos + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        return startNanos + TimeUnit.MILLISECONDS.toNanos(Math.min(timeoutMillis, MAX_MILLIS));
     }
 
     long warnAtNanos(long startNanos) {
-        return startNanos + TimeUnit.MILLISECONDS.toNanos(warnMillis);
+        return startNanos + TimeUnit.MILLISECONDS.toNanos(Math.min(warnMillis, MAX_MILLIS));
     }
 }

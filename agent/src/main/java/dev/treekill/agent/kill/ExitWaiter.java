@@ -35,6 +35,9 @@ final class ExitWaiter {
         boolean warned = false;
         long backoff = FIRST_BACKOFF_NANOS;
         for (Member m : members) {
+            if (m.unsignalled && !(m.exited = hasExited(m))) {
+                continue; // reported with the survivors, without waiting out the timeout for it
+            }
             while (!m.exited) {
                 long now = System.nanoTime();
                 if (now >= deadline) {
@@ -45,7 +48,7 @@ final class ExitWaiter {
                     warn.accept(stillAlive(members));
                 }
                 long until = warned ? deadline : Math.min(warnAt, deadline);
-                if (m.pidfd >= 0) {
+                if (m.pidfd >= 0 && !m.pollFailed) {
                     m.exited = pollExit(m, until - now);
                 } else if (hasExited(m)) {
                     m.exited = true;
@@ -56,7 +59,7 @@ final class ExitWaiter {
                 }
             }
         }
-        return new ArrayList<>();
+        return stillAlive(members);
     }
 
     private boolean pollExit(Member m, long nanos) {
@@ -65,15 +68,14 @@ final class ExitWaiter {
             return sys.pollReadable(m.pidfd, millis);
         } catch (ErrnoException e) {
             // A pidfd that cannot be polled says nothing: fall back to /proc for this member.
-            sys.closeFd(m.pidfd);
-            m.pidfd = -1;
+            m.pollFailed = true;
             return hasExited(m);
         }
     }
 
     /** Looks once, without waiting. */
     boolean hasExited(Member m) {
-        if (m.pidfd >= 0) {
+        if (m.pidfd >= 0 && !m.pollFailed) {
             try {
                 return sys.pollReadable(m.pidfd, 0);
             } catch (ErrnoException e) {

@@ -8,10 +8,14 @@ final class Member {
     /** -1 when there is no pidfd: signals then go by pid after a start-time check. */
     int pidfd;
     boolean exited;
+    /** Its pidfd could not be polled: the wait reads /proc for it instead. */
+    boolean pollFailed;
     /** Threads when last read; a stopped process cannot start more, so 1 means its main thread's children are all. */
     int threads;
     /** Seen stopped (every thread), a zombie, or gone: it cannot fork any more. */
     boolean stopped;
+    /** Its SIGKILL could not be sent (EPERM: another user's process): no use waiting for it. */
+    boolean unsignalled;
     /** A signal found it reaped: its pid may name a newer process now. */
     boolean gone;
 

@@ -18,12 +18,21 @@ final class Signaller {
     private final ProcSource proc;
     private final int self;
     private volatile boolean pidfdsWork = true;
+    /**
+     * Pidfds held at once, all kills together, at most half the open-files limit: the application and
+     * our own /proc reads need descriptors too. Past it, members are signalled by pid after a start-time check.
+     */
+    private final int pidfdBudget;
+    private final java.util.concurrent.atomic.AtomicInteger pidfdsHeld = new java.util.concurrent.atomic.AtomicInteger();
 
     Signaller(Syscalls sys, ProcSource proc) {
         this.sys = sys;
         this.proc = proc;
         this.self = sys.selfPid();
+        this.pidfdBudget = (int) Math.min(MAX_PIDFDS, proc.openFilesLimit() / 2);
     }
+
+    private static final int MAX_PIDFDS = 16_384;
 
     int selfPid() {
         return self;
@@ -79,9 +88,10 @@ final class Signaller {
      */
     private Member pin(int pid, ProcEntry scanned, ProcEntry parent) {
         int fd = -1;
-        if (pidfdsWork) {
+        if (pidfdsWork && pidfdsHeld.get() < pidfdBudget) {
             try {
                 fd = sys.pidfdOpen(pid);
+                pidfdsHeld.incrementAndGet();
             } catch (ErrnoException e) {
                 if (isGone(e.errno())) {
                     return null;
@@ -98,6 +108,7 @@ final class Signaller {
         if (!expected) {
             if (fd >= 0) {
                 sys.closeFd(fd);
+                pidfdsHeld.decrementAndGet();
             }
             return null;
         }
@@ -139,6 +150,7 @@ final class Signaller {
         if (m.pidfd >= 0) {
             sys.closeFd(m.pidfd);
             m.pidfd = -1;
+            pidfdsHeld.decrementAndGet();
         }
     }
 }

@@ -71,7 +71,8 @@ final class TreeFreezer {
             for (int n = open.size(); n > 0; n--) {
                 Member m = open.poll();
                 boolean stopped = m.stopped || (m.stopped = isStopped(m));
-                progress |= addChildren(m, members, open) > 0 || stopped;
+                // A member that is gone has no children of its own: its pid may name a stranger now.
+                progress |= (!m.gone && addChildren(m, members, open) > 0) || stopped;
                 if (!stopped) {
                     open.add(m);
                 }
@@ -149,7 +150,9 @@ final class TreeFreezer {
         List<ProcEntry> fresh = new ArrayList<>();
         ArrayDeque<ProcEntry> queue = new ArrayDeque<>();
         for (Member m : members.values()) {
-            queue.add(m.entry);
+            if (!m.gone) {
+                queue.add(m.entry);
+            }
         }
         Set<Integer> seen = new HashSet<>(members.keySet());
         while (!queue.isEmpty()) {
@@ -166,7 +169,11 @@ final class TreeFreezer {
     /** Stopped (every thread), a zombie, or gone: in every case it cannot fork any more. */
     private boolean isStopped(Member m) {
         ProcEntry now = ProcTable.read(proc, m.pid());
-        if (m.gone || !m.entry.sameProcess(now) || now.isZombie()) {
+        if (m.gone || !m.entry.sameProcess(now)) {
+            m.gone = true;
+            return true;
+        }
+        if (now.isZombie()) {
             return true;
         }
         m.threads = now.threads;

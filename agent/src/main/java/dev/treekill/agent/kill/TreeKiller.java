@@ -41,20 +41,33 @@ public final class TreeKiller implements Engine {
     @Override
     public PendingKill kill(long rootPid, String trigger) {
         long start = System.nanoTime();
-        List<Member> members = freeze(rootPid);
-        long frozen = System.nanoTime();
-        int signalled = 0;
-        for (Member m : members) {
-            if (signaller.signal(m, Syscalls.SIGKILL)) {
-                signalled++;
-            }
-        }
         stats.started();
-        if (Log.enabled(Log.Level.DEBUG)) {
-            Log.debug("tree of pid " + rootPid + ": froze " + members.size() + " processes in "
-                    + (frozen - start) / 1000 + " us, SIGKILL to " + signalled + " in " + (System.nanoTime() - frozen) / 1000 + " us");
+        List<Member> members = new ArrayList<>();
+        try {
+            members = freeze(rootPid);
+            long frozen = System.nanoTime();
+            int signalled = 0;
+            for (Member m : members) {
+                if (signaller.signal(m, Syscalls.SIGKILL)) {
+                    signalled++;
+                } else {
+                    m.unsignalled = true;
+                }
+            }
+            if (Log.enabled(Log.Level.DEBUG)) {
+                Log.debug("tree of pid " + rootPid + ": froze " + members.size() + " processes in "
+                        + (frozen - start) / 1000 + " us, SIGKILL to " + signalled + " in " + (System.nanoTime() - frozen) / 1000 + " us");
+            }
+            return new PendingKill(rootPid, trigger, start, members, signalled);
+        } catch (RuntimeException | Error e) {
+            // Never leave a tree stopped: whatever was pinned was meant to die.
+            for (Member m : members) {
+                signaller.signal(m, Syscalls.SIGKILL);
+                signaller.release(m);
+            }
+            stats.abandoned();
+            throw e;
         }
-        return new PendingKill(rootPid, trigger, start, members, signalled);
     }
 
     @Override

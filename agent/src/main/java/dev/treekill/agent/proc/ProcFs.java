@@ -85,6 +85,19 @@ final class ProcFs implements ProcSource {
     }
 
     @Override
+    public long openFilesLimit() {
+        int n = read("/proc/self/limits");
+        String limits = n < 0 ? "" : new String(BUFFER.get()[0], 0, n, StandardCharsets.ISO_8859_1);
+        for (String line : limits.split("\n")) {
+            if (line.startsWith("Max open files")) {
+                String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+                return f[0].chars().allMatch(Character::isDigit) ? Long.parseLong(f[0]) : Long.MAX_VALUE;
+            }
+        }
+        return Long.MAX_VALUE;
+    }
+
+    @Override
     public String wchan(int pid) {
         int n = read("/proc/" + pid + "/wchan");
         return n < 0 ? "" : new String(BUFFER.get()[0], 0, n, StandardCharsets.ISO_8859_1).trim();

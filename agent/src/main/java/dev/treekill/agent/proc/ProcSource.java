@@ -27,6 +27,9 @@ public interface ProcSource {
     /** Where {@code pid} sleeps in the kernel (/proc/[pid]/wchan), "" if unknown or gone. */
     String wchan(int pid);
 
+    /** This process's soft limit on open files (/proc/self/limits), or Long.MAX_VALUE if unknown. */
+    long openFilesLimit();
+
     /** The /proc of this machine. */
     static ProcSource system() {
         return ProcFs.INSTANCE;

@@ -33,11 +33,6 @@ class JmxBackendTest {
     }
 
     @Test
-    void theBuilderIsNamedByItsRealClassName() {
-        assertEquals(RegisteringBuilder.class.getName(), PlatformRegistration.BUILDER_CLASS);
-    }
-
-    @Test
     void scopeDescendantsRefusesAnyOtherProcessAndUserAllowsIt() throws Exception {
         Process stranger = procs.start(List.of("/bin/sh", "-c", "sleep 1000 & wait"));
         TaggedProcesses.awaitDescendants(stranger, 1);

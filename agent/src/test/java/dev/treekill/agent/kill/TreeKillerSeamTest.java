@@ -125,6 +125,11 @@ class TreeKillerSeamTest {
             public String wchan(int pid) {
                 return proc.wchan(pid);
             }
+
+            @Override
+            public long openFilesLimit() {
+                return proc.openFilesLimit();
+            }
         };
         PendingKill kill = new TreeKiller(sys, forking, new KillStats()).kill(1001, "test");
         assertEquals(3, kill.size());
@@ -156,6 +161,22 @@ class TreeKillerSeamTest {
         }
         assertEquals("", log.toString(), "no give-up warning");
         assertEquals(0, stats.errors());
+    }
+
+    @Test
+    void nearTheOpenFilesLimitMembersAreSignalledByPidInstead() {
+        proc.openFilesLimit = 4; // room for 2 pidfds: the root and its child; the grandchild goes by pid
+        proc.put(1003, 1002, 'S', 1, 62, "grandchild");
+        FakeSyscalls sys = new FakeSyscalls(proc);
+        sys.readable = fd -> true; // a pidfd polls readable once its process died
+        TreeKiller killer = new TreeKiller(sys, proc, new KillStats());
+        PendingKill kill = killer.kill(1001, "test");
+        assertEquals(3, kill.size());
+        assertTrue(sys.signals().contains("kill 1003 9"), sys.signals().toString());
+        assertTrue(sys.signals().contains("pidfd_send_signal 1002 9"), sys.signals().toString());
+        KillResult result = killer.await(kill, Deadline.of(2000, 1000));
+        assertFalse(result.timedOut, result.toString());
+        assertEquals(0, sys.fdToPid.size(), "every pidfd released");
     }
 
     @Test

@@ -80,6 +80,13 @@ public final class FakeProc implements ProcSource {
 
     public final java.util.Map<Integer, String> wchans = new java.util.HashMap<>();
 
+    public long openFilesLimit = Long.MAX_VALUE;
+
+    @Override
+    public long openFilesLimit() {
+        return openFilesLimit;
+    }
+
     @Override
     public String wchan(int pid) {
         return wchans.getOrDefault(pid, "");

@@ -85,6 +85,11 @@ class ProcTableTest {
             public String wchan(int pid) {
                 throw new UnsupportedOperationException("a scan never reads wchan");
             }
+
+            @Override
+            public long openFilesLimit() {
+                return Long.MAX_VALUE;
+            }
         };
         ProcTable table = ProcTable.scan(vanishing);
         assertEquals(1, table.size());
@@ -125,6 +130,12 @@ class ProcTableTest {
             a.destroyForcibly();
             b.destroyForcibly();
         }
+    }
+
+    @Test
+    void readsThisProcesssOpenFilesLimit() {
+        long limit = ProcSource.system().openFilesLimit();
+        assertTrue(limit >= 64 && limit <= Long.MAX_VALUE, "limit " + limit);
     }
 
     @Test
