@@ -21,8 +21,10 @@ import javax.management.ObjectName;
 public final class PlatformRegistration {
     /** Tells the CLI, through the Attach API, that the MBean will appear once JMX starts. */
     public static final String STATE_PROPERTY = "treekill.jmx";
+    /** The first look waits out the JVM's start-up, so that loading JMX classes competes with nothing. */
+    private static final long FIRST_LOOK_NANOS = TimeUnit.SECONDS.toNanos(1);
     private static final long FAST_WATCH_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final long FAST_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long FAST_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long SLOW_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private static volatile TreeKillerBackend pending;
@@ -50,15 +52,16 @@ public final class PlatformRegistration {
     /** Polls the servers MBeanServerFactory knows (a lookup, never a creation) for the platform one. */
     private static void awaitPlatformServer() {
         long start = System.nanoTime();
+        LockSupport.parkNanos(FIRST_LOOK_NANOS);
         ObjectName runtime = name("java.lang:type=Runtime"); // the platform server always has it
         while (true) {
-            boolean early = System.nanoTime() - start < FAST_WATCH_NANOS;
-            LockSupport.parkNanos(early ? FAST_INTERVAL_NANOS : SLOW_INTERVAL_NANOS); // first: off the start-up path
             for (MBeanServer server : MBeanServerFactory.findMBeanServer(null)) {
                 if (server.isRegistered(runtime)) {
                     return;
                 }
             }
+            boolean early = System.nanoTime() - start < FAST_WATCH_NANOS;
+            LockSupport.parkNanos(early ? FAST_INTERVAL_NANOS : SLOW_INTERVAL_NANOS);
         }
     }
 
