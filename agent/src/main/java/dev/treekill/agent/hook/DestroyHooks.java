@@ -42,18 +42,22 @@ public final class DestroyHooks implements Hooks.Handler {
             pid = ((ProcessHandle) target).pid();
             alive = ((ProcessHandle) target).isAlive();
         }
+        if (!alive) {
+            return null; // a dead root has no tree left to find
+        }
         Engine e = engine.get();
-        // Dead roots have no tree left to find; refused pids (this JVM, its ancestors) get the JDK's own behaviour.
-        if (!alive || e.refusal(pid) != null) {
-            return null;
-        }
-        boolean forcibly = kind == Hooks.PROCESS_DESTROY_FORCIBLY || kind == Hooks.HANDLE_DESTROY_FORCIBLY;
-        if (forcibly) {
-            return e.kill(pid, "destroyForcibly");
-        }
-        if (settings.options().destroy() == AgentOptions.DestroyMode.TREE) {
-            int n = e.terminate(pid);
-            Log.info("SIGTERM sent to " + n + " processes of the tree of pid " + pid);
+        try {
+            if (kind == Hooks.PROCESS_DESTROY_FORCIBLY || kind == Hooks.HANDLE_DESTROY_FORCIBLY) {
+                return e.kill(pid, "destroyForcibly");
+            }
+            if (settings.options().destroy() == AgentOptions.DestroyMode.TREE) {
+                int n = e.terminate(pid);
+                if (Log.enabled(Log.Level.INFO)) {
+                    Log.info("SIGTERM sent to " + n + " processes of the tree of pid " + pid);
+                }
+            }
+        } catch (IllegalArgumentException refused) {
+            // The engine refuses this JVM and its ancestors: those keep the JDK's own behaviour.
         }
         return null;
     }
