@@ -50,29 +50,25 @@ public final class AgentRuntime implements Supplier<Engine> {
         return e;
     }
 
-    /** Warms up when run: handed to the class patcher without a lambda (see TreeKillAgent). */
+    /**
+     * Loads JNA (40-70 ms) and grows the descriptor table on a daemon thread, so the first kill is fast.
+     * Run when ProcessImpl is patched: a JVM that starts no process never pays for it. A class, not a
+     * lambda, for start-up's sake (see TreeKillAgent).
+     */
     public Runnable warmUpTask() {
         return new Runnable() {
             @Override
             public void run() {
-                warmUp();
+                Thread t = new Thread("treekill-warmup") {
+                    @Override
+                    public void run() {
+                        warmUpNow();
+                    }
+                };
+                t.setDaemon(true);
+                t.start();
             }
         };
-    }
-
-    /**
-     * Loads JNA (40-70 ms) and grows the descriptor table on a daemon thread, so the first kill is fast.
-     * Called when ProcessImpl is patched: a JVM that starts no process never pays for it.
-     */
-    public void warmUp() {
-        Thread t = new Thread(new Runnable() {
-            @Override
-            public void run() {
-                warmUpNow();
-            }
-        }, "treekill-warmup");
-        t.setDaemon(true);
-        t.start();
     }
 
     private void warmUpNow() {

@@ -1,9 +1,9 @@
 package dev.treekill.agent.cli;
 
+import dev.treekill.agent.jmx.JmxBackend;
 import dev.treekill.agent.kill.Deadline;
 import dev.treekill.agent.kill.Engine;
 import dev.treekill.agent.kill.Engines;
-import dev.treekill.agent.kill.KillResult;
 import dev.treekill.agent.kill.KillStats;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Durations;
@@ -172,8 +172,7 @@ public final class Cli {
             throw new IllegalArgumentException("pid " + target + " does not exist");
         }
         Engine engine = Engines.forThisMachine(new KillStats());
-        KillResult r = engine.await(engine.kill(target, "cli"), Deadline.of(timeout, timeout / 2));
-        return new KillReport(r.rootPid, r.signalled, r.exited, r.survivors, r.elapsedMillis, r.timedOut, r.trigger);
+        return JmxBackend.report(engine.await(engine.kill(target, "cli"), Deadline.of(timeout, timeout / 2)));
     }
 
     static String describe(KillReport r) {

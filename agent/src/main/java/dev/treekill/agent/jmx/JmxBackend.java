@@ -194,7 +194,8 @@ public final class JmxBackend implements TreeKillerBackend {
         return ProcessHandle.current().pid();
     }
 
-    static KillReport report(KillResult r) {
+    /** The engine's result as the MBean (and the CLI) report it. */
+    public static KillReport report(KillResult r) {
         return new KillReport(r.rootPid, r.signalled, r.exited, r.survivors, r.elapsedMillis, r.timedOut, r.trigger);
     }
 }

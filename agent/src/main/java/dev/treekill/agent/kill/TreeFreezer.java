@@ -7,11 +7,9 @@ import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.sys.Syscalls;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -110,9 +108,16 @@ final class TreeFreezer {
         for (int pass = 0; ; pass++) {
             awaitStopped(members.values());
             int added = 0;
-            for (ProcEntry e : newDescendants(ProcTable.scan(proc), members)) {
+            for (ProcEntry e : ProcTable.scan(proc).descendantsOf(liveEntries(members))) {
+                Member known = members.get(e.pid);
+                if (known != null && !known.gone) {
+                    continue;
+                }
                 Member m = signaller.pin(e);
                 if (m != null) {
+                    if (known != null) {
+                        signaller.release(known); // a reaped member whose pid a newer process took
+                    }
                     members.put(m.pid(), m);
                     stop(m);
                     added++;
@@ -141,29 +146,15 @@ final class TreeFreezer {
         }
     }
 
-    /**
-     * The children, grandchildren, ... of every member that are not members yet, parents first. Walking
-     * from every member rather than from the root also finds the children of a member whose own parent
-     * exited and left it re-parented.
-     */
-    private static List<ProcEntry> newDescendants(ProcTable table, Map<Integer, Member> members) {
-        List<ProcEntry> fresh = new ArrayList<>();
-        ArrayDeque<ProcEntry> queue = new ArrayDeque<>();
+    /** The members to walk from: a gone member has no children of its own, its pid may name a stranger. */
+    private static List<ProcEntry> liveEntries(Map<Integer, Member> members) {
+        List<ProcEntry> entries = new ArrayList<>();
         for (Member m : members.values()) {
             if (!m.gone) {
-                queue.add(m.entry);
+                entries.add(m.entry);
             }
         }
-        Set<Integer> seen = new HashSet<>(members.keySet());
-        while (!queue.isEmpty()) {
-            for (ProcEntry kid : table.childrenOf(queue.poll())) {
-                if (seen.add(kid.pid)) {
-                    fresh.add(kid);
-                    queue.add(kid);
-                }
-            }
-        }
-        return fresh;
+        return entries;
     }
 
     /** Stopped (every thread), a zombie, or gone: in every case it cannot fork any more. */

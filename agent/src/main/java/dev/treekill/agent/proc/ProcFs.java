@@ -73,12 +73,10 @@ final class ProcFs implements ProcSource {
         StringBuilder states = new StringBuilder();
         for (int tid : numbers(new File(task).list())) {
             int n = read(task + tid + "/stat");
-            byte[] buf = BUFFER.get()[0];
-            for (int i = n - 1; i > 0; i--) {
-                if (buf[i] == ')' && i + 2 < n) {
-                    states.append((char) buf[i + 2]);
-                    break;
-                }
+            ProcEntry thread = n < 0 ? null
+                    : ProcTable.parseStat(tid, new String(BUFFER.get()[0], 0, n, StandardCharsets.ISO_8859_1));
+            if (thread != null) {
+                states.append(thread.state);
             }
         }
         return states.toString();

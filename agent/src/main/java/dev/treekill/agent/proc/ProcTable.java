@@ -140,11 +140,23 @@ public final class ProcTable {
 
     /** Every descendant of {@code root} in this snapshot, parents before their children (root excluded). */
     public List<ProcEntry> descendantsOf(ProcEntry root) {
+        List<ProcEntry> roots = new ArrayList<>();
+        roots.add(root);
+        return descendantsOf(roots);
+    }
+
+    /**
+     * Every descendant of any of {@code roots} that is not one of them, parents before children. Walking
+     * from several roots finds the children of one whose own parent exited and left it re-parented.
+     */
+    public List<ProcEntry> descendantsOf(List<ProcEntry> roots) {
         List<ProcEntry> out = new ArrayList<>();
         Set<Integer> seen = new HashSet<>();
-        seen.add(root.pid);
         ArrayDeque<ProcEntry> queue = new ArrayDeque<>();
-        queue.add(root);
+        for (ProcEntry root : roots) {
+            seen.add(root.pid);
+            queue.add(root);
+        }
         while (!queue.isEmpty()) {
             for (ProcEntry kid : childrenOf(queue.poll())) {
                 if (seen.add(kid.pid)) {
