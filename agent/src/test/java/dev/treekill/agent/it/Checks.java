@@ -3,6 +3,8 @@ package dev.treekill.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
+import dev.treekill.agent.testing.TaggedProcesses;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -34,6 +36,18 @@ final class Checks {
     static void noAgentWarnings(JvmRunner.Result r) {
         String agentLines = r.stderr.lines().filter(l -> l.startsWith("[treekill]")).collect(Collectors.joining("\n"));
         assertEquals("", agentLines, () -> "the agent warned\n" + r);
+    }
+
+    /** destroyForcibly() returned with the tree gone, and the JDK still reported the SIGKILLed child as usual. */
+    static void killedCleanly(Map<String, String> line, JvmRunner.Result r) {
+        treeGone(line, r);
+        jdkExitStatusKept(line, r);
+    }
+
+    /** The agent stayed silent and, after the child JVM exited, no tagged process is alive. */
+    static void quietAndNothingLeft(JvmRunner.Result r, TaggedProcesses tagged) {
+        noAgentWarnings(r);
+        assertEquals(List.of(), tagged.survivors(), () -> "tagged processes alive after the child JVM exited\n" + r);
     }
 
     static long number(Map<String, String> line, String key) {

@@ -31,10 +31,8 @@ class TreeKillIT {
         JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null).treeApp("kill", "wide", "200").run();
         Map<String, String> line = Checks.ok(r).result();
         assertEquals("200", line.get("tree"), r::toString);
-        Checks.treeGone(line, r);
-        Checks.jdkExitStatusKept(line, r);
-        Checks.noAgentWarnings(r);
-        assertEquals(List.of(), tagged.survivors(), "tagged processes alive after the child JVM exited\n" + r);
+        Checks.killedCleanly(line, r);
+        Checks.quietAndNothingLeft(r, tagged);
     }
 
     /** Boot-Class-Path names treekill-agent.jar; under another name the agent appends itself instead. */
@@ -67,10 +65,8 @@ class TreeKillIT {
         JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null).treeApp("kill", "chain", "50").run();
         Map<String, String> line = Checks.ok(r).result();
         assertEquals("50", line.get("tree"), r::toString);
-        Checks.treeGone(line, r);
-        Checks.jdkExitStatusKept(line, r);
-        Checks.noAgentWarnings(r);
-        assertEquals(List.of(), tagged.survivors(), r::toString);
+        Checks.killedCleanly(line, r);
+        Checks.quietAndNothingLeft(r, tagged);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -82,11 +78,9 @@ class TreeKillIT {
         assertEquals(3, lines.size(), r::toString);
         for (Map<String, String> line : lines) {
             assertTrue(Checks.number(line, "tree") >= 5, r::toString);
-            Checks.treeGone(line, r);
-            Checks.jdkExitStatusKept(line, r);
+            Checks.killedCleanly(line, r);
         }
-        Checks.noAgentWarnings(r);
-        assertEquals(List.of(), tagged.survivors(), r::toString);
+        Checks.quietAndNothingLeft(r, tagged);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -96,10 +90,8 @@ class TreeKillIT {
         JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null).treeApp("kill", "zombies", "10").run();
         Map<String, String> line = Checks.ok(r).result();
         assertTrue(Checks.number(line, "tree") >= 31, r::toString);
-        Checks.treeGone(line, r);
-        Checks.jdkExitStatusKept(line, r);
-        Checks.noAgentWarnings(r);
-        assertEquals(List.of(), tagged.survivors(), r::toString);
+        Checks.killedCleanly(line, r);
+        Checks.quietAndNothingLeft(r, tagged);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -109,10 +101,8 @@ class TreeKillIT {
                 .treeApp("kill", "wide", "50", "handle").run();
         Map<String, String> line = Checks.ok(r).result();
         assertEquals("50", line.get("tree"), r::toString);
-        Checks.treeGone(line, r);
-        Checks.jdkExitStatusKept(line, r);
-        Checks.noAgentWarnings(r);
-        assertEquals(List.of(), tagged.survivors(), r::toString);
+        Checks.killedCleanly(line, r);
+        Checks.quietAndNothingLeft(r, tagged);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -125,11 +115,9 @@ class TreeKillIT {
         assertEquals(6, lines.size(), r::toString);
         for (Map<String, String> line : lines) {
             assertEquals("100", line.get("tree"), r::toString);
-            Checks.treeGone(line, r);
-            Checks.jdkExitStatusKept(line, r);
+            Checks.killedCleanly(line, r);
         }
-        Checks.noAgentWarnings(r);
-        assertEquals(List.of(), tagged.survivors(), r::toString);
+        Checks.quietAndNothingLeft(r, tagged);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -144,10 +132,8 @@ class TreeKillIT {
         assertEquals("20", afterDestroy.get("survivors"), () -> "destroy() must not SIGKILL (grace is off)\n" + r);
         Map<String, String> line = r.result();
         assertEquals("20", line.get("tree"), r::toString);
-        Checks.treeGone(line, r);
-        Checks.jdkExitStatusKept(line, r);
-        Checks.noAgentWarnings(r);
-        assertEquals(List.of(), tagged.survivors(), r::toString);
+        Checks.killedCleanly(line, r);
+        Checks.quietAndNothingLeft(r, tagged);
     }
 
     @ParameterizedTest(name = "{0}")
