@@ -3,11 +3,18 @@ package dev.treekill.agent;
 import dev.treekill.agent.kill.Engine;
 import dev.treekill.agent.kill.Engines;
 import dev.treekill.agent.kill.KillStats;
+import dev.treekill.agent.hook.Hooks;
+import dev.treekill.agent.kill.Deadline;
+import dev.treekill.agent.kill.KillResult;
+import dev.treekill.agent.kill.PendingKill;
+import dev.treekill.agent.kill.StartedProcesses;
+import dev.treekill.agent.kill.Target;
 import dev.treekill.agent.kill.TreeKiller;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.NativeAccess;
 import dev.treekill.agent.sys.Syscalls;
 import java.util.function.Supplier;
@@ -19,12 +26,24 @@ public final class AgentRuntime implements Supplier<Engine> {
     /** Enough calls for C1 to compile the read and parse methods (its threshold is about 200). */
     private static final int WARM_UP_READS = 300;
 
+    /** How often adopted orphans are looked for: zombies hold nothing but a pid, so this need not be quick. */
+    private static final long REAP_EVERY_MILLIS = 200;
+
     private final Settings settings;
     private final KillStats stats = new KillStats();
+    private final boolean adoptsOrphans;
+    private final StartedProcesses started;
     private volatile Engine engine;
 
     public AgentRuntime(Settings settings) {
         this.settings = settings;
+        this.adoptsOrphans = settings.options().subreaper() || selfPidInProc() == 1;
+        // Orphans are attributed to a tree by start time: record it only where orphans are adopted.
+        this.started = new StartedProcesses(adoptsOrphans ? ProcSource.system() : null);
+    }
+
+    public StartedProcesses started() {
+        return started;
     }
 
     public Settings settings() {
@@ -42,7 +61,7 @@ public final class AgentRuntime implements Supplier<Engine> {
         if (e == null) {
             synchronized (this) {
                 if (engine == null) {
-                    engine = Engines.forThisMachine(stats);
+                    engine = Engines.forThisMachine(stats, started, settings.options().subreaper());
                 }
                 e = engine;
             }
@@ -51,24 +70,99 @@ public final class AgentRuntime implements Supplier<Engine> {
     }
 
     /**
-     * Loads JNA (40-70 ms) and grows the descriptor table on a daemon thread, so the first kill is fast.
-     * Run when ProcessImpl is patched: a JVM that starts no process never pays for it. A class, not a
-     * lambda, for start-up's sake (see TreeKillAgent).
+     * Loads JNA (40-70 ms) and grows the descriptor table on a daemon thread, so the first kill is fast;
+     * where this JVM adopts orphans, the same thread then reaps them. Run when ProcessImpl is patched: a
+     * JVM that starts no process never pays for it. A class, not a lambda, for start-up's sake (see
+     * TreeKillAgent).
      */
-    public Runnable warmUpTask() {
+    public Runnable backgroundTask() {
         return new Runnable() {
             @Override
             public void run() {
-                Thread t = new Thread("treekill-warmup") {
+                Thread t = new Thread(adoptsOrphans ? "treekill-reaper" : "treekill-warmup") {
                     @Override
                     public void run() {
                         warmUpNow();
+                        if (adoptsOrphans) {
+                            reapOrphansForever();
+                        }
                     }
                 };
                 t.setDaemon(true);
                 t.start();
             }
         };
+    }
+
+    /** Reaps what this JVM adopted, until the JVM exits (a daemon thread). */
+    private void reapOrphansForever() {
+        Engine e = get();
+        while (true) {
+            try {
+                Thread.sleep(REAP_EVERY_MILLIS);
+                int reaped = e.reapOrphans();
+                if (reaped > 0 && Log.enabled(Log.Level.DEBUG)) {
+                    Log.debug("reaped " + reaped + " adopted orphans");
+                }
+            } catch (InterruptedException stop) {
+                return;
+            } catch (Throwable t) {
+                stats.error();
+                Log.debug("reaping failed: " + t);
+            }
+        }
+    }
+
+    /** prctl(PR_SET_CHILD_SUBREAPER) for {@code subreaper=true}; a JVM that cannot is told so, and goes on. */
+    public void becomeSubreaper() {
+        try {
+            NativeAccess.syscalls().becomeSubreaper();
+            Log.info("this JVM is now a child subreaper: orphans of its descendants are re-parented to it");
+        } catch (ErrnoException | RuntimeException e) {
+            Log.warn("subreaper=true: this JVM could not become a subreaper (" + e.getMessage()
+                    + "); orphans go to PID 1 as before");
+        }
+    }
+
+    /** Children this JVM had before the agent arrived (dynamic attach): the JDK may be waiting for them. */
+    public void noteExistingChildren() {
+        int self = selfPidInProc();
+        if (self > 0) {
+            started.untracked(ProcSource.system().children(self, true));
+        }
+    }
+
+    /** For {@code exitKill=true}: kills every live descendant tree and its escapees when the JVM exits. */
+    public Thread exitKillHook() {
+        return new Thread("treekill-exit") {
+            @Override
+            public void run() {
+                try {
+                    KillResult result = Hooks.unhooked(new Supplier<KillResult>() {
+                        @Override
+                        public KillResult get() {
+                            Engine e = AgentRuntime.this.get();
+                            PendingKill kill = e.kill(Target.allDescendantsOf(ProcessHandle.current().pid()), "exit");
+                            return e.await(kill, Deadline.of(settings.timeoutMillis(), settings.warnMillis()));
+                        }
+                    });
+                    if (result.signalled > 0) {
+                        Log.info("at exit: " + result);
+                    }
+                } catch (Throwable t) {
+                    Log.warn("exitKill failed", t);
+                }
+            }
+        };
+    }
+
+    /** This process's pid as /proc names it (1 as the init of a PID namespace mounted with its own /proc). */
+    private static int selfPidInProc() {
+        try {
+            return Integer.parseInt(new java.io.File("/proc/self").getCanonicalFile().getName());
+        } catch (java.io.IOException | NumberFormatException | SecurityException e) {
+            return -1; // no /proc: not Linux
+        }
     }
 
     private void warmUpNow() {

@@ -4,6 +4,7 @@ import dev.treekill.agent.cli.Cli;
 import dev.treekill.agent.hook.DestroyHooks;
 import dev.treekill.agent.hook.Hooks;
 import dev.treekill.agent.hook.ProcessClassPatcher;
+import dev.treekill.agent.hook.StartHooks;
 import dev.treekill.agent.jmx.JmxBackend;
 import dev.treekill.agent.jmx.PlatformRegistration;
 import dev.treekill.agent.log.Log;
@@ -51,7 +52,8 @@ public final class TreeKillAgent {
         }
         AgentOptions options = AgentOptions.parse(args); // a bad option stops the JVM here, by design
         AgentRuntime runtime = new AgentRuntime(new Settings(options));
-        if (!Hooks.install(new DestroyHooks(runtime.settings(), runtime, runtime.stats()))) {
+        if (!Hooks.install(new DestroyHooks(runtime.settings(), runtime, runtime.stats(), runtime.started()),
+                new StartHooks(runtime.started(), options.cookie()))) {
             Log.warn("agent already active in this JVM; options '" + args + "' ignored");
             return;
         }
@@ -66,10 +68,20 @@ public final class TreeKillAgent {
                         Map.of("java.lang", Set.of(module), "jdk.internal.module", Set.of(module)), Set.of(), Map.of());
             }
         });
-        inst.addTransformer(new ProcessClassPatcher(runtime.warmUpTask()), true);
-        retransformLoaded(inst);
+        if (attached) {
+            runtime.noteExistingChildren();
+        }
+        ProcessClassPatcher patcher = new ProcessClassPatcher(runtime.backgroundTask(), options.cookie());
+        inst.addTransformer(patcher, true);
+        retransformLoaded(inst, patcher);
+        if (options.subreaper()) {
+            runtime.becomeSubreaper();
+        }
+        if (options.exitKill()) {
+            Runtime.getRuntime().addShutdownHook(runtime.exitKillHook());
+        }
         if (options.jmx()) {
-            JmxBackend backend = new JmxBackend(runtime.settings(), runtime.stats(), runtime);
+            JmxBackend backend = new JmxBackend(runtime.settings(), runtime.stats(), runtime, runtime.started());
             // Attached to a running JVM: start-up is over and its platform MBeanServer may exist already.
             PlatformRegistration.register(backend, attached);
         }
@@ -79,10 +91,10 @@ public final class TreeKillAgent {
     }
 
     /** Under attach, or when a class was loaded earlier, the process classes are already there. */
-    private static void retransformLoaded(Instrumentation inst) throws UnmodifiableClassException {
+    private static void retransformLoaded(Instrumentation inst, ProcessClassPatcher patcher) throws UnmodifiableClassException {
         List<Class<?>> loaded = new ArrayList<>();
         for (Class<?> c : inst.getAllLoadedClasses()) {
-            if (ProcessClassPatcher.isTarget(c)) {
+            if (patcher.isTarget(c)) {
                 loaded.add(c);
             }
         }

@@ -21,6 +21,13 @@ final class BackendAdapter implements TreeKillerMXBean {
         return value;
     }
 
+    static long notNegative(String name, long value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + " must not be negative, was " + value);
+        }
+        return value;
+    }
+
     @Override
     public boolean isEnabled() {
         return backend.isEnabled();
@@ -109,6 +116,11 @@ final class BackendAdapter implements TreeKillerMXBean {
     @Override
     public KillReport killDescendants(long timeoutMillis) {
         return backend.killDescendants(positive("timeoutMillis", timeoutMillis));
+    }
+
+    @Override
+    public KillReport terminateTree(long pid, long graceMillis) {
+        return backend.terminateTree(pid, notNegative("graceMillis", graceMillis), backend.getReapTimeoutMillis());
     }
 
     @Override

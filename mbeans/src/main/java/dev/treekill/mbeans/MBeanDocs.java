@@ -16,7 +16,8 @@ final class MBeanDocs {
 
     private static final Map<String, String> ATTRIBUTES = Map.ofEntries(
             entry("Enabled", "Whether destroy()/destroyForcibly() kill the whole tree (false: the JDK's own behaviour)."),
-            entry("ReapTimeoutMillis", "How long destroyForcibly() and killTree(pid) wait for the tree to exit, in ms (> 0)."),
+            entry("ReapTimeoutMillis", "How long destroyForcibly(), killTree(pid) and terminateTree (after its SIGKILL) wait "
+                    + "for the tree to exit, in ms (> 0)."),
             entry("WarnAfterMillis", "After how many ms a wait that is still running logs a warning (> 0)."),
             entry("Scope", "Which pids this MBean may kill: 'descendants' (of this JVM) or 'user' (any process of this "
                     + "user). Read-only: only the agent option 'scope' sets it."),
@@ -36,6 +37,9 @@ final class MBeanDocs {
                     + "to exit. Refuses pid <= 1, this JVM, its ancestors, unknown pids and pids outside Scope.",
             "killTree/2", "SIGKILL the process tree rooted at pid and wait up to timeoutMillis for every process to "
                     + "exit. Refuses pid <= 1, this JVM, its ancestors, unknown pids and pids outside Scope.",
+            "terminateTree/2", "SIGTERM the process tree rooted at pid, wait up to graceMillis, then SIGKILL what is "
+                    + "still alive and wait up to ReapTimeoutMillis for every process to exit (a zombie counts as "
+                    + "exited). Refuses pid <= 1, this JVM, its ancestors, unknown pids and pids outside Scope.",
             "killDescendants/1", "SIGKILL every child tree of this JVM and wait up to timeoutMillis for them to exit.",
             "describeTree/1", "List the process tree rooted at pid: pid, parent pid, state letter (R, S, D, T, Z, ...) "
                     + "and command. Changes nothing.",
@@ -45,15 +49,18 @@ final class MBeanDocs {
     private static final Map<String, String[]> PARAMETERS = Map.of(
             "killTree", new String[] {"pid", "timeoutMillis"},
             "killDescendants", new String[] {"timeoutMillis"},
+            "terminateTree", new String[] {"pid", "graceMillis"},
             "describeTree", new String[] {"pid"});
 
     private static final Map<String, String> PARAMETER_DESCRIPTIONS = Map.of(
             "pid", "Process id of the tree's root.",
-            "timeoutMillis", "How long to wait for the tree to exit, in ms (> 0).");
+            "timeoutMillis", "How long to wait for the tree to exit, in ms (> 0).",
+            "graceMillis", "How long the tree may take to exit on SIGTERM before SIGKILL, in ms (>= 0).");
 
     private static final Map<String, Integer> IMPACTS = Map.of(
             "killTree", MBeanOperationInfo.ACTION,
             "killDescendants", MBeanOperationInfo.ACTION,
+            "terminateTree", MBeanOperationInfo.ACTION,
             "resetCounters", MBeanOperationInfo.ACTION,
             "describeTree", MBeanOperationInfo.INFO);
 

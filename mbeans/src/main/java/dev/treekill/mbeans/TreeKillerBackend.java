@@ -13,7 +13,7 @@ public interface TreeKillerBackend {
     /** Turns the instrumentation on or off. */
     void setEnabled(boolean enabled);
 
-    /** How long an instrumented destroyForcibly() (and killTree(pid)) waits for the tree to exit. */
+    /** How long an instrumented destroyForcibly() (and killTree(pid), terminateTree after SIGKILL) waits for the tree to exit. */
     long getReapTimeoutMillis();
 
     /** Sets the wait timeout; throws IllegalArgumentException if {@code millis <= 0}. */
@@ -54,6 +54,15 @@ public interface TreeKillerBackend {
 
     /** Kills the tree rooted at pid and waits up to timeoutMillis; IllegalArgumentException with the exact reason if the pid is refused. */
     KillReport killTree(long pid, long timeoutMillis);
+
+    /**
+     * SIGTERMs the tree rooted at pid, waits up to graceMillis (>= 0, checked by the MBean; 0 sends
+     * SIGKILL right after SIGTERM) for it to exit, then SIGKILLs every member still alive (and their
+     * trees) and waits up to timeoutMillis (> 0) for every process to exit, a zombie counting as
+     * exited; trigger {@value KillReport#TRIGGER_JMX}. IllegalArgumentException with the exact reason
+     * if the pid is refused.
+     */
+    KillReport terminateTree(long pid, long graceMillis, long timeoutMillis);
 
     /** Kills every child tree of this JVM and waits up to timeoutMillis (positive, checked by the MBean). */
     KillReport killDescendants(long timeoutMillis);

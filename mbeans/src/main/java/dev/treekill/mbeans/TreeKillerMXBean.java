@@ -50,6 +50,12 @@ public interface TreeKillerMXBean {
 
     KillReport killDescendants(long timeoutMillis);
 
+    /**
+     * SIGTERMs the tree, waits up to graceMillis (>= 0) for it to exit, then SIGKILLs what is still
+     * alive and waits up to ReapTimeoutMillis.
+     */
+    KillReport terminateTree(long pid, long graceMillis);
+
     ProcessRow[] describeTree(long pid);
 
     void resetCounters();

@@ -126,6 +126,13 @@ final class FakeBackend implements TreeKillerBackend {
     }
 
     @Override
+    public KillReport terminateTree(long pid, long graceMillis, long timeoutMillis) {
+        calls.add("terminateTree(" + pid + "," + graceMillis + "," + timeoutMillis + ")");
+        refuseLowPids(pid);
+        return kill(pid, timeoutMillis);
+    }
+
+    @Override
     public KillReport killDescendants(long timeoutMillis) {
         calls.add("killDescendants(" + timeoutMillis + ")");
         return kill(ProcessHandle.current().pid(), timeoutMillis);

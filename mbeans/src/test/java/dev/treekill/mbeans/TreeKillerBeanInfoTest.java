@@ -113,7 +113,7 @@ class TreeKillerBeanInfoTest {
         Set<String> signatures = Arrays.stream(info(via).getOperations()).map(TreeKillerBeanInfoTest::signature)
                 .collect(Collectors.toSet());
         assertEquals(Set.of("killTree(pid)", "killTree(pid,timeoutMillis)", "killDescendants(timeoutMillis)",
-                "describeTree(pid)", "resetCounters()"), signatures);
+                "terminateTree(pid,graceMillis)", "describeTree(pid)", "resetCounters()"), signatures);
         for (MBeanOperationInfo op : info(via).getOperations()) {
             for (MBeanParameterInfo param : op.getSignature()) {
                 assertEquals("long", param.getType(), signature(op));
@@ -132,6 +132,7 @@ class TreeKillerBeanInfoTest {
                 "killTree(pid)", MBeanOperationInfo.ACTION,
                 "killTree(pid,timeoutMillis)", MBeanOperationInfo.ACTION,
                 "killDescendants(timeoutMillis)", MBeanOperationInfo.ACTION,
+                "terminateTree(pid,graceMillis)", MBeanOperationInfo.ACTION,
                 "resetCounters()", MBeanOperationInfo.ACTION,
                 "describeTree(pid)", MBeanOperationInfo.INFO)), impacts);
     }
@@ -144,6 +145,7 @@ class TreeKillerBeanInfoTest {
         assertEquals("javax.management.openmbean.CompositeData", ops.get("killTree(pid)").getReturnType());
         assertEquals("javax.management.openmbean.CompositeData", ops.get("killTree(pid,timeoutMillis)").getReturnType());
         assertEquals("javax.management.openmbean.CompositeData", ops.get("killDescendants(timeoutMillis)").getReturnType());
+        assertEquals("javax.management.openmbean.CompositeData", ops.get("terminateTree(pid,graceMillis)").getReturnType());
         assertEquals("void", ops.get("resetCounters()").getReturnType());
         MBeanOperationInfo describe = ops.get("describeTree(pid)");
         assertEquals("[Ljavax.management.openmbean.CompositeData;", describe.getReturnType());
@@ -153,6 +155,26 @@ class TreeKillerBeanInfoTest {
         assertItems(row, Map.of("pid", SimpleType.LONG, "ppid", SimpleType.LONG, "state", SimpleType.STRING,
                 "command", SimpleType.STRING));
         assertKillReportType(ops.get("killTree(pid)").getDescriptor().getFieldValue("openType"));
+        assertKillReportType(ops.get("terminateTree(pid,graceMillis)").getDescriptor().getFieldValue("openType"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Via.class)
+    void describesTerminateTreeAndItsGraceParameter(Via via) throws Exception {
+        MBeanOperationInfo terminate = Arrays.stream(info(via).getOperations())
+                .filter(op -> op.getName().equals("terminateTree")).findFirst().orElseThrow();
+        assertEquals(MBeanOperationInfo.ACTION, terminate.getImpact());
+        assertEquals("javax.management.openmbean.CompositeData", terminate.getReturnType());
+        assertDescribed(terminate.getDescription(), "operation terminateTree");
+        assertTrue(terminate.getDescription().contains("SIGTERM"), terminate.getDescription());
+        MBeanParameterInfo[] params = terminate.getSignature();
+        assertArrayEquals(new String[] {"pid", "graceMillis"},
+                Arrays.stream(params).map(MBeanParameterInfo::getName).toArray(String[]::new));
+        for (MBeanParameterInfo param : params) {
+            assertEquals("long", param.getType(), param.getName());
+            assertDescribed(param.getDescription(), "parameter " + param.getName() + " of terminateTree");
+        }
+        assertTrue(params[1].getDescription().contains(">= 0"), params[1].getDescription());
     }
 
     @ParameterizedTest

@@ -82,6 +82,23 @@ class TreeKillerBeanOperationsTest {
 
     @ParameterizedTest
     @EnumSource(Via.class)
+    void terminateTreePassesPidGraceAndReapTimeoutMillis(Via via) throws Exception {
+        TreeKillerMXBean proxy = jmx.proxy(via);
+        proxy.setReapTimeoutMillis(2_500);
+        jmx.backend.timeOutNextKill(4243);
+        KillReport report = proxy.terminateTree(4242, 750);
+        assertEquals(new KillReport(4242, 3, 2, new long[] {4243}, 2_500, true, "jmx"), report);
+        assertEquals(report, proxy.getLastKill());
+
+        KillReport noGrace = proxy.terminateTree(4300, 0);
+        assertEquals(4300, noGrace.getRootPid());
+        assertFalse(noGrace.isTimedOut());
+        assertEquals(List.of("setReapTimeoutMillis(2500)", "terminateTree(4242,750,2500)", "terminateTree(4300,0,2500)"),
+                jmx.backend.calls);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Via.class)
     void proxiesRebuildKillReportsAndProcessRows(Via via) throws Exception {
         TreeKillerMXBean proxy = jmx.proxy(via);
         jmx.backend.timeOutNextKill(4243, 4244);
@@ -127,6 +144,13 @@ class TreeKillerBeanOperationsTest {
         CompositeData oneArg = assertInstanceOf(CompositeData.class,
                 connection.invoke(NAME, "killTree", new Object[] {4300L}, LONG));
         assertEquals(4300L, oneArg.get("rootPid"));
+
+        CompositeData terminated = assertInstanceOf(CompositeData.class,
+                connection.invoke(NAME, "terminateTree", new Object[] {4400L, 1_000L}, LONG_LONG));
+        assertEquals(4400L, terminated.get("rootPid"));
+        assertEquals("jmx", terminated.get("trigger"));
+        assertEquals(jmx.backend.lastKill(), KillReport.from(terminated));
+        assertEquals("terminateTree(4400,1000,30000)", jmx.backend.calls.get(jmx.backend.calls.size() - 1));
 
         CompositeData[] rows = assertInstanceOf(CompositeData[].class,
                 connection.invoke(NAME, "describeTree", new Object[] {4242L}, LONG));

@@ -2,6 +2,7 @@ package dev.treekill.mbeans;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -66,6 +67,9 @@ class TreeKillerBeanRefusalTest {
         MBeanServerConnection connection = jmx.connection(via);
         assertProxyRefusal(FakeBackend.REFUSAL, () -> proxy.killTree(1, 5_000));
         assertProxyRefusal(FakeBackend.REFUSAL, () -> proxy.killTree(1));
+        assertProxyRefusal(FakeBackend.REFUSAL, () -> proxy.terminateTree(1, 1_000));
+        assertRawRefusal(FakeBackend.REFUSAL,
+                () -> connection.invoke(NAME, "terminateTree", new Object[] {1L, 0L}, new String[] {"long", "long"}));
         assertRawRefusal(FakeBackend.REFUSAL,
                 () -> connection.invoke(NAME, "killTree", new Object[] {1L, 5_000L}, new String[] {"long", "long"}));
         assertRawRefusal(FakeBackend.REFUSAL.replace("pid 1", "pid 0"),
@@ -84,6 +88,18 @@ class TreeKillerBeanRefusalTest {
         assertRawRefusal("timeoutMillis must be more than zero, was 0",
                 () -> connection.invoke(NAME, "killDescendants", new Object[] {0L}, new String[] {"long"}));
         assertEquals(List.of(), jmx.backend.calls, "nothing reached the backend");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Via.class)
+    void negativeGraceIsRefusedBeforeTheBackend(Via via) throws Exception {
+        TreeKillerMXBean proxy = jmx.proxy(via);
+        MBeanServerConnection connection = jmx.connection(via);
+        assertProxyRefusal("graceMillis must not be negative, was -1", () -> proxy.terminateTree(4242, -1));
+        assertRawRefusal("graceMillis must not be negative, was -500",
+                () -> connection.invoke(NAME, "terminateTree", new Object[] {4242L, -500L}, new String[] {"long", "long"}));
+        assertEquals(List.of(), jmx.backend.calls, "nothing reached the backend");
+        assertNull(proxy.getLastKill(), "nothing was killed");
     }
 
     @ParameterizedTest

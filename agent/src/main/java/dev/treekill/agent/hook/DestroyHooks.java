@@ -5,27 +5,44 @@ import dev.treekill.agent.kill.Engine;
 import dev.treekill.agent.kill.KillResult;
 import dev.treekill.agent.kill.KillStats;
 import dev.treekill.agent.kill.PendingKill;
+import dev.treekill.agent.kill.StartedProcesses;
+import dev.treekill.agent.kill.Target;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
  * What destroy() and destroyForcibly() do with the agent: on entry (before the JDK's method kills the
- * root, so the tree can still be found) freeze and SIGKILL the tree; on exit (outside the Process's
- * lock, which the JDK's reaper needs) wait for it.
+ * root, so the tree can still be found) freeze and SIGKILL the tree and its escapees; on exit (outside
+ * the Process's lock, which the JDK's reaper needs) wait for them. destroy() sends SIGTERM instead and,
+ * with a grace period, SIGKILLs what is left after it, in the background: destroy() never blocks.
  */
 public final class DestroyHooks implements Hooks.Handler {
     private final Settings settings;
     private final Supplier<Engine> engine;
     private final KillStats stats;
+    private final StartedProcesses started;
     private final AtomicBoolean failedBefore = new AtomicBoolean();
 
-    public DestroyHooks(Settings settings, Supplier<Engine> engine, KillStats stats) {
+    public DestroyHooks(Settings settings, Supplier<Engine> engine, KillStats stats, StartedProcesses started) {
         this.settings = settings;
         this.engine = engine;
         this.stats = stats;
+        this.started = started;
+    }
+
+    /** What exit() waits for: the kill, and the Process whose exit status the JDK collects. */
+    private static final class Token {
+        final PendingKill kill;
+        final Process process;
+
+        Token(PendingKill kill, Process process) {
+            this.kill = kill;
+            this.process = process;
+        }
     }
 
     @Override
@@ -33,28 +50,20 @@ public final class DestroyHooks implements Hooks.Handler {
         if (!settings.enabled()) {
             return null;
         }
-        long pid;
-        boolean alive;
-        if (target instanceof Process) {
-            pid = ((Process) target).pid();
-            alive = ((Process) target).isAlive();
-        } else {
-            pid = ((ProcessHandle) target).pid();
-            alive = ((ProcessHandle) target).isAlive();
+        Process process = target instanceof Process ? (Process) target : null;
+        long pid = process != null ? process.pid() : ((ProcessHandle) target).pid();
+        boolean alive = process != null ? process.isAlive() : ((ProcessHandle) target).isAlive();
+        StartedProcesses.Started record = process != null ? started.of(process) : started.ofPid(pid);
+        if (!alive && record == null) {
+            return null; // a dead root has no tree left to find, and no cookie to find escapees by
         }
-        if (!alive) {
-            return null; // a dead root has no tree left to find
-        }
-        Engine e = engine.get();
+        Target what = record != null ? Target.started(record, alive) : Target.tree(pid);
         try {
             if (kind == Hooks.PROCESS_DESTROY_FORCIBLY || kind == Hooks.HANDLE_DESTROY_FORCIBLY) {
-                return e.kill(pid, "destroyForcibly");
+                return new Token(engine.get().kill(what, "destroyForcibly"), process);
             }
-            if (settings.options().destroy() == AgentOptions.DestroyMode.TREE) {
-                int n = e.terminate(pid);
-                if (Log.enabled(Log.Level.INFO)) {
-                    Log.info("SIGTERM sent to " + n + " processes of the tree of pid " + pid);
-                }
+            if (alive && settings.options().destroy() == AgentOptions.DestroyMode.TREE) {
+                terminate(what);
             }
         } catch (IllegalArgumentException refused) {
             // The engine refuses this JVM and its ancestors: those keep the JDK's own behaviour.
@@ -62,12 +71,63 @@ public final class DestroyHooks implements Hooks.Handler {
         return null;
     }
 
+    private void terminate(Target what) {
+        Engine e = engine.get();
+        PendingKill terminated = e.terminate(what, "destroy");
+        if (Log.enabled(Log.Level.INFO)) {
+            Log.info("SIGTERM sent to " + terminated.signalled() + " processes of the " + what);
+        }
+        long grace = settings.options().graceMillis();
+        if (grace <= 0) {
+            e.release(terminated);
+            return;
+        }
+        Thread escalation = new Thread(escalation(e, terminated, grace), "treekill-grace-" + what.rootPid());
+        escalation.setDaemon(true);
+        escalation.start();
+    }
+
+    /** After the grace, SIGKILL what is left; a class, not a lambda (see TreeKillAgent). */
+    private Runnable escalation(Engine e, PendingKill terminated, long grace) {
+        return new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    Hooks.unhooked(new Supplier<KillResult>() {
+                        @Override
+                        public KillResult get() {
+                            return e.escalate(terminated, grace, Deadline.of(settings.timeoutMillis(), settings.warnMillis()));
+                        }
+                    });
+                } catch (Throwable t) {
+                    failed(t);
+                }
+            }
+        };
+    }
+
     @Override
     public void exit(Object token) {
+        Token t = (Token) token;
         long timeout = settings.timeoutMillis();
-        KillResult result = engine.get().await((PendingKill) token, Deadline.of(timeout, settings.warnMillis()));
+        KillResult result = engine.get().await(t.kill, Deadline.of(timeout, settings.warnMillis()));
         if (result.timedOut && settings.options().onTimeout() == AgentOptions.OnTimeout.THROW) {
             throw new TreeSurvivorsException(result, timeout);
+        }
+        if (t.process != null && !result.timedOut) {
+            awaitJdkReaped(t.process, timeout);
+        }
+    }
+
+    /**
+     * The root is dead; the JDK's reaper collects its exit status a moment later. Waiting for that leaves no
+     * zombie of the tree behind and makes exitValue() right after destroyForcibly() work.
+     */
+    private static void awaitJdkReaped(Process process, long timeoutMillis) {
+        try {
+            process.waitFor(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the caller's to handle; the kill itself is done
         }
     }
 

@@ -22,7 +22,23 @@ public final class Hooks {
         void failed(Throwable t);
     }
 
+    /** Receives the starts of processes; installed once by the agent. */
+    public interface Starts {
+        /** ProcessImpl.start begins: the child may exist from here on. */
+        void starting();
+
+        /** The environment block of the child being started, with what the agent adds to it. */
+        byte[] environmentBlock(byte[] block, int[] envc);
+
+        /** ProcessImpl.start returned {@code process}. */
+        void started(Process process);
+
+        /** ProcessImpl.start threw. */
+        void startFailed();
+    }
+
     private static volatile Handler handler;
+    private static volatile Starts starts;
     /** The engine itself uses ProcessHandle.destroy* (portable engine): those calls must not recurse. */
     private static final ThreadLocal<Boolean> ACTIVE = new ThreadLocal<>();
 
@@ -30,11 +46,12 @@ public final class Hooks {
     }
 
     /** Returns false if a handler is installed already (the agent was loaded twice). */
-    public static synchronized boolean install(Handler h) {
+    public static synchronized boolean install(Handler h, Starts s) {
         if (handler != null) {
             return false;
         }
         handler = h;
+        starts = s;
         return true;
     }
 
@@ -93,9 +110,66 @@ public final class Hooks {
 
     private static void report(Handler h, Throwable t) {
         try {
-            h.failed(t);
+            if (h != null) {
+                h.failed(t);
+            }
         } catch (Throwable ignored) {
             // Nothing may reach the application from here, not even a failing log.
+        }
+    }
+
+    public static void starting() {
+        Starts s = starts;
+        if (s != null) {
+            try {
+                s.starting();
+            } catch (Throwable t) {
+                report(handler, t);
+            }
+        }
+    }
+
+    /**
+     * Called with the map ProcessImpl.start was given (null: inherit the JVM's environment) and a fresh copy
+     * of the JVM's environment; returns the map to build the child's environment block from.
+     */
+    public static java.util.Map<String, String> environment(java.util.Map<String, String> given,
+            java.util.Map<String, String> inherited) {
+        return given == null && starts != null ? inherited : given;
+    }
+
+    public static byte[] environmentBlock(byte[] block, int[] envc) {
+        Starts s = starts;
+        if (s == null || block == null) {
+            return block;
+        }
+        try {
+            return s.environmentBlock(block, envc);
+        } catch (Throwable t) {
+            report(handler, t);
+            return block;
+        }
+    }
+
+    public static void started(Object process) {
+        Starts s = starts;
+        if (s != null) {
+            try {
+                s.started((Process) process);
+            } catch (Throwable t) {
+                report(handler, t);
+            }
+        }
+    }
+
+    public static void startFailed() {
+        Starts s = starts;
+        if (s != null) {
+            try {
+                s.startFailed();
+            } catch (Throwable t) {
+                report(handler, t);
+            }
         }
     }
 }

@@ -14,34 +14,46 @@ import net.bytebuddy.jar.asm.Opcodes;
 /**
  * Patches {@code java.lang.ProcessImpl} and {@code java.lang.ProcessHandleImpl} when they load (or on
  * retransformation): {@code destroy()} and {@code destroyForcibly()} call {@link Hooks#enter} first and
- * {@link Hooks#exit} before returning. Plain ASM, no frame or max computation: the inserted code has no
- * branches, and computing frames could load classes from inside a transformer.
+ * {@link Hooks#exit} before returning. The static {@code ProcessImpl.start} reports each start
+ * ({@link Hooks#starting}, {@link Hooks#started}, {@link Hooks#startFailed}); with cookies on,
+ * {@code ProcessEnvironment.toEnvironmentBlock} gives every child its cookie. Plain ASM, no frame or max
+ * computation: the inserted code has no branches (the one handler's frame is written by hand), and
+ * computing frames could load classes from inside a transformer.
  */
 public final class ProcessClassPatcher implements ClassFileTransformer {
     static final String PROCESS_IMPL = "java/lang/ProcessImpl";
     static final String HANDLE_IMPL = "java/lang/ProcessHandleImpl";
+    static final String ENVIRONMENT = "java/lang/ProcessEnvironment";
+    private static final String START = "start([Ljava/lang/String;Ljava/util/Map;Ljava/lang/String;[Ljava/lang/ProcessBuilder$Redirect;Z)Ljava/lang/Process;";
+    private static final String TO_BLOCK = "toEnvironmentBlock(Ljava/util/Map;[I)[B";
     private static final String HOOKS = Hooks.class.getName().replace('.', '/');
 
     private final Runnable onFirstPatch;
+    private final boolean cookies;
     private volatile boolean patchedOnce;
 
     /**
      * {@code onFirstPatch} runs once, when ProcessImpl is patched: a process is about to start. Not for
      * ProcessHandleImpl, which loads in any JVM that asks for its own pid (many logging libraries do).
+     * {@code cookies}: whether started processes get a TREEKILL_COOKIE.
      */
-    public ProcessClassPatcher(Runnable onFirstPatch) {
+    public ProcessClassPatcher(Runnable onFirstPatch, boolean cookies) {
         this.onFirstPatch = onFirstPatch;
+        this.cookies = cookies;
     }
 
-    public static boolean isTarget(Class<?> c) {
-        String name = c.getName().replace('.', '/');
-        return c.getClassLoader() == null && (name.equals(PROCESS_IMPL) || name.equals(HANDLE_IMPL));
+    public boolean isTarget(Class<?> c) {
+        return c.getClassLoader() == null && isTarget(c.getName().replace('.', '/'));
+    }
+
+    private boolean isTarget(String name) {
+        return name.equals(PROCESS_IMPL) || name.equals(HANDLE_IMPL) || (cookies && name.equals(ENVIRONMENT));
     }
 
     @Override
     public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain,
             byte[] bytes) {
-        if (loader != null || !(PROCESS_IMPL.equals(className) || HANDLE_IMPL.equals(className))) {
+        if (loader != null || className == null || !isTarget(className)) {
             return null;
         }
         try {
@@ -59,6 +71,9 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
 
     /** Returns the patched class, or null if none of the methods were found (an unknown JDK). */
     static byte[] patch(String className, byte[] bytes) {
+        if (ENVIRONMENT.equals(className)) {
+            return patchEnvironment(bytes);
+        }
         Map<String, Integer> kinds = kindsOf(className);
         ClassReader reader = new ClassReader(bytes);
         Map<String, Integer> maxLocals = maxLocals(reader, kinds);
@@ -66,15 +81,45 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
             Log.warn(className + " has no destroy()/destroyForcibly() to patch on this JDK");
             return null;
         }
+        boolean[] startFound = new boolean[1];
         ClassWriter writer = new ClassWriter(reader, 0);
         reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
             @Override
             public MethodVisitor visitMethod(int access, String name, String desc, String signature, String[] exceptions) {
                 MethodVisitor mv = super.visitMethod(access, name, desc, signature, exceptions);
+                if (PROCESS_IMPL.equals(className) && START.equals(name + desc) && (access & Opcodes.ACC_STATIC) != 0) {
+                    startFound[0] = true;
+                    return new StartInjector(mv);
+                }
                 Integer kind = kinds.get(name + desc);
                 return kind == null ? mv : new HookInjector(mv, kind, maxLocals.get(name + desc));
             }
         }, ClassReader.EXPAND_FRAMES);
+        if (PROCESS_IMPL.equals(className) && !startFound[0]) {
+            Log.warn("ProcessImpl.start has another shape on this JDK: no cookies, and adopted orphans are not reaped");
+        }
+        return writer.toByteArray();
+    }
+
+    private static byte[] patchEnvironment(byte[] bytes) {
+        ClassReader reader = new ClassReader(bytes);
+        ClassWriter writer = new ClassWriter(reader, 0);
+        boolean[] found = new boolean[1];
+        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String desc, String signature, String[] exceptions) {
+                MethodVisitor mv = super.visitMethod(access, name, desc, signature, exceptions);
+                if (TO_BLOCK.equals(name + desc) && (access & Opcodes.ACC_STATIC) != 0) {
+                    found[0] = true;
+                    return new CookieInjector(mv);
+                }
+                return mv;
+            }
+        }, ClassReader.EXPAND_FRAMES);
+        if (!found[0]) {
+            Log.warn("ProcessEnvironment.toEnvironmentBlock has another shape on this JDK: started processes get no cookie");
+            return null;
+        }
         return writer.toByteArray();
     }
 
@@ -159,6 +204,85 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
         @Override
         public void visitMaxs(int maxStack, int maxLocals) {
             super.visitMaxs(maxStack + 2, Math.max(maxLocals, tokenSlot + 1));
+        }
+    }
+
+    /**
+     * ProcessImpl.start: Hooks.starting() first, Hooks.started(process) before the return, and a handler
+     * around the whole body calling Hooks.startFailed() and rethrowing. The handler comes last in the
+     * exception table, so the method's own handlers keep catching first; its frame holds only the
+     * parameters, which start never reassigns.
+     */
+    private static final class StartInjector extends MethodVisitor {
+        private final net.bytebuddy.jar.asm.Label tryStart = new net.bytebuddy.jar.asm.Label();
+        private final net.bytebuddy.jar.asm.Label handler = new net.bytebuddy.jar.asm.Label();
+
+        StartInjector(MethodVisitor mv) {
+            super(Opcodes.ASM9, mv);
+        }
+
+        @Override
+        public void visitCode() {
+            super.visitCode();
+            super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "starting", "()V", false);
+            super.visitLabel(tryStart);
+        }
+
+        @Override
+        public void visitInsn(int opcode) {
+            if (opcode == Opcodes.ARETURN) {
+                super.visitInsn(Opcodes.DUP);
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "started", "(Ljava/lang/Object;)V", false);
+            }
+            super.visitInsn(opcode);
+        }
+
+        @Override
+        public void visitMaxs(int maxStack, int maxLocals) {
+            super.visitTryCatchBlock(tryStart, handler, handler, "java/lang/Throwable");
+            super.visitLabel(handler);
+            super.visitFrame(Opcodes.F_NEW, 5,
+                    new Object[] {"[Ljava/lang/String;", "java/util/Map", "java/lang/String",
+                        "[Ljava/lang/ProcessBuilder$Redirect;", Opcodes.INTEGER},
+                    1, new Object[] {"java/lang/Throwable"});
+            super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "startFailed", "()V", false);
+            super.visitInsn(Opcodes.ATHROW);
+            super.visitMaxs(Math.max(maxStack + 1, 1), maxLocals);
+        }
+    }
+
+    /**
+     * ProcessEnvironment.toEnvironmentBlock(map, envc): a null map (inherit the JVM's environment) becomes
+     * a copy of the JVM's environment, so that there is a block to add the cookie to; the block returned
+     * goes through Hooks.environmentBlock, which adds it.
+     */
+    private static final class CookieInjector extends MethodVisitor {
+        CookieInjector(MethodVisitor mv) {
+            super(Opcodes.ASM9, mv);
+        }
+
+        @Override
+        public void visitCode() {
+            super.visitCode();
+            super.visitVarInsn(Opcodes.ALOAD, 0);
+            super.visitMethodInsn(Opcodes.INVOKESTATIC, ENVIRONMENT, "environment", "()Ljava/util/Map;", false);
+            super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "environment",
+                    "(Ljava/util/Map;Ljava/util/Map;)Ljava/util/Map;", false);
+            super.visitVarInsn(Opcodes.ASTORE, 0);
+        }
+
+        @Override
+        public void visitInsn(int opcode) {
+            if (opcode == Opcodes.ARETURN) {
+                super.visitVarInsn(Opcodes.ALOAD, 1);
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "environmentBlock", "([B[I)[B", false);
+            }
+            super.visitInsn(opcode);
+        }
+
+        @Override
+        public void visitMaxs(int maxStack, int maxLocals) {
+            super.visitMaxs(maxStack + 2, maxLocals);
         }
     }
 }

@@ -5,7 +5,8 @@ import dev.treekill.agent.kill.Deadline;
 import dev.treekill.agent.kill.Engine;
 import dev.treekill.agent.kill.KillResult;
 import dev.treekill.agent.kill.KillStats;
-import dev.treekill.agent.kill.PendingKill;
+import dev.treekill.agent.kill.StartedProcesses;
+import dev.treekill.agent.kill.Target;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.proc.ProcEntry;
@@ -25,11 +26,13 @@ public final class JmxBackend implements TreeKillerBackend {
     private final Settings settings;
     private final KillStats stats;
     private final Supplier<Engine> engine;
+    private final StartedProcesses started;
 
-    public JmxBackend(Settings settings, KillStats stats, Supplier<Engine> engine) {
+    public JmxBackend(Settings settings, KillStats stats, Supplier<Engine> engine, StartedProcesses started) {
         this.settings = settings;
         this.stats = stats;
         this.engine = engine;
+        this.started = started;
     }
 
     @Override
@@ -113,38 +116,32 @@ public final class JmxBackend implements TreeKillerBackend {
         checkTarget(pid);
         Deadline deadline = deadline(timeoutMillis);
         Engine e = engine.get();
-        return Hooks.unhooked(() -> report(e.await(e.kill(pid, TRIGGER), deadline)));
+        return Hooks.unhooked(() -> report(e.await(e.kill(target(pid), TRIGGER), deadline)));
     }
 
-    /** Every child tree of this JVM: all frozen and killed first, then waited for against one deadline. */
+    @Override
+    public KillReport terminateTree(long pid, long graceMillis, long timeoutMillis) {
+        checkTarget(pid);
+        if (graceMillis < 0) {
+            throw new IllegalArgumentException("graceMillis must not be negative, was " + graceMillis);
+        }
+        Deadline deadline = deadline(timeoutMillis);
+        Engine e = engine.get();
+        return Hooks.unhooked(() -> report(e.escalate(e.terminate(target(pid), TRIGGER), graceMillis, deadline)));
+    }
+
+    /** A process the JDK started here is killed with its escapees; any other pid with its tree. */
+    private Target target(long pid) {
+        StartedProcesses.Started record = started.ofPid(pid);
+        return record != null ? Target.started(record, true) : Target.tree(pid);
+    }
+
+    /** Every child tree of this JVM and their escapees: all frozen and killed first, then waited for. */
     @Override
     public KillReport killDescendants(long timeoutMillis) {
-        return Hooks.unhooked(() -> killAllChildTrees(timeoutMillis));
-    }
-
-    private KillReport killAllChildTrees(long timeoutMillis) {
         Deadline deadline = deadline(timeoutMillis);
-        long start = System.nanoTime();
         Engine e = engine.get();
-        List<PendingKill> kills = new ArrayList<>();
-        for (ProcEntry child : e.ownDescendants()) {
-            if (child.ppid == self() && !child.isZombie()) {
-                kills.add(e.kill(child.pid, TRIGGER));
-            }
-        }
-        int signalled = 0;
-        int exited = 0;
-        List<Long> survivors = new ArrayList<>();
-        for (PendingKill kill : kills) {
-            KillResult r = e.await(kill, deadline);
-            signalled += r.signalled;
-            exited += r.exited;
-            for (long pid : r.survivors) {
-                survivors.add(pid);
-            }
-        }
-        return new KillReport(self(), signalled, exited, survivors.stream().mapToLong(Long::longValue).toArray(),
-                (System.nanoTime() - start) / 1e6, !survivors.isEmpty(), TRIGGER);
+        return Hooks.unhooked(() -> report(e.await(e.kill(Target.allDescendantsOf(self()), TRIGGER), deadline)));
     }
 
     @Override

@@ -14,13 +14,39 @@ public interface Engine {
      *
      * @throws IllegalArgumentException if the pid is one treekill must never signal
      */
-    PendingKill kill(long rootPid, String trigger);
+    PendingKill kill(Target target, String trigger);
 
-    /** Phase two: waits until every member has exited (zombies count) or the deadline passes. */
+    /** {@link #kill(Target, String)} of the tree of {@code rootPid} alone. */
+    default PendingKill kill(long rootPid, String trigger) {
+        return kill(Target.tree(rootPid), trigger);
+    }
+
+    /**
+     * Phase two: waits until every member has exited (zombies count) or the deadline passes; reaps the
+     * members that became this JVM's orphans. Releases the kill.
+     */
     KillResult await(PendingKill kill, Deadline deadline);
 
-    /** Sends SIGTERM to the whole tree (frozen first so that nothing forks away), without waiting. */
-    int terminate(long rootPid);
+    /**
+     * Sends SIGTERM to the whole target (frozen first so that nothing forks away) and continues it, without
+     * waiting. The members stay pinned until {@link #release} or {@link #escalate}.
+     *
+     * @throws IllegalArgumentException if the pid is one treekill must never signal
+     */
+    PendingKill terminate(Target target, String trigger);
+
+    /** Lets go of a terminated target without waiting for it. */
+    void release(PendingKill terminated);
+
+    /**
+     * Waits up to {@code graceMillis} (from the SIGTERM) for a terminated target, then kills what is still
+     * alive, with the trees those have now, and waits for them until {@code deadline} (counted from that
+     * SIGKILL). Releases the terminated target.
+     */
+    KillResult escalate(PendingKill terminated, long graceMillis, Deadline deadline);
+
+    /** Reaps the zombies this JVM adopted (PID 1, or a subreaper) that the JDK did not start; how many. */
+    int reapOrphans();
 
     /** The tree of {@code rootPid}, root first, parents before children; empty if it is gone. Read-only, so any pid &gt; 0. */
     List<ProcEntry> describe(long rootPid);

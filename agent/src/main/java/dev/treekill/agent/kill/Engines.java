@@ -3,6 +3,7 @@ package dev.treekill.agent.kill;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.sys.NativeAccess;
+import dev.treekill.agent.sys.Syscalls;
 
 /** Picks the engine this machine supports. */
 public final class Engines {
@@ -11,13 +12,36 @@ public final class Engines {
 
     /** The Linux engine when /proc and the native calls work here, else the portable one. */
     public static Engine forThisMachine(KillStats stats) {
+        return forThisMachine(stats, new StartedProcesses(null), false);
+    }
+
+    /**
+     * The same, for the agent: {@code started} are the processes the JDK started here; {@code subreaper}
+     * whether this JVM was made a subreaper (then it adopts orphans, as it does when it is PID 1).
+     */
+    public static Engine forThisMachine(KillStats stats, StartedProcesses started, boolean subreaper) {
         if (NativeAccess.isLinux()) {
             try {
-                return new TreeKiller(NativeAccess.syscalls(), ProcSource.system(), stats);
+                Syscalls sys = NativeAccess.syscalls();
+                if (!procShows(sys.selfPid())) {
+                    Log.warn("/proc shows another PID namespace than this JVM's (mount it for the namespace, e.g. "
+                            + "unshare --mount-proc); using the portable engine");
+                    return new PortableTreeKiller(stats);
+                }
+                return new TreeKiller(sys, ProcSource.system(), stats, started, subreaper);
             } catch (IllegalStateException e) {
                 Log.warn("using the portable engine (no freezing, no zombie awareness)", e.getCause());
             }
         }
         return new PortableTreeKiller(stats);
+    }
+
+    /** Whether /proc belongs to this JVM's PID namespace: pids read there must be the pids we signal. */
+    private static boolean procShows(int selfPid) {
+        try {
+            return new java.io.File("/proc/self").getCanonicalFile().getName().equals(String.valueOf(selfPid));
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 }

@@ -4,14 +4,16 @@ import java.util.List;
 
 /** A tree that has been signalled and not yet waited for. */
 public class PendingKill {
+    final Target target;
     final long rootPid;
     final String trigger;
     final long startNanos;
     final List<Member> members;
     final int signalled;
 
-    PendingKill(long rootPid, String trigger, long startNanos, List<Member> members, int signalled) {
-        this.rootPid = rootPid;
+    PendingKill(Target target, String trigger, long startNanos, List<Member> members, int signalled) {
+        this.target = target;
+        this.rootPid = target.rootPid;
         this.trigger = trigger;
         this.startNanos = startNanos;
         this.members = members;
@@ -20,6 +22,11 @@ public class PendingKill {
 
     public long rootPid() {
         return rootPid;
+    }
+
+    /** Processes the kill (or terminate) signalled. */
+    public int signalled() {
+        return signalled;
     }
 
     public int size() {

@@ -26,8 +26,8 @@ public final class PortableTreeKiller implements Engine {
     private static final class HandleKill extends PendingKill {
         final List<ProcessHandle> handles;
 
-        HandleKill(long rootPid, String trigger, long start, List<ProcessHandle> handles, int signalled) {
-            super(rootPid, trigger, start, List.of(), signalled);
+        HandleKill(Target target, String trigger, long start, List<ProcessHandle> handles, int signalled) {
+            super(target, trigger, start, List.of(), signalled);
             this.handles = handles;
         }
     }
@@ -63,11 +63,11 @@ public final class PortableTreeKiller implements Engine {
         return tree;
     }
 
+    /** Without /proc there are no cookies to read and no orphans to reap: the target's tree only. */
     @Override
-    public PendingKill kill(long rootPid, String trigger) {
-        checkAllowed(rootPid);
+    public PendingKill kill(Target target, String trigger) {
+        List<ProcessHandle> tree = targetTree(target);
         long start = System.nanoTime();
-        List<ProcessHandle> tree = tree(rootPid);
         int signalled = 0;
         for (ProcessHandle h : tree) {
             if (h.pid() != self && h.destroyForcibly()) {
@@ -75,7 +75,17 @@ public final class PortableTreeKiller implements Engine {
             }
         }
         stats.started();
-        return new HandleKill(rootPid, trigger, start, tree, signalled);
+        return new HandleKill(target, trigger, start, tree, signalled);
+    }
+
+    private List<ProcessHandle> targetTree(Target target) {
+        if (target.allDescendants) {
+            List<ProcessHandle> all = new ArrayList<>();
+            ProcessHandle.current().descendants().forEach(all::add);
+            return all;
+        }
+        checkAllowed(target.rootPid);
+        return target.rootAlive ? tree(target.rootPid) : new ArrayList<>();
     }
 
     @Override
@@ -83,13 +93,7 @@ public final class PortableTreeKiller implements Engine {
         List<ProcessHandle> handles = ((HandleKill) kill).handles;
         List<Long> alive = new ArrayList<>();
         for (ProcessHandle h : handles) {
-            long left = deadline.endNanos(kill.startNanos) - System.nanoTime();
-            try {
-                h.onExit().get(Math.max(0, left), TimeUnit.NANOSECONDS);
-            } catch (TimeoutException | ExecutionException e) {
-                alive.add(h.pid());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            if (!waitFor(h, deadline.endNanos(kill.startNanos))) {
                 alive.add(h.pid());
             }
         }
@@ -101,15 +105,65 @@ public final class PortableTreeKiller implements Engine {
     }
 
     @Override
-    public int terminate(long rootPid) {
-        checkAllowed(rootPid);
+    public PendingKill terminate(Target target, String trigger) {
+        List<ProcessHandle> tree = targetTree(target);
+        long start = System.nanoTime();
         int signalled = 0;
-        for (ProcessHandle h : tree(rootPid)) {
+        for (ProcessHandle h : tree) {
             if (h.pid() != self && h.destroy()) {
                 signalled++;
             }
         }
-        return signalled;
+        return new HandleKill(target, trigger, start, tree, signalled);
+    }
+
+    @Override
+    public void release(PendingKill terminated) {
+        // ProcessHandles hold nothing.
+    }
+
+    @Override
+    public KillResult escalate(PendingKill terminated, long graceMillis, Deadline deadline) {
+        long graceEnd = terminated.startNanos + TimeUnit.MILLISECONDS.toNanos(graceMillis);
+        List<ProcessHandle> alive = new ArrayList<>();
+        for (ProcessHandle h : ((HandleKill) terminated).handles) {
+            if (!waitFor(h, graceEnd)) {
+                alive.add(h);
+            }
+        }
+        long start = System.nanoTime();
+        List<ProcessHandle> kill = new ArrayList<>();
+        for (ProcessHandle h : alive) {
+            kill.addAll(tree(h.pid()));
+        }
+        int signalled = 0;
+        for (ProcessHandle h : kill) {
+            if (h.pid() != self && h.destroyForcibly()) {
+                signalled++;
+            }
+        }
+        stats.started();
+        KillResult last = await(new HandleKill(terminated.target, terminated.trigger, start, kill, signalled), deadline);
+        return new KillResult(terminated.rootPid, terminated.signalled,
+                ((HandleKill) terminated).handles.size() - alive.size() + last.exited, last.survivors,
+                (System.nanoTime() - terminated.startNanos) / 1e6, last.timedOut, terminated.trigger);
+    }
+
+    private static boolean waitFor(ProcessHandle h, long untilNanos) {
+        try {
+            h.onExit().get(Math.max(0, untilNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException | ExecutionException e) {
+            return !h.isAlive();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !h.isAlive();
+        }
+    }
+
+    @Override
+    public int reapOrphans() {
+        return 0;
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.sys.Syscalls;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,28 +38,47 @@ final class TreeFreezer {
 
     /** The stopped tree of {@code root}, root first, parents before children; empty if it is gone. */
     List<Member> freeze(ProcEntry root) {
-        Member first = signaller.pin(root);
-        if (first == null) {
-            return new ArrayList<>();
-        }
         Map<Integer, Member> members = new LinkedHashMap<>();
-        members.put(first.pid(), first);
-        stop(first);
+        freezeInto(Collections.singletonList(root), members);
+        return new ArrayList<>(members.values());
+    }
+
+    /**
+     * Stops the trees of {@code roots} too, adding their members to {@code members} (which may hold stopped
+     * trees already: those are not read again). Roots that are gone or members already are skipped.
+     */
+    void freezeInto(List<ProcEntry> roots, Map<Integer, Member> members) {
+        ArrayDeque<Member> open = new ArrayDeque<>();
+        for (ProcEntry root : roots) {
+            Member known = members.get(root.pid);
+            if (known != null && !known.gone) {
+                continue;
+            }
+            Member m = signaller.pin(root);
+            if (m != null) {
+                if (known != null) {
+                    signaller.release(known);
+                }
+                members.put(m.pid(), m);
+                stop(m);
+                open.add(m);
+            }
+        }
+        if (open.isEmpty()) {
+            return;
+        }
         if (proc.hasChildrenFiles()) {
-            closeByChildrenFiles(members);
+            closeByChildrenFiles(members, open);
         } else {
             closeByScans(members);
         }
-        return new ArrayList<>(members.values());
     }
 
     /**
      * Reads each member's children once it is stopped (then the list is final); members read before
      * they stopped are read again on a later pass. Only the tree is read, not every process.
      */
-    private void closeByChildrenFiles(Map<Integer, Member> members) {
-        ArrayDeque<Member> open = new ArrayDeque<>(); // not the copy constructor: it links a lambda
-        open.add(members.values().iterator().next());
+    private void closeByChildrenFiles(Map<Integer, Member> members, ArrayDeque<Member> open) {
         Stall stall = new Stall();
         for (int pass = 0; !open.isEmpty(); pass++) {
             if (pass > MAX_PASSES || stall.tooLong()) {

@@ -6,6 +6,10 @@ import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.sys.Syscalls;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -14,18 +18,35 @@ import java.util.function.Consumer;
  * wait, zombie-aware ({@link ExitWaiter}).
  */
 public final class TreeKiller implements Engine {
+    /** Escapee scans per kill; each stops what it found, so a second scan normally finds nobody. */
+    private static final int MAX_ESCAPEE_ROUNDS = 10;
+
     private final ProcSource proc;
     private final Signaller signaller;
     private final ExitWaiter waiter;
     private final TreeFreezer freezer;
     private final KillStats stats;
+    private final Syscalls sys;
+    private final Escapees escapees;
+    /** Null unless this JVM adopts orphans (PID 1 or a subreaper): only then are tree members ours to reap. */
+    private final OrphanReaper reaper;
 
-    public TreeKiller(Syscalls sys, ProcSource proc, KillStats stats) {
+    /** Escapees by cookie only; orphans are adopted (and so reaped) when {@code subreaper} is on or this JVM is PID 1. */
+    public TreeKiller(Syscalls sys, ProcSource proc, KillStats stats, StartedProcesses started, boolean subreaper) {
+        this.sys = sys;
         this.proc = proc;
         this.signaller = new Signaller(sys, proc);
         this.waiter = new ExitWaiter(sys, proc);
         this.freezer = new TreeFreezer(proc, signaller, stats);
         this.stats = stats;
+        boolean adopts = subreaper || sys.selfPid() == 1;
+        this.escapees = new Escapees(proc, sys.selfPid(), started, adopts);
+        this.reaper = adopts ? new OrphanReaper(sys, proc, started) : null;
+    }
+
+    /** Trees only: no process was started through the hooks, nothing is adopted. */
+    public TreeKiller(Syscalls sys, ProcSource proc, KillStats stats) {
+        this(sys, proc, stats, new StartedProcesses(null), false);
     }
 
     @Override
@@ -39,35 +60,43 @@ public final class TreeKiller implements Engine {
     }
 
     @Override
-    public PendingKill kill(long rootPid, String trigger) {
+    public PendingKill kill(Target target, String trigger) {
         long start = System.nanoTime();
         stats.started();
-        List<Member> members = new ArrayList<>();
+        Map<Integer, Member> members = new LinkedHashMap<>();
         try {
-            members = freeze(rootPid);
-            long frozen = System.nanoTime();
-            int signalled = 0;
-            for (Member m : members) {
-                if (signaller.signal(m, Syscalls.SIGKILL)) {
-                    signalled++;
-                } else {
-                    m.unsignalled = true;
-                }
-            }
-            if (Log.enabled(Log.Level.DEBUG)) {
-                Log.debug("tree of pid " + rootPid + ": froze " + members.size() + " processes in "
-                        + (frozen - start) / 1000 + " us, SIGKILL to " + signalled + " in " + (System.nanoTime() - frozen) / 1000 + " us");
-            }
-            return new PendingKill(rootPid, trigger, start, members, signalled);
+            freeze(target, members);
+            return signalKill(target, trigger, start, members);
         } catch (RuntimeException | Error e) {
-            // Never leave a tree stopped: whatever was pinned was meant to die.
-            for (Member m : members) {
-                signaller.signal(m, Syscalls.SIGKILL);
-                signaller.release(m);
-            }
-            stats.abandoned();
+            abandon(members.values());
             throw e;
         }
+    }
+
+    private PendingKill signalKill(Target target, String trigger, long start, Map<Integer, Member> members) {
+        long frozen = System.nanoTime();
+        int signalled = 0;
+        for (Member m : members.values()) {
+            if (signaller.signal(m, Syscalls.SIGKILL)) {
+                signalled++;
+            } else {
+                m.unsignalled = true;
+            }
+        }
+        if (Log.enabled(Log.Level.DEBUG)) {
+            Log.debug(target + ": froze " + members.size() + " processes in " + (frozen - start) / 1000
+                    + " us, SIGKILL to " + signalled + " in " + (System.nanoTime() - frozen) / 1000 + " us");
+        }
+        return new PendingKill(target, trigger, start, new ArrayList<>(members.values()), signalled);
+    }
+
+    /** Never leave a tree stopped: whatever was pinned was meant to die. */
+    private void abandon(Collection<Member> members) {
+        for (Member m : members) {
+            signaller.signal(m, Syscalls.SIGKILL);
+            signaller.release(m);
+        }
+        stats.abandoned();
     }
 
     @Override
@@ -75,6 +104,9 @@ public final class TreeKiller implements Engine {
         try {
             List<Member> alive = waiter.await(kill.members, deadline.warnAtNanos(kill.startNanos), deadline.endNanos(kill.startNanos),
                     warnStillAlive(kill, deadline));
+            if (reaper != null) {
+                reaper.reap(kill.members); // the JDK reaps only what it started; the rest re-parented to us
+            }
             long[] survivors = new long[alive.size()];
             for (int i = 0; i < survivors.length; i++) {
                 survivors[i] = alive.get(i).pid();
@@ -112,20 +144,66 @@ public final class TreeKiller implements Engine {
     }
 
     @Override
-    public int terminate(long rootPid) {
-        List<Member> members = freeze(rootPid);
+    public PendingKill terminate(Target target, String trigger) {
+        long start = System.nanoTime();
+        Map<Integer, Member> members = new LinkedHashMap<>();
         int signalled = 0;
-        for (Member m : members) {
-            if (signaller.signal(m, Syscalls.SIGTERM)) {
-                signalled++;
+        try {
+            freeze(target, members);
+            for (Member m : members.values()) {
+                if (signaller.signal(m, Syscalls.SIGTERM)) {
+                    signalled++;
+                }
+            }
+        } finally {
+            // A stopped process only acts on SIGTERM once continued; and none may stay stopped on a failure.
+            for (Member m : members.values()) {
+                signaller.signal(m, Syscalls.SIGCONT);
             }
         }
-        // A stopped process only acts on SIGTERM once continued.
-        for (Member m : members) {
-            signaller.signal(m, Syscalls.SIGCONT);
+        return new PendingKill(target, trigger, start, new ArrayList<>(members.values()), signalled);
+    }
+
+    @Override
+    public void release(PendingKill kill) {
+        for (Member m : kill.members) {
             signaller.release(m);
         }
-        return signalled;
+    }
+
+    @Override
+    public KillResult escalate(PendingKill terminated, long graceMillis, Deadline deadline) {
+        long graceEnd = terminated.startNanos + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(graceMillis);
+        List<Member> alive;
+        try {
+            alive = waiter.await(terminated.members, graceEnd, graceEnd, NO_WARNING);
+        } finally {
+            release(terminated);
+        }
+        if (reaper != null) {
+            reaper.reap(terminated.members);
+        }
+        // The survivors' trees now, not as they were: a SIGTERM handler may have started processes.
+        List<ProcEntry> roots = new ArrayList<>();
+        for (Member m : alive) {
+            roots.add(m.entry);
+        }
+        PendingKill kill = killRoots(terminated.target, roots, terminated.trigger);
+        KillResult last = await(kill, deadline);
+        int exited = terminated.members.size() - alive.size() + last.exited;
+        return new KillResult(terminated.target.rootPid, terminated.signalled, exited, last.survivors,
+                (System.nanoTime() - terminated.startNanos) / 1e6, last.timedOut, terminated.trigger);
+    }
+
+    private static final Consumer<List<Member>> NO_WARNING = new Consumer<List<Member>>() {
+        @Override
+        public void accept(List<Member> alive) {
+        }
+    };
+
+    @Override
+    public int reapOrphans() {
+        return reaper == null ? 0 : reaper.reapAdopted();
     }
 
     @Override
@@ -149,11 +227,67 @@ public final class TreeKiller implements Engine {
         return self == null ? new ArrayList<>() : table.descendantsOf(self);
     }
 
-    /** Stops the tree of {@code rootPid}; the members, root first, or none if the root is gone. */
-    List<Member> freeze(long rootPid) {
-        checkAllowed(rootPid);
-        ProcEntry root = ProcTable.read(proc, (int) rootPid);
-        return root == null ? new ArrayList<>() : freezer.freeze(root);
+    /**
+     * Stops the target's tree and then its escapees with their trees, rescanning until a scan finds no one
+     * new (the escapees stopped so far cannot start more). The members, root first; none if all are gone.
+     */
+    void freeze(Target target, Map<Integer, Member> members) {
+        long rootStart = target.startTicks;
+        if (target.allDescendants) {
+            freezer.freezeInto(liveChildren(), members);
+        } else {
+            checkAllowed(target.rootPid);
+            ProcEntry root = target.rootAlive ? ProcTable.read(proc, (int) target.rootPid) : null;
+            if (root != null && (rootStart < 0 || root.startTime == rootStart)) {
+                rootStart = root.startTime;
+                freezer.freezeInto(Collections.singletonList(root), members);
+            }
+        }
+        for (int round = 0; escapees.mayExist(target); round++) {
+            List<ProcEntry> found = escapees.find(target, rootStart, members);
+            if (found.isEmpty()) {
+                break;
+            }
+            if (round == MAX_ESCAPEE_ROUNDS) {
+                Log.warn(target + ": escapees still appearing after " + round + " scans; killing what was found");
+                stats.error();
+                break;
+            }
+            Log.debug(target + ": escapees " + found);
+            freezer.freezeInto(found, members);
+        }
+    }
+
+    /** Stops and SIGKILLs the trees of {@code roots} (and the target's escapees) as one kill. */
+    private PendingKill killRoots(Target target, List<ProcEntry> roots, String trigger) {
+        long start = System.nanoTime();
+        stats.started();
+        Map<Integer, Member> members = new LinkedHashMap<>();
+        try {
+            freezer.freezeInto(roots, members);
+            for (int round = 0; round < MAX_ESCAPEE_ROUNDS; round++) {
+                List<ProcEntry> found = escapees.find(target, target.startTicks, members);
+                if (found.isEmpty()) {
+                    break;
+                }
+                freezer.freezeInto(found, members);
+            }
+            return signalKill(target, trigger, start, members);
+        } catch (RuntimeException | Error e) {
+            abandon(members.values());
+            throw e;
+        }
+    }
+
+    private List<ProcEntry> liveChildren() {
+        List<ProcEntry> children = new ArrayList<>();
+        for (int pid : proc.children(signaller.selfPid(), true)) {
+            ProcEntry e = ProcTable.read(proc, pid);
+            if (e != null && !e.isZombie() && e.ppid == signaller.selfPid()) {
+                children.add(e);
+            }
+        }
+        return children;
     }
 
     private void checkAllowed(long rootPid) {

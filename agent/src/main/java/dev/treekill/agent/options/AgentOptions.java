@@ -19,7 +19,8 @@ public final class AgentOptions {
 
     static final String VALID_KEYS =
             "timeout=<duration>, warn=<duration>, onTimeout=warn|throw, destroy=tree|child, "
-                    + "jmx=true|false, scope=descendants|user, log=off|warn|info|debug";
+                    + "jmx=true|false, scope=descendants|user, log=off|warn|info|debug, cookie=true|false, "
+                    + "subreaper=true|false, grace=<duration>|off, exitKill=true|false";
 
     private static final long DEFAULT_TIMEOUT_MILLIS = 30_000;
     private static final long MAX_DEFAULT_WARN_MILLIS = 10_000;
@@ -31,6 +32,11 @@ public final class AgentOptions {
     private boolean jmx = true;
     private Scope scope = Scope.DESCENDANTS;
     private Log.Level log = Log.Level.WARN;
+    private boolean cookie = true;
+    private boolean subreaper;
+    /** 0: off. */
+    private long graceMillis;
+    private boolean exitKill;
 
     private AgentOptions() {
     }
@@ -88,6 +94,18 @@ public final class AgentOptions {
                 break;
             case "log":
                 log = choice(key, value, Log.Level.class);
+                break;
+            case "cookie":
+                cookie = choice(key, value, Bool.class) == Bool.TRUE;
+                break;
+            case "subreaper":
+                subreaper = choice(key, value, Bool.class) == Bool.TRUE;
+                break;
+            case "grace":
+                graceMillis = "off".equalsIgnoreCase(value) ? 0 : positiveDuration(key, value);
+                break;
+            case "exitKill":
+                exitKill = choice(key, value, Bool.class) == Bool.TRUE;
                 break;
             default:
                 throw bad("unknown option '" + key + "'");
@@ -151,11 +169,32 @@ public final class AgentOptions {
         return log;
     }
 
+    /** Whether every started process carries a TREEKILL_COOKIE, so that its daemonized escapees are found. */
+    public boolean cookie() {
+        return cookie;
+    }
+
+    /** Whether the JVM makes itself a child subreaper (and reaps the orphans it adopts). */
+    public boolean subreaper() {
+        return subreaper;
+    }
+
+    /** How long destroy()'s SIGTERM is given before SIGKILL; 0 when off (SIGTERM only). */
+    public long graceMillis() {
+        return graceMillis;
+    }
+
+    /** Whether every live descendant tree is killed when the JVM exits. */
+    public boolean exitKill() {
+        return exitKill;
+    }
+
     @Override
     public String toString() {
         return "timeout=" + Durations.format(timeoutMillis) + ",warn=" + Durations.format(warnMillis())
                 + ",onTimeout=" + lower(onTimeout) + ",destroy=" + lower(destroy) + ",jmx=" + jmx
-                + ",scope=" + lower(scope) + ",log=" + lower(log);
+                + ",scope=" + lower(scope) + ",log=" + lower(log) + ",cookie=" + cookie + ",subreaper=" + subreaper
+                + ",grace=" + (graceMillis == 0 ? "off" : Durations.format(graceMillis)) + ",exitKill=" + exitKill;
     }
 
     private static String lower(Enum<?> e) {

@@ -96,6 +96,35 @@ final class ProcFs implements ProcSource {
     }
 
     @Override
+    public int uid(int pid) {
+        String status = text("/proc/" + pid + "/status");
+        int at = status == null ? -1 : status.indexOf("\nUid:");
+        if (at < 0) {
+            return -1;
+        }
+        int i = at + "\nUid:".length();
+        while (i < status.length() && (status.charAt(i) == '\t' || status.charAt(i) == ' ')) {
+            i++;
+        }
+        int uid = 0;
+        int digits = 0;
+        for (; i < status.length() && status.charAt(i) >= '0' && status.charAt(i) <= '9' && digits < 10; i++, digits++) {
+            uid = uid * 10 + (status.charAt(i) - '0');
+        }
+        return digits == 0 ? -1 : uid;
+    }
+
+    @Override
+    public String environ(int pid) {
+        return text("/proc/" + pid + "/environ");
+    }
+
+    private static String text(String path) {
+        int n = read(path);
+        return n < 0 ? null : new String(BUFFER.get()[0], 0, n, StandardCharsets.ISO_8859_1);
+    }
+
+    @Override
     public String wchan(int pid) {
         int n = read("/proc/" + pid + "/wchan");
         return n < 0 ? "" : new String(BUFFER.get()[0], 0, n, StandardCharsets.ISO_8859_1).trim();

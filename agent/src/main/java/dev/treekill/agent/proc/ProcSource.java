@@ -27,6 +27,15 @@ public interface ProcSource {
     /** Where {@code pid} sleeps in the kernel (/proc/[pid]/wchan), "" if unknown or gone. */
     String wchan(int pid);
 
+    /** The real user id of {@code pid} (the Uid line of /proc/[pid]/status), or -1 if it is gone or unreadable. */
+    int uid(int pid);
+
+    /**
+     * The environment {@code pid} was started with (/proc/[pid]/environ: NUL-separated NAME=value, as
+     * ISO-8859-1 so that every byte survives), or null if it is gone or unreadable. Empty for a zombie.
+     */
+    String environ(int pid);
+
     /** This process's soft limit on open files (/proc/self/limits), or Long.MAX_VALUE if unknown. */
     long openFilesLimit();
 

@@ -14,6 +14,14 @@ final class JnaSyscalls implements Syscalls {
     private static final long SYS_PIDFD_SEND_SIGNAL = 424;
     private static final long SYS_PIDFD_OPEN = 434;
     private static final int F_DUPFD_CLOEXEC = 1030;
+    private static final int P_PID = 1;
+    private static final int P_PIDFD = 3;
+    private static final int WNOHANG = 1;
+    private static final int WEXITED = 4;
+    private static final int PR_SET_CHILD_SUBREAPER = 36;
+    /** siginfo_t is 128 bytes; si_pid sits after si_signo, si_errno, si_code and padding on 64-bit Linux. */
+    private static final int SIGINFO_INTS = 32;
+    private static final int SI_PID_INT = 4;
     private static final int POLLIN = 0x1;
     private static final int POLL_DONE = 0x1 | 0x8 | 0x10; // IN, ERR, HUP
     private static final int POLLNVAL = 0x20;
@@ -35,6 +43,10 @@ final class JnaSyscalls implements Syscalls {
     private static native int close(int fd) throws LastErrorException;
 
     private static native int fcntl(int fd, int cmd, int arg) throws LastErrorException;
+
+    private static native int waitid(int idtype, int id, int[] siginfo, int options) throws LastErrorException;
+
+    private static native int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
 
     @Override
     public int selfPid() {
@@ -109,6 +121,40 @@ final class JnaSyscalls implements Syscalls {
             if (self >= 0) {
                 closeFd(self);
             }
+        }
+    }
+
+    @Override
+    public boolean reapChild(int pidfd, int pid) throws ErrnoException {
+        if (pidfd >= 0) {
+            try {
+                return reap(P_PIDFD, pidfd);
+            } catch (ErrnoException e) {
+                if (e.errno() != ErrnoException.EINVAL) {
+                    throw e;
+                }
+                // P_PIDFD needs Linux 5.4; by pid is as safe here: a zombie's pid cannot be reused.
+            }
+        }
+        return reap(P_PID, pid);
+    }
+
+    private static boolean reap(int idtype, int id) throws ErrnoException {
+        int[] siginfo = new int[SIGINFO_INTS];
+        try {
+            waitid(idtype, id, siginfo, WEXITED | WNOHANG);
+        } catch (LastErrorException e) {
+            throw new ErrnoException("waitid", e.getErrorCode());
+        }
+        return siginfo[SI_PID_INT] != 0; // WNOHANG and nothing exited: si_pid stays 0
+    }
+
+    @Override
+    public void becomeSubreaper() throws ErrnoException {
+        try {
+            prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        } catch (LastErrorException e) {
+            throw new ErrnoException("prctl(PR_SET_CHILD_SUBREAPER)", e.getErrorCode());
         }
     }
 }

@@ -30,4 +30,17 @@ public interface Syscalls {
      * that opening many pidfds later does not grow it step by step (each step waits for an RCU grace period).
      */
     void reserveDescriptors(int count);
+
+    /**
+     * Collects the exit status of this process's exited child, never any other: waitid(P_PIDFD) when
+     * {@code pidfd} &ge; 0, else waitid(P_PID, {@code pid}), with WNOHANG. Never waitpid(-1), which would
+     * steal an exit status the JDK's own reaper waits for. True if a zombie was reaped; false if the
+     * child has not exited yet.
+     *
+     * @throws ErrnoException ECHILD if {@code pid} is not an unreaped child of this process
+     */
+    boolean reapChild(int pidfd, int pid) throws ErrnoException;
+
+    /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphans among this process's descendants are re-parented to it. */
+    void becomeSubreaper() throws ErrnoException;
 }

@@ -49,7 +49,7 @@ class HooksTest {
     private final Scripted handler = Scripted.INSTANCE;
 
     HooksTest() {
-        Hooks.install(handler);
+        Hooks.install(handler, null);
         handler.onEnter = null;
         handler.onExit = null;
         handler.failures.clear();
@@ -58,7 +58,7 @@ class HooksTest {
     @Test
     void installsOnce() {
         assertTrue(Hooks.installed());
-        assertFalse(Hooks.install(new Scripted()));
+        assertFalse(Hooks.install(new Scripted(), null));
     }
 
     @Test

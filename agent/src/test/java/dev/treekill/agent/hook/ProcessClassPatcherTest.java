@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,8 +58,60 @@ class ProcessClassPatcherTest {
             expected.add("Hooks.exit");
             assertEquals(expected, after.get(method), method);
         }
-        before.keySet().stream().filter(m -> !m.startsWith("destroy()") && !m.startsWith("destroyForcibly()"))
+        List<String> start = after.get(START);
+        assertEquals("Hooks.starting", start.get(0));
+        assertEquals("Hooks.startFailed", start.get(start.size() - 1), "the handler around the body comes last");
+        List<String> jdkCalls = new ArrayList<>(start);
+        jdkCalls.removeIf(c -> c.startsWith("Hooks."));
+        assertEquals(before.get(START), jdkCalls, "start keeps every call of its own, in order");
+        assertEquals(1, start.stream().filter("Hooks.started"::equals).count(), "one return, one started()");
+        before.keySet().stream().filter(m -> !m.startsWith("destroy()") && !m.startsWith("destroyForcibly()") && !m.equals(START))
                 .forEach(m -> assertEquals(before.get(m), after.get(m), m + " must be untouched"));
+    }
+
+    private static final String START =
+            "start([Ljava/lang/String;Ljava/util/Map;Ljava/lang/String;[Ljava/lang/ProcessBuilder$Redirect;Z)Ljava/lang/Process;";
+
+    @Test
+    void startsHandlerIsTheLastEntryOfItsExceptionTable() throws IOException {
+        byte[] patched = ProcessClassPatcher.patch(ProcessClassPatcher.PROCESS_IMPL, jdkClass(ProcessClassPatcher.PROCESS_IMPL));
+        List<String> handlerTypes = new ArrayList<>();
+        new ClassReader(patched).accept(new ClassVisitor(Opcodes.ASM9) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String desc, String sig, String[] ex) {
+                return !START.equals(name + desc) ? null : new MethodVisitor(Opcodes.ASM9) {
+                    @Override
+                    public void visitTryCatchBlock(net.bytebuddy.jar.asm.Label s, net.bytebuddy.jar.asm.Label e,
+                            net.bytebuddy.jar.asm.Label h, String type) {
+                        handlerTypes.add(String.valueOf(type));
+                    }
+                };
+            }
+        }, 0);
+        assertTrue(handlerTypes.size() > 1, "the JDK's own handlers are kept: " + handlerTypes);
+        assertEquals("java/lang/Throwable", handlerTypes.get(handlerTypes.size() - 1),
+                "ours must come last, or it would catch what the JDK's own handlers are there for");
+    }
+
+    @Test
+    void environmentBlocksGoThroughTheCookieHook() throws IOException {
+        byte[] original = jdkClass(ProcessClassPatcher.ENVIRONMENT);
+        Map<String, List<String>> before = calls(original);
+        Map<String, List<String>> after = calls(ProcessClassPatcher.patch(ProcessClassPatcher.ENVIRONMENT, original));
+        String toBlock = "toEnvironmentBlock(Ljava/util/Map;[I)[B";
+        List<String> expected = new ArrayList<>(List.of("ProcessEnvironment.environment", "Hooks.environment"));
+        expected.addAll(before.get(toBlock));
+        expected.add("Hooks.environmentBlock");
+        assertEquals(expected, after.get(toBlock));
+        before.keySet().stream().filter(m -> !m.equals(toBlock))
+                .forEach(m -> assertEquals(before.get(m), after.get(m), m + " must be untouched"));
+    }
+
+    @Test
+    void theEnvironmentIsOnlyPatchedWithCookiesOn() throws IOException {
+        byte[] bytes = jdkClass(ProcessClassPatcher.ENVIRONMENT);
+        assertNotNull(new ProcessClassPatcher(() -> { }, true).transform(null, ProcessClassPatcher.ENVIRONMENT, null, null, bytes));
+        assertNull(new ProcessClassPatcher(() -> { }, false).transform(null, ProcessClassPatcher.ENVIRONMENT, null, null, bytes));
     }
 
     @Test
@@ -71,7 +124,7 @@ class ProcessClassPatcherTest {
 
     @Test
     void otherClassesAndLoadersAreLeftAlone() throws IOException {
-        ProcessClassPatcher patcher = new ProcessClassPatcher(() -> { });
+        ProcessClassPatcher patcher = new ProcessClassPatcher(() -> { }, true);
         byte[] bytes = jdkClass(ProcessClassPatcher.PROCESS_IMPL);
         assertNull(patcher.transform(getClass().getClassLoader(), ProcessClassPatcher.PROCESS_IMPL, null, null, bytes));
         assertNull(patcher.transform(null, "java/lang/String", null, null, jdkClass("java/lang/String")));
@@ -80,7 +133,7 @@ class ProcessClassPatcherTest {
     @Test
     void onlyProcessImplStartsTheWarmUpOnceAndBrokenBytesAreNotFatal() throws IOException {
         int[] runs = {0};
-        ProcessClassPatcher patcher = new ProcessClassPatcher(() -> runs[0]++);
+        ProcessClassPatcher patcher = new ProcessClassPatcher(() -> runs[0]++, true);
         byte[] bytes = jdkClass(ProcessClassPatcher.HANDLE_IMPL);
         assertNotNull(patcher.transform(null, ProcessClassPatcher.HANDLE_IMPL, null, null, bytes));
         assertEquals(0, runs[0], "ProcessHandle.current() alone starts no process: no warm-up");

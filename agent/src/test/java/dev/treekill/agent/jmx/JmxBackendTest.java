@@ -29,7 +29,8 @@ class JmxBackendTest {
     private final Engine engine = Engines.forThisMachine(stats);
 
     private JmxBackend backend(String options) {
-        return new JmxBackend(new Settings(AgentOptions.parse(options)), stats, () -> engine);
+        return new JmxBackend(new Settings(AgentOptions.parse(options)), stats, () -> engine,
+                new dev.treekill.agent.kill.StartedProcesses(null));
     }
 
     @Test

@@ -83,4 +83,29 @@ class FakeSyscalls implements Syscalls {
     @Override
     public void reserveDescriptors(int count) {
     }
+
+    /** Reaping as the kernel does it: only a zombie child of {@link #self} can be reaped; it then disappears. */
+    @Override
+    public boolean reapChild(int pidfd, int pid) throws ErrnoException {
+        calls.add("reap " + pid);
+        if (proc == null) {
+            return false;
+        }
+        dev.treekill.agent.proc.ProcEntry e = dev.treekill.agent.proc.ProcTable.read(proc, pid);
+        if (e == null || e.ppid != self) {
+            throw new ErrnoException("waitid", ErrnoException.ECHILD);
+        }
+        if (!e.isZombie()) {
+            return false;
+        }
+        proc.remove(pid);
+        return true;
+    }
+
+    int subreaperCalls;
+
+    @Override
+    public void becomeSubreaper() {
+        subreaperCalls++;
+    }
 }

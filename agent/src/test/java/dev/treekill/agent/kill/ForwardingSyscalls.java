@@ -55,4 +55,14 @@ public class ForwardingSyscalls implements Syscalls {
     public void reserveDescriptors(int count) {
         real.reserveDescriptors(count);
     }
+
+    @Override
+    public boolean reapChild(int pidfd, int pid) throws ErrnoException {
+        return real.reapChild(pidfd, pid);
+    }
+
+    @Override
+    public void becomeSubreaper() throws ErrnoException {
+        real.becomeSubreaper();
+    }
 }

@@ -44,6 +44,6 @@ class PortableTreeKillerTest {
         assertTrue(killer.refusal(ProcessHandle.current().pid()).contains("this JVM"));
         assertTrue(killer.refusal(parent).contains("ancestor"));
         assertThrows(IllegalArgumentException.class, () -> killer.kill(parent, "test"));
-        assertThrows(IllegalArgumentException.class, () -> killer.terminate(0));
+        assertThrows(IllegalArgumentException.class, () -> killer.terminate(Target.tree(0), "test"));
     }
 }

@@ -130,6 +130,16 @@ class TreeKillerSeamTest {
             public long openFilesLimit() {
                 return proc.openFilesLimit();
             }
+
+            @Override
+            public int uid(int pid) {
+                return proc.uid(pid);
+            }
+
+            @Override
+            public String environ(int pid) {
+                return proc.environ(pid);
+            }
         };
         PendingKill kill = new TreeKiller(sys, forking, new KillStats()).kill(1001, "test");
         assertEquals(3, kill.size());

@@ -110,7 +110,9 @@ class TreeKillerTest {
     void terminateAsksAnObedientTreeToExit() throws Exception {
         Process root = procs.shell(TaggedProcesses.OBEDIENT, 5);
         TaggedProcesses.awaitDescendants(root, 10);
-        assertTrue(killer.terminate(root.pid()) >= 11);
+        PendingKill terminated = killer.terminate(Target.tree(root.pid()), "test");
+        killer.release(terminated);
+        assertTrue(terminated.signalled() >= 11);
         TaggedProcesses.await("the tree to exit on SIGTERM", Duration.ofSeconds(30), () -> procs.survivors().isEmpty());
         assertEquals(143, root.waitFor());
     }

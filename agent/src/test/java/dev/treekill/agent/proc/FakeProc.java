@@ -92,6 +92,27 @@ public final class FakeProc implements ProcSource {
         return wchans.getOrDefault(pid, "");
     }
 
+    /** Real uids by pid; a process without one belongs to uid 0, like the test itself. */
+    public final java.util.Map<Integer, Integer> uids = new java.util.HashMap<>();
+    /** Environments by pid, NUL-separated NAME=value; a process without one has an empty environment. */
+    public final java.util.Map<Integer, String> environs = new java.util.HashMap<>();
+
+    /** Gives {@code pid} an environment of NAME=value pairs. */
+    public FakeProc env(int pid, String... pairs) {
+        environs.put(pid, String.join("\0", pairs) + (pairs.length == 0 ? "" : "\0"));
+        return this;
+    }
+
+    @Override
+    public int uid(int pid) {
+        return stat(pid) == null ? -1 : uids.getOrDefault(pid, 0);
+    }
+
+    @Override
+    public String environ(int pid) {
+        return stat(pid) == null ? null : environs.getOrDefault(pid, "");
+    }
+
     @Override
     public String stat(int pid) {
         return hidden.containsKey(pid) ? null : stats.get(pid);

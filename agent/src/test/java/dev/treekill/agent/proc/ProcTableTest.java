@@ -90,6 +90,16 @@ class ProcTableTest {
             public long openFilesLimit() {
                 return Long.MAX_VALUE;
             }
+
+            @Override
+            public int uid(int pid) {
+                throw new UnsupportedOperationException("a scan never reads uids");
+            }
+
+            @Override
+            public String environ(int pid) {
+                throw new UnsupportedOperationException("a scan never reads environments");
+            }
         };
         ProcTable table = ProcTable.scan(vanishing);
         assertEquals(1, table.size());

@@ -1,0 +1,58 @@
+package dev.treekill.agent.kill;
+
+/**
+ * What a kill aims at: the tree of a root pid, and what belongs to that tree though it left it (the
+ * processes still carrying the root's cookie; under a subreaper, the orphans this JVM adopted since the
+ * root started). The root itself may be gone already, leaving only escapees.
+ */
+public final class Target {
+    final long rootPid;
+    /** False when the root exited already: its pid may name a stranger, only its escapees are wanted. */
+    final boolean rootAlive;
+    /** The root's start in clock ticks since boot, or -1 if not known. */
+    final long startTicks;
+    /** The exact cookie of the root's processes, or null: then no process is claimed by cookie. */
+    final String cookie;
+    /** Every descendant tree of this JVM: any cookie of this JVM, every adopted orphan. */
+    final boolean allDescendants;
+    private final boolean startedByJdk;
+
+    private Target(long rootPid, boolean rootAlive, long startTicks, String cookie, boolean allDescendants,
+            boolean startedByJdk) {
+        this.rootPid = rootPid;
+        this.rootAlive = rootAlive;
+        this.startTicks = startTicks;
+        this.cookie = cookie;
+        this.allDescendants = allDescendants;
+        this.startedByJdk = startedByJdk;
+    }
+
+    /** The tree of {@code pid} and nothing else. */
+    public static Target tree(long pid) {
+        return new Target(pid, true, -1, null, false, false);
+    }
+
+    /** A process the JDK started: its tree (if {@code alive}) and its escapees. */
+    public static Target started(StartedProcesses.Started s, boolean alive) {
+        return new Target(s.pid, alive, s.startTicks, s.cookie, false, true);
+    }
+
+    /** Every child tree of the JVM {@code selfPid}, and every escapee of any of them. */
+    public static Target allDescendantsOf(long selfPid) {
+        return new Target(selfPid, false, -1, null, true, false);
+    }
+
+    /** Only a process the JDK started (or the whole JVM) owns adopted orphans; a pid picked by hand does not. */
+    boolean claimsOrphans() {
+        return allDescendants || startedByJdk;
+    }
+
+    public long rootPid() {
+        return rootPid;
+    }
+
+    @Override
+    public String toString() {
+        return allDescendants ? "every child tree of this JVM" : "tree of pid " + rootPid;
+    }
+}
