@@ -32,6 +32,7 @@ final class JvmRunner {
     private final List<String> jvmArgs = new ArrayList<>();
     private final List<Path> classPath = new ArrayList<>();
     private final List<String> mainArgs = new ArrayList<>();
+    private final List<String> launcher = new ArrayList<>();
     private Path workDir;
 
     private JvmRunner(Jdk jdk, String tag) {
@@ -102,9 +103,21 @@ final class JvmRunner {
 
     // ---- the command ----
 
-    /** {@code -javaagent:<agent jar>}, or {@code -javaagent:<agent jar>=<options>} when options is not null. */
+    /**
+     * {@code -javaagent:<agent jar>}, or {@code -javaagent:<agent jar>=<options>} when options is not null. The
+     * JVM verifies the boot classes too (it trusts them by default), so patched JDK code that would not verify
+     * fails every test instead of misbehaving quietly.
+     */
     JvmRunner agent(String options) {
+        jvmArgs.add("-XX:+UnlockDiagnosticVMOptions");
+        jvmArgs.add("-XX:+BytecodeVerificationLocal");
         jvmArgs.add("-javaagent:" + agentJar() + (options == null ? "" : "=" + options));
+        return this;
+    }
+
+    /** Starts the JVM through {@code command} (e.g. {@code unshare --pid --fork --mount-proc}). */
+    JvmRunner under(String... command) {
+        launcher.addAll(Arrays.asList(command));
         return this;
     }
 
@@ -154,7 +167,7 @@ final class JvmRunner {
     }
 
     List<String> command() {
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(launcher);
         cmd.add(jdk.java().toString());
         // A JVM that aborts (a bad agent option does) or crashes must not drop files into the project.
         cmd.add("-XX:-CreateCoredumpOnCrash");

@@ -1,0 +1,177 @@
+package dev.treekill.agent.it;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The application of the escapee, PID 1 and exit tests, run in a child JVM. Plain JDK only. Modes:
+ * <ul>
+ * <li>{@code escape <alive|exited>}: a shell double-forks two {@code setsid} daemons, one keeping the
+ *     cookie it inherited and one that opted out; the shell then sleeps ({@code alive}) or exits
+ *     ({@code exited}); destroyForcibly() on it, then prints {@code escape daemon_alive=<b> optout_alive=<b>
+ *     zombies=<zombie children of this JVM> exit=<root's exit>}.</li>
+ * <li>{@code exit7 <n>}: two threads each start {@code n} shells that leave an orphan behind and exit 7,
+ *     and count the exit codes the JDK reports otherwise: {@code exit7 runs=<2n> wrong=<k>}. Then waits a
+ *     second (the orphan reaper's pass) and prints {@code final zombies=<zombie children of this JVM>}.</li>
+ * <li>{@code exit <normal|sigterm>}: starts a wide tree and a double-forked daemon, prints {@code ready
+ *     pid=<this JVM> root=<root> daemon=<pid>}, then returns from main ({@code normal}) or waits (at most
+ *     60 s) to be sent SIGTERM.</li>
+ * </ul>
+ */
+public final class EscapeApp {
+    /** Prints the pids of both daemons on its stdout, then leaves them to whatever adopts orphans. */
+    static final String DAEMONS = "(setsid sleep 1000 >/dev/null 2>&1 & echo $!); "
+            + "(TREEKILL_COOKIE=dontKillMe setsid sleep 1000 >/dev/null 2>&1 & echo $!)";
+    private static final long SELF = ProcessHandle.current().pid();
+
+    private EscapeApp() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        try {
+            switch (args[0]) {
+                case "escape":
+                    escape(args[1].equals("alive"));
+                    break;
+                case "exit7":
+                    exit7(Integer.parseInt(args[1]));
+                    break;
+                case "exit":
+                    exit(args[1].equals("sigterm"));
+                    break;
+                default:
+                    throw new IllegalArgumentException("usage: EscapeApp escape|exit7|exit ...");
+            }
+        } catch (Throwable t) {
+            System.out.println("error " + t);
+            t.printStackTrace();
+            System.out.flush();
+            System.exit(3);
+        }
+        System.out.flush();
+    }
+
+    private static void escape(boolean rootStaysAlive) throws Exception {
+        Process root = new ProcessBuilder("/bin/sh", "-c", DAEMONS + (rootStaysAlive ? "; exec sleep 1000" : "")).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(root.getInputStream(), StandardCharsets.UTF_8));
+        long daemon = Long.parseLong(out.readLine().trim());
+        long optOut = Long.parseLong(out.readLine().trim());
+        awaitOrphaned(daemon, root.pid());
+        awaitOrphaned(optOut, root.pid());
+        if (!rootStaysAlive) {
+            root.waitFor(60, TimeUnit.SECONDS);
+        }
+        root.destroyForcibly();
+        System.out.println("escape daemon_alive=" + isLive(daemon) + " optout_alive=" + isLive(optOut)
+                + " zombies=" + zombieChildren() + " exit=" + root.waitFor());
+    }
+
+    private static void exit7(int n) throws Exception {
+        AtomicInteger wrong = new AtomicInteger();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 2; t++) {
+            Thread thread = new Thread(() -> {
+                try {
+                    for (int i = 0; i < n; i++) {
+                        Process p = new ProcessBuilder("/bin/sh", "-c", "(sleep 0.0$(($$ % 5)) &); exit 7").start();
+                        if (p.waitFor() != 7 || p.exitValue() != 7) {
+                            wrong.incrementAndGet();
+                        }
+                    }
+                } catch (Exception e) {
+                    wrong.addAndGet(1_000_000);
+                }
+            });
+            thread.start();
+            threads.add(thread);
+        }
+        for (Thread thread : threads) {
+            thread.join(120_000);
+        }
+        System.out.println("exit7 runs=" + 2 * n + " wrong=" + wrong.get());
+        Thread.sleep(1000);
+        System.out.println("final zombies=" + zombieChildren());
+    }
+
+    private static void exit(boolean waitForSigterm) throws Exception {
+        Process tree = new ProcessBuilder("/bin/sh", "-c", dev.treekill.agent.testing.TaggedProcesses.WIDE, "sh", "5")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process root = new ProcessBuilder("/bin/sh", "-c", DAEMONS + "; exec sleep 1000").start();
+        long daemon = Long.parseLong(new BufferedReader(new InputStreamReader(root.getInputStream(), StandardCharsets.UTF_8))
+                .readLine().trim());
+        awaitOrphaned(daemon, root.pid());
+        System.out.println("ready pid=" + SELF + " root=" + tree.pid() + " daemon=" + daemon);
+        System.out.flush();
+        if (waitForSigterm) {
+            Thread.sleep(60_000);
+            System.out.println("error no SIGTERM came");
+        }
+    }
+
+    /** Waits until the daemon's parent (a subshell of {@code root}) is gone: it is an escapee only from then on. */
+    private static void awaitOrphaned(long pid, long root) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < end) {
+            String stat = stat(pid);
+            if (stat == null || !stat.contains("(sleep)")) {
+                Thread.sleep(5); // not yet exec'd
+                continue;
+            }
+            long ppid = parent(stat);
+            String parentStat = stat(ppid);
+            if (ppid != root && (parentStat == null || parent(parentStat) != root)) {
+                return;
+            }
+            Thread.sleep(5);
+        }
+        throw new IllegalStateException("daemon " + pid + " was not orphaned in time");
+    }
+
+    private static long parent(String stat) {
+        return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
+    }
+
+    private static boolean isLive(long pid) {
+        String stat = stat(pid);
+        if (stat == null) {
+            return false;
+        }
+        char state = stat.charAt(stat.lastIndexOf(')') + 2);
+        return state != 'Z' && state != 'X';
+    }
+
+    /** Zombies whose parent is this JVM: the agent's to reap when orphans are re-parented here. */
+    private static int zombieChildren() throws IOException {
+        int zombies = 0;
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Paths.get("/proc"), "[0-9]*")) {
+            for (Path p : dir) {
+                String stat = stat(Long.parseLong(p.getFileName().toString()));
+                if (stat != null) {
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    if (f[0].equals("Z") && Long.parseLong(f[1]) == SELF) {
+                        zombies++;
+                    }
+                }
+            }
+        }
+        return zombies;
+    }
+
+    private static String stat(long pid) {
+        try {
+            return new String(Files.readAllBytes(Paths.get("/proc", Long.toString(pid), "stat")), StandardCharsets.ISO_8859_1);
+        } catch (IOException gone) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package dev.treekill.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.treekill.agent.testing.TaggedProcesses;
+import java.util.Map;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Daemons that double-fork and {@code setsid} away from their tree: killed with it by cookie, or because a
+ * subreaper JVM adopted them; alive when both are off (the control); alive when they opted out.
+ */
+@Timeout(120)
+class EscapeesIT {
+    @RegisterExtension
+    final TaggedProcesses tagged = new TaggedProcesses();
+
+    /** Runs EscapeApp's escape mode; checks what holds in every case; returns its line (with the output in it). */
+    private Map<String, String> escape(Jdk jdk, String options, String root) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(options).main(EscapeApp.class, "escape", root).run();
+        Map<String, String> line = Checks.ok(r).line("escape ");
+        assertEquals("true", line.get("optout_alive"), () -> "a daemon that changed its cookie opted out\n" + r);
+        assertEquals("0", line.get("zombies"), () -> "no zombie may be left behind\n" + r);
+        Checks.noAgentWarnings(r);
+        line.put("output", "\n" + r);
+        return line;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void aDaemonCarryingTheCookieDiesWithItsTree(Jdk jdk) throws Exception {
+        Map<String, String> line = escape(jdk, null, "alive");
+        assertEquals("false", line.get("daemon_alive"), line::toString);
+        assertEquals("137", line.get("exit"), line::toString);
+        assertEquals(1, tagged.survivors().size(), "only the opted-out daemon may outlive the JVM");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void aDaemonIsKilledEvenWhenItsRootExitedBefore(Jdk jdk) throws Exception {
+        // `nohup daemon &` in a script that then exits: destroyForcibly() on the finished Process still finds it.
+        Map<String, String> line = escape(jdk, null, "exited");
+        assertEquals("false", line.get("daemon_alive"), line::toString);
+        assertEquals("0", line.get("exit"), line::toString);
+        assertEquals(1, tagged.survivors().size(), "only the opted-out daemon may outlive the JVM");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void aSubreaperKeepsTheDaemonInTheTreeWithoutCookies(Jdk jdk) throws Exception {
+        Map<String, String> line = escape(jdk, "cookie=false,subreaper=true", "alive");
+        assertEquals("false", line.get("daemon_alive"), line::toString);
+        assertEquals(1, tagged.survivors().size(), "only the opted-out daemon may outlive the JVM");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void withCookiesAndSubreaperOffTheDaemonEscapes(Jdk jdk) throws Exception {
+        Map<String, String> line = escape(jdk, "cookie=false", "alive");
+        assertEquals("true", line.get("daemon_alive"), () -> "the control: nothing ties the daemon to its tree\n" + line);
+        assertEquals(2, tagged.survivors().size(), "both daemons outlive the JVM in the control");
+    }
+}
