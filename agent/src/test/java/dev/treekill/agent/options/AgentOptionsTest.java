@@ -21,6 +21,10 @@ class AgentOptionsTest {
         assertTrue(o.jmx());
         assertEquals(AgentOptions.Scope.DESCENDANTS, o.scope());
         assertEquals(Log.Level.WARN, o.log());
+        assertTrue(o.cookie());
+        assertFalse(o.subreaper());
+        assertEquals(0, o.graceMillis(), "grace is off");
+        assertFalse(o.exitKill());
         assertEquals(o.toString(), AgentOptions.parse("").toString());
     }
 
@@ -38,6 +42,19 @@ class AgentOptionsTest {
     }
 
     @Test
+    void parsesTheEscapeeAndExitKeys() {
+        AgentOptions o = AgentOptions.parse("cookie=false,subreaper=true,grace=2s,exitKill=true");
+        assertFalse(o.cookie());
+        assertTrue(o.subreaper());
+        assertEquals(2000, o.graceMillis());
+        assertTrue(o.exitKill());
+        assertEquals(0, AgentOptions.parse("grace=off").graceMillis());
+        assertEquals(o.toString(), AgentOptions.parse(o.toString()).toString());
+        assertTrue(o.toString().contains("grace=2s"), o.toString());
+        assertTrue(AgentOptions.parse(null).toString().contains("grace=off"));
+    }
+
+    @Test
     void warnDefaultsToHalfOfAShortTimeout() {
         assertEquals(2000, AgentOptions.parse("timeout=4s").warnMillis());
         assertEquals(10_000, AgentOptions.parse("timeout=2m").warnMillis());
@@ -51,11 +68,14 @@ class AgentOptionsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"bogus=1", "timeout=banana", "timeout=0", "warn=-1s", "onTimeout=explode", "destroy=all",
-            "jmx=yes", "scope=everyone", "log=trace", "timeout", "timeout=1s,timeout=2s", "=5s", "timeout=1s,,log=info"})
+            "jmx=yes", "scope=everyone", "log=trace", "cookie=maybe", "subreaper=1", "grace=0", "grace=-1s",
+            "grace=soon", "exitKill=yes", "timeout", "timeout=1s,timeout=2s", "=5s", "timeout=1s,,log=info"})
     void refusesBadInputNamingItAndListingTheValidKeys(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse(text));
         assertTrue(e.getMessage().startsWith("treekill: "), e.getMessage());
         assertTrue(e.getMessage().contains("Valid options: timeout=<duration>, warn=<duration>, onTimeout=warn|throw"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("cookie=true|false, subreaper=true|false, grace=<duration>|off, exitKill=true|false"),
                 e.getMessage());
     }
 
