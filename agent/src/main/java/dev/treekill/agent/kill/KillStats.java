@@ -19,8 +19,13 @@ public final class KillStats {
     }
 
     void finished(KillResult result) {
+        finished(result, result.signalled);
+    }
+
+    /** A kill whose result counts other signals too (a terminate's SIGTERMs): {@code sigkilled} got SIGKILL. */
+    void finished(KillResult result, int sigkilled) {
         trees.incrementAndGet();
-        processes.addAndGet(result.signalled);
+        processes.addAndGet(sigkilled);
         last = result;
         inProgress.decrementAndGet();
         if (result.timedOut) {

@@ -32,7 +32,9 @@ public final class OrphanReaper {
     /** Reaps every zombie child of this JVM that the JDK did not start; returns how many. */
     public int reapAdopted() {
         List<Member> children = new ArrayList<>();
-        for (int pid : proc.children(self, true)) {
+        int[] pids = proc.children(self, true);
+        started.forgetUntrackedExcept(pids);
+        for (int pid : pids) {
             ProcEntry e = ProcTable.read(proc, pid);
             if (e != null) {
                 children.add(new Member(e, -1));

@@ -6,13 +6,16 @@ import java.util.List;
 public class PendingKill {
     final Target target;
     final long rootPid;
+    /** The root's start time (clock ticks), or -1: escapees started before it are not searched. */
+    final long rootStartTicks;
     final String trigger;
     final long startNanos;
     final List<Member> members;
     final int signalled;
 
-    PendingKill(Target target, String trigger, long startNanos, List<Member> members, int signalled) {
+    PendingKill(Target target, long rootStartTicks, String trigger, long startNanos, List<Member> members, int signalled) {
         this.target = target;
+        this.rootStartTicks = rootStartTicks;
         this.rootPid = target.rootPid;
         this.trigger = trigger;
         this.startNanos = startNanos;

@@ -27,7 +27,7 @@ public final class PortableTreeKiller implements Engine {
         final List<ProcessHandle> handles;
 
         HandleKill(Target target, String trigger, long start, List<ProcessHandle> handles, int signalled) {
-            super(target, trigger, start, List.of(), signalled);
+            super(target, -1, trigger, start, List.of(), signalled);
             this.handles = handles;
         }
     }
@@ -90,6 +90,12 @@ public final class PortableTreeKiller implements Engine {
 
     @Override
     public KillResult await(PendingKill kill, Deadline deadline) {
+        KillResult result = waitFor(kill, deadline);
+        stats.finished(result);
+        return result;
+    }
+
+    private static KillResult waitFor(PendingKill kill, Deadline deadline) {
         List<ProcessHandle> handles = ((HandleKill) kill).handles;
         List<Long> alive = new ArrayList<>();
         for (ProcessHandle h : handles) {
@@ -97,11 +103,9 @@ public final class PortableTreeKiller implements Engine {
                 alive.add(h.pid());
             }
         }
-        KillResult result = new KillResult(kill.rootPid, kill.signalled, handles.size() - alive.size(),
+        return new KillResult(kill.rootPid, kill.signalled, handles.size() - alive.size(),
                 alive.stream().mapToLong(Long::longValue).toArray(), (System.nanoTime() - kill.startNanos) / 1e6,
                 !alive.isEmpty(), kill.trigger);
-        stats.finished(result);
-        return result;
     }
 
     @Override
@@ -124,6 +128,7 @@ public final class PortableTreeKiller implements Engine {
 
     @Override
     public KillResult escalate(PendingKill terminated, long graceMillis, Deadline deadline) {
+        stats.started(); // one tree kill, from the SIGTERM on
         long graceEnd = terminated.startNanos + TimeUnit.MILLISECONDS.toNanos(graceMillis);
         List<ProcessHandle> alive = new ArrayList<>();
         for (ProcessHandle h : ((HandleKill) terminated).handles) {
@@ -142,11 +147,12 @@ public final class PortableTreeKiller implements Engine {
                 signalled++;
             }
         }
-        stats.started();
-        KillResult last = await(new HandleKill(terminated.target, terminated.trigger, start, kill, signalled), deadline);
-        return new KillResult(terminated.rootPid, terminated.signalled,
+        KillResult last = waitFor(new HandleKill(terminated.target, terminated.trigger, start, kill, signalled), deadline);
+        KillResult result = new KillResult(terminated.rootPid, terminated.signalled,
                 ((HandleKill) terminated).handles.size() - alive.size() + last.exited, last.survivors,
                 (System.nanoTime() - terminated.startNanos) / 1e6, last.timedOut, terminated.trigger);
+        stats.finished(result, signalled);
+        return result;
     }
 
     private static boolean waitFor(ProcessHandle h, long untilNanos) {

@@ -145,6 +145,21 @@ public final class StartedProcesses {
         return !tracking || untracked.contains(pid) || ofPid(pid) != null;
     }
 
+    /**
+     * Forgets the untracked pids that are no longer children of this JVM: the JDK reaped them, and their pids
+     * may come back as orphans that are ours to reap.
+     */
+    void forgetUntrackedExcept(int[] children) {
+        if (untracked.isEmpty()) {
+            return;
+        }
+        java.util.Set<Long> current = new java.util.HashSet<>();
+        for (int pid : children) {
+            current.add((long) pid);
+        }
+        untracked.retainAll(current);
+    }
+
     /** Children the JVM had when the agent arrived (dynamic attach): the JDK may be waiting for any of them. */
     public void untracked(int[] pids) {
         for (int pid : pids) {

@@ -65,15 +65,15 @@ public final class TreeKiller implements Engine {
         stats.started();
         Map<Integer, Member> members = new LinkedHashMap<>();
         try {
-            freeze(target, members);
-            return signalKill(target, trigger, start, members);
+            long rootStart = freeze(target, members);
+            return signalKill(target, rootStart, trigger, start, members);
         } catch (RuntimeException | Error e) {
             abandon(members.values());
             throw e;
         }
     }
 
-    private PendingKill signalKill(Target target, String trigger, long start, Map<Integer, Member> members) {
+    private PendingKill signalKill(Target target, long rootStart, String trigger, long start, Map<Integer, Member> members) {
         long frozen = System.nanoTime();
         int signalled = 0;
         for (Member m : members.values()) {
@@ -87,7 +87,7 @@ public final class TreeKiller implements Engine {
             Log.debug(target + ": froze " + members.size() + " processes in " + (frozen - start) / 1000
                     + " us, SIGKILL to " + signalled + " in " + (System.nanoTime() - frozen) / 1000 + " us");
         }
-        return new PendingKill(target, trigger, start, new ArrayList<>(members.values()), signalled);
+        return new PendingKill(target, rootStart, trigger, start, new ArrayList<>(members.values()), signalled);
     }
 
     /** Never leave a tree stopped: whatever was pinned was meant to die. */
@@ -102,6 +102,16 @@ public final class TreeKiller implements Engine {
     @Override
     public KillResult await(PendingKill kill, Deadline deadline) {
         try {
+            return finished(waitFor(kill, deadline), kill.signalled, deadline);
+        } catch (RuntimeException | Error e) {
+            stats.abandoned();
+            throw e;
+        }
+    }
+
+    /** Waits for the members, reaps those that became our orphans, and releases them: the kill's result. */
+    private KillResult waitFor(PendingKill kill, Deadline deadline) {
+        try {
             List<Member> alive = waiter.await(kill.members, deadline.warnAtNanos(kill.startNanos), deadline.endNanos(kill.startNanos),
                     warnStillAlive(kill, deadline));
             if (reaper != null) {
@@ -111,24 +121,23 @@ public final class TreeKiller implements Engine {
             for (int i = 0; i < survivors.length; i++) {
                 survivors[i] = alive.get(i).pid();
             }
-            KillResult result = new KillResult(kill.rootPid, kill.signalled, kill.members.size() - alive.size(),
+            return new KillResult(kill.rootPid, kill.signalled, kill.members.size() - alive.size(),
                     survivors, (System.nanoTime() - kill.startNanos) / 1e6, !alive.isEmpty(), kill.trigger);
-            stats.finished(result);
-            if (result.timedOut) {
-                Log.warn("tree of pid " + kill.rootPid + ": " + survivors.length + " processes still alive after "
-                        + deadline.timeoutMillis + " ms: " + java.util.Arrays.toString(survivors));
-            } else if (Log.enabled(Log.Level.INFO)) {
-                Log.info("tree of pid " + kill.rootPid + " gone: " + result);
-            }
-            return result;
-        } catch (RuntimeException | Error e) {
-            stats.abandoned();
-            throw e;
         } finally {
-            for (Member m : kill.members) {
-                signaller.release(m);
-            }
+            release(kill);
         }
+    }
+
+    /** Counts and logs a finished kill; {@code sigkilled} processes got SIGKILL. */
+    private KillResult finished(KillResult result, int sigkilled, Deadline deadline) {
+        stats.finished(result, sigkilled);
+        if (result.timedOut) {
+            Log.warn("tree of pid " + result.rootPid + ": " + result.survivors.length + " processes still alive after "
+                    + deadline.timeoutMillis + " ms: " + java.util.Arrays.toString(result.survivors));
+        } else if (Log.enabled(Log.Level.INFO)) {
+            Log.info("tree of pid " + result.rootPid + " gone: " + result);
+        }
+        return result;
     }
 
     /** A class, not a lambda: the first lambda a JVM links costs milliseconds, and the first kill is timed. */
@@ -148,8 +157,9 @@ public final class TreeKiller implements Engine {
         long start = System.nanoTime();
         Map<Integer, Member> members = new LinkedHashMap<>();
         int signalled = 0;
+        long rootStart;
         try {
-            freeze(target, members);
+            rootStart = freeze(target, members);
             for (Member m : members.values()) {
                 if (signaller.signal(m, Syscalls.SIGTERM)) {
                     signalled++;
@@ -161,7 +171,7 @@ public final class TreeKiller implements Engine {
                 signaller.signal(m, Syscalls.SIGCONT);
             }
         }
-        return new PendingKill(target, trigger, start, new ArrayList<>(members.values()), signalled);
+        return new PendingKill(target, rootStart, trigger, start, new ArrayList<>(members.values()), signalled);
     }
 
     @Override
@@ -173,26 +183,33 @@ public final class TreeKiller implements Engine {
 
     @Override
     public KillResult escalate(PendingKill terminated, long graceMillis, Deadline deadline) {
-        long graceEnd = terminated.startNanos + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(graceMillis);
-        List<Member> alive;
+        stats.started(); // one tree kill, from the SIGTERM on
         try {
-            alive = waiter.await(terminated.members, graceEnd, graceEnd, NO_WARNING);
-        } finally {
-            release(terminated);
+            long graceEnd = terminated.startNanos + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(graceMillis);
+            List<Member> alive;
+            try {
+                alive = waiter.await(terminated.members, graceEnd, graceEnd, NO_WARNING);
+                if (reaper != null) {
+                    reaper.reap(terminated.members);
+                }
+            } finally {
+                release(terminated);
+            }
+            // The survivors' trees now, not as they were: a SIGTERM handler may have started processes.
+            List<ProcEntry> roots = new ArrayList<>();
+            for (Member m : alive) {
+                roots.add(m.entry);
+            }
+            PendingKill kill = killRoots(terminated.target, terminated.rootStartTicks, roots, terminated.trigger);
+            KillResult last = waitFor(kill, deadline);
+            KillResult result = new KillResult(terminated.rootPid, terminated.signalled,
+                    terminated.members.size() - alive.size() + last.exited, last.survivors,
+                    (System.nanoTime() - terminated.startNanos) / 1e6, last.timedOut, terminated.trigger);
+            return finished(result, kill.signalled, deadline);
+        } catch (RuntimeException | Error e) {
+            stats.abandoned();
+            throw e;
         }
-        if (reaper != null) {
-            reaper.reap(terminated.members);
-        }
-        // The survivors' trees now, not as they were: a SIGTERM handler may have started processes.
-        List<ProcEntry> roots = new ArrayList<>();
-        for (Member m : alive) {
-            roots.add(m.entry);
-        }
-        PendingKill kill = killRoots(terminated.target, roots, terminated.trigger);
-        KillResult last = await(kill, deadline);
-        int exited = terminated.members.size() - alive.size() + last.exited;
-        return new KillResult(terminated.target.rootPid, terminated.signalled, exited, last.survivors,
-                (System.nanoTime() - terminated.startNanos) / 1e6, last.timedOut, terminated.trigger);
     }
 
     private static final Consumer<List<Member>> NO_WARNING = new Consumer<List<Member>>() {
@@ -229,9 +246,10 @@ public final class TreeKiller implements Engine {
 
     /**
      * Stops the target's tree and then its escapees with their trees, rescanning until a scan finds no one
-     * new (the escapees stopped so far cannot start more). The members, root first; none if all are gone.
+     * new (the escapees stopped so far cannot start more), adding the members to {@code members}, root first.
+     * Returns the root's start time (clock ticks), or -1 if it is not known.
      */
-    void freeze(Target target, Map<Integer, Member> members) {
+    long freeze(Target target, Map<Integer, Member> members) {
         long rootStart = target.startTicks;
         if (target.allDescendants) {
             freezer.freezeInto(liveChildren(), members);
@@ -256,25 +274,28 @@ public final class TreeKiller implements Engine {
             Log.debug(target + ": escapees " + found);
             freezer.freezeInto(found, members);
         }
+        return rootStart;
     }
 
     /** Stops and SIGKILLs the trees of {@code roots} (and the target's escapees) as one kill. */
-    private PendingKill killRoots(Target target, List<ProcEntry> roots, String trigger) {
+    private PendingKill killRoots(Target target, long rootStart, List<ProcEntry> roots, String trigger) {
         long start = System.nanoTime();
-        stats.started();
         Map<Integer, Member> members = new LinkedHashMap<>();
         try {
             freezer.freezeInto(roots, members);
             for (int round = 0; round < MAX_ESCAPEE_ROUNDS; round++) {
-                List<ProcEntry> found = escapees.find(target, target.startTicks, members);
+                List<ProcEntry> found = escapees.find(target, rootStart, members);
                 if (found.isEmpty()) {
                     break;
                 }
                 freezer.freezeInto(found, members);
             }
-            return signalKill(target, trigger, start, members);
+            return signalKill(target, rootStart, trigger, start, members);
         } catch (RuntimeException | Error e) {
-            abandon(members.values());
+            for (Member m : members.values()) {
+                signaller.signal(m, Syscalls.SIGKILL);
+                signaller.release(m);
+            }
             throw e;
         }
     }

@@ -1,0 +1,530 @@
+package dev.treekill.agent.kill;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.treekill.agent.hook.StartHooks;
+import dev.treekill.agent.proc.Environ;
+import dev.treekill.agent.proc.FakeProc;
+import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.sys.ErrnoException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Which processes outside a tree belong to it, against a scripted /proc: the re-parented ones carrying the
+ * root's exact cookie (same user, started at or after the root, not zombies) with their trees, and, where this
+ * JVM adopts orphans, its cookie-less children the JDK did not start. Everything else is never signalled, and
+ * where nothing outside the tree can belong to it no environment is read at all.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class EscapeesSeamTest {
+    private static final int SELF = 1000;
+    private static final int ROOT = 1001;
+    private static final String VARIABLE = StartedProcesses.COOKIE_VARIABLE;
+
+    /** This JVM (started at tick 50, uid 0), its parent shell, and the tree of ROOT started at tick 60. */
+    private final FakeProc fake = new FakeProc()
+            .put(SELF, 900, 'S', 20, 50, "java").put(900, 1, 'S', 1, 40, "bash")
+            .put(ROOT, SELF, 'S', 1, 60, "sh").put(1002, ROOT, 'S', 1, 61, "worker");
+    /** Every environ and uid read, by pid. */
+    private final CountingProc proc = new CountingProc(fake);
+    /** Records start times from the fake /proc, as the agent does where it adopts orphans. */
+    private final StartedProcesses started = new StartedProcesses(fake);
+    private final FakeProcess root = new FakeProcess(ROOT);
+
+    // ---- the fixture ----
+
+    /** A start of {@code p} through the agent's start hooks; returns the cookie the child got, or null. */
+    private String startThroughHooks(Process p, boolean cookies, String... env) {
+        StartHooks hooks = new StartHooks(started, cookies);
+        StringBuilder block = new StringBuilder();
+        for (String e : env) {
+            block.append(e).append('\0');
+        }
+        hooks.starting();
+        byte[] out = hooks.environmentBlock(block.toString().getBytes(StandardCharsets.ISO_8859_1), new int[] {env.length});
+        hooks.started(p);
+        return Environ.valueOf(new String(out, StandardCharsets.ISO_8859_1), VARIABLE);
+    }
+
+    /** The root started with a cookie; its own processes carry it. */
+    private String startRoot() {
+        String cookie = startThroughHooks(root, true, "PATH=/bin");
+        assertNotNull(cookie);
+        fake.env(ROOT, "PATH=/bin", VARIABLE + "=" + cookie).env(1002, "PATH=/bin", VARIABLE + "=" + cookie);
+        return cookie;
+    }
+
+    private void process(int pid, int ppid, char state, long startTime, String... env) {
+        fake.put(pid, ppid, state, 1, startTime, "p" + pid).env(pid, env);
+    }
+
+    private static String cookieEntry(String cookie) {
+        return VARIABLE + "=" + cookie;
+    }
+
+    private TreeKiller killer(FakeSyscalls sys, boolean adoptsOrphans) {
+        return new TreeKiller(sys, proc, new KillStats(), started, adoptsOrphans);
+    }
+
+    private static Set<Integer> sigkilled(FakeSyscalls sys) {
+        return pidsWith(sys, " " + 9);
+    }
+
+    private static Set<Integer> pidsWith(FakeSyscalls sys, String suffix) {
+        return sys.signals().stream().filter(c -> c.endsWith(suffix))
+                .map(c -> Integer.parseInt(c.split(" ")[1])).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    /** Every pid any call named (signals, pidfds, reaps). */
+    private static Set<Integer> touched(FakeSyscalls sys) {
+        return sys.calls.stream().map(c -> c.split(" ")[1]).filter(s -> s.matches("[0-9]+")).map(Integer::parseInt)
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    private static void neverTouchesInitOrSelf(FakeSyscalls sys) {
+        Set<Integer> touched = touched(sys);
+        assertFalse(touched.contains(1), () -> "pid 1 touched: " + sys.calls);
+        assertFalse(touched.contains(SELF), () -> "this JVM touched: " + sys.calls);
+        assertFalse(touched.contains(900), () -> "this JVM's parent touched: " + sys.calls);
+    }
+
+    // ---- by cookie ----
+
+    @Test
+    void aReparentedProcessWithTheRootsCookieDiesWithTheTreeAndSoDoItsChildren() {
+        String cookie = startRoot();
+        process(2001, 1, 'S', 70, "PATH=/bin", cookieEntry(cookie)); // double-forked away from the tree
+        process(2002, 2001, 'S', 71, "PATH=/bin"); // its child changed its environment: found through the tree walk
+        process(2003, 2002, 'S', 72); // and a grandchild without any environment
+        FakeSyscalls sys = new FakeSyscalls(fake);
+
+        PendingKill kill = killer(sys, false).kill(Target.started(started.of(root), true), "test");
+
+        assertEquals(Set.of(ROOT, 1002, 2001, 2002, 2003), sigkilled(sys), sys.signals()::toString);
+        assertEquals(sigkilled(sys), pidsWith(sys, " " + 19), "every member was stopped first");
+        assertEquals(5, kill.size());
+        assertEquals(5, kill.signalled());
+        neverTouchesInitOrSelf(sys);
+    }
+
+    @Test
+    void onlyTheExactCookieOfTheSameUserStartedSinceTheRootAndNotAZombieIsClaimed() {
+        String cookie = startRoot();
+        String sibling = startThroughHooks(new FakeProcess(1500), true); // another start of this JVM
+        org.junit.jupiter.api.Assertions.assertNotEquals(cookie, sibling);
+        process(2001, 1, 'S', 70, cookieEntry(cookie)); // the one that belongs
+        process(2010, 1, 'S', 70, cookieEntry("chosen-by-the-application")); // opted out
+        process(2011, 1, 'S', 70, cookieEntry(cookie)); // another user's
+        fake.uids.put(2011, 1234);
+        process(2012, 1, 'S', 55, cookieEntry(cookie)); // started before the root: a reused cookie cannot be its
+        process(2013, 1, 'Z', 70, cookieEntry(cookie)); // a zombie: nothing to kill
+        process(2014, 1, 'S', 70, cookieEntry("tk0123456789abcdef-1")); // another JVM's
+        process(2015, 1, 'S', 70, cookieEntry(sibling)); // another tree of this JVM
+        process(2016, 1, 'S', 70, "TREEKILL_COOKIE_X=" + cookie, "XTREEKILL_COOKIE=" + cookie); // other names
+        process(2017, 1, 'S', 70, cookieEntry(cookie + "0")); // a longer cookie sharing the prefix
+        process(2018, 1, 'S', 70, cookieEntry("chosen"), cookieEntry(cookie)); // getenv sees the first: opted out
+        FakeSyscalls sys = new FakeSyscalls(fake);
+
+        killer(sys, false).kill(Target.started(started.of(root), true), "test");
+
+        assertEquals(Set.of(ROOT, 1002, 2001), sigkilled(sys), sys.signals()::toString);
+        Set<Integer> touched = touched(sys);
+        for (int pid = 2010; pid <= 2018; pid++) {
+            assertFalse(touched.contains(pid), pid + " was not even pinned: " + sys.calls);
+        }
+        neverTouchesInitOrSelf(sys);
+        // Not ours to read: another user's process, one that started too early, a zombie.
+        assertFalse(proc.environReads.containsKey(2011), "the environment of another user's process is not read");
+        assertFalse(proc.environReads.containsKey(2012), "the environment of an older process is not read");
+        assertFalse(proc.environReads.containsKey(2013), "the environment of a zombie is not read");
+    }
+
+    @Test
+    void theEscapeesOfARootThatAlreadyExitedStillDie() {
+        String cookie = startRoot();
+        process(2001, 1, 'S', 70, cookieEntry(cookie));
+        process(2012, 1, 'S', 55, cookieEntry(cookie)); // before the root's recorded start
+        fake.remove(1002).remove(ROOT); // the tree itself is gone and reaped
+        root.alive = false;
+        FakeSyscalls sys = new FakeSyscalls(fake);
+
+        PendingKill kill = killer(sys, false).kill(Target.started(started.of(root), false), "test");
+
+        assertEquals(Set.of(2001), sigkilled(sys), sys.signals()::toString);
+        assertEquals(1, kill.size());
+        neverTouchesInitOrSelf(sys);
+    }
+
+    @Test
+    void anEscapeeThatAppearsWhileTheTreeIsStoppedIsCaughtByTheNextScan() {
+        String cookie = startRoot();
+        FakeSyscalls sys = new FakeSyscalls(fake) {
+            @Override
+            public void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
+                super.pidfdSendSignal(pidfd, signal);
+                if (fdToPid.get(pidfd) == 1002 && signal == SIGSTOP && fake.stat(2001) == null) {
+                    // a daemon 1002 double-forked just before it stopped: re-parented, it keeps the cookie
+                    process(2001, 1, 'R', 65, cookieEntry(cookie));
+                } else if (fdToPid.get(pidfd) == 2001 && signal == SIGSTOP && fake.stat(2002) == null) {
+                    process(2002, 1, 'R', 66, cookieEntry(cookie)); // and it did the same
+                }
+            }
+        };
+        killer(sys, false).kill(Target.started(started.of(root), true), "test");
+        assertEquals(Set.of(ROOT, 1002, 2001, 2002), sigkilled(sys), sys.signals()::toString);
+    }
+
+    @Test
+    void escapeesThatNeverStopAppearingEndTheScansWithAWarningAndAnError() {
+        String cookie = startRoot();
+        int[] next = {3000};
+        FakeSyscalls sys = new FakeSyscalls(fake) {
+            @Override
+            public void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
+                super.pidfdSendSignal(pidfd, signal);
+                int pid = fdToPid.get(pidfd);
+                if (signal == SIGSTOP && pid >= 1002 && next[0] < 3100) {
+                    int born = next[0]++;
+                    process(born, 1, 'R', 70, cookieEntry(cookie)); // every escapee leaves another
+                }
+            }
+        };
+        KillStats stats = new KillStats();
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        dev.treekill.agent.log.Log.setOutput(new java.io.PrintStream(log, true));
+        PendingKill kill;
+        try {
+            kill = new TreeKiller(sys, proc, stats, started, false).kill(Target.started(started.of(root), true), "test");
+        } finally {
+            dev.treekill.agent.log.Log.setOutput(System.err);
+        }
+        assertTrue(log.toString().contains("escapees still appearing"), log.toString());
+        assertEquals(1, stats.errors());
+        // Whatever was found is killed all the same: every member got its SIGKILL.
+        assertEquals(kill.size(), sigkilled(sys).size());
+        assertTrue(kill.size() > 10, "ten rounds of escapees: " + kill.size());
+        neverTouchesInitOrSelf(sys);
+    }
+
+    @Test
+    void initAndThisJvmAreNeverEscapeesWhateverTheyCarry() {
+        String cookie = startRoot();
+        fake.put(1, 0, 'S', 1, 70, "init").env(1, cookieEntry(cookie));
+        fake.env(SELF, cookieEntry(cookie));
+        Escapees escapees = new Escapees(proc, SELF, started, true);
+        List<ProcEntry> found = escapees.find(Target.started(started.of(root), true), 60, new HashMap<>());
+        assertEquals(List.of(ROOT, 1002), pids(found), "only the tree's own processes (not members yet here)");
+
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        killer(sys, true).kill(Target.started(started.of(root), true), "test");
+        assertEquals(Set.of(ROOT, 1002), sigkilled(sys));
+        neverTouchesInitOrSelf(sys);
+        assertFalse(proc.environReads.containsKey(1), "pid 1's environment is not even read");
+        assertFalse(proc.environReads.containsKey(SELF));
+    }
+
+    // ---- without a cookie ----
+
+    @Test
+    void withoutACookieAndWithoutAdoptedOrphansNothingOutsideTheTreeIsTouchedOrRead() {
+        startRoot();
+        String optOut = "chosen-by-the-application";
+        fake.put(1501, SELF, 'S', 1, 62, "opted-out").env(1501, cookieEntry(optOut)).put(1502, 1501, 'S', 1, 63, "kid");
+        FakeProcess optedOut = new FakeProcess(1501);
+        assertEquals(optOut, startThroughHooks(optedOut, true, "PATH=/bin", cookieEntry(optOut)),
+                "the child keeps the value its ProcessBuilder set");
+        process(2001, 1, 'S', 70, cookieEntry(optOut)); // an escapee of the opted-out tree
+        process(2002, SELF, 'S', 70); // a cookie-less child of this JVM
+
+        StartedProcesses.Started record = started.of(optedOut);
+        assertNotNull(record, "an opted-out start is registered");
+        assertNull(record.cookie, "but no cookie is recorded for it");
+
+        assertEquals(62, record.startTicks);
+        // With cookies off a start records none either.
+        FakeProcess plain = new FakeProcess(1503);
+        assertNull(startThroughHooks(plain, false, "PATH=/bin"));
+        assertNull(started.of(plain).cookie);
+        // An opted-out start and a pid picked by hand: only the tree.
+        for (Target target : List.of(Target.started(record, true), Target.tree(1501))) {
+            FakeSyscalls sys = new FakeSyscalls(fake);
+            proc.environReads.clear();
+            killer(sys, false).kill(target, "test");
+            assertEquals(Set.of(1501, 1502), touched(sys), target + ": " + sys.calls);
+            assertEquals(Set.of(1501, 1502), sigkilled(sys));
+            assertEquals(new HashMap<>(), proc.environReads, target + ": no environment read");
+            fake.setState(1501, 'S');
+            fake.setState(1502, 'S');
+        }
+    }
+
+    @Test
+    void aRecordedCookieIsTheOneTheChildGot() {
+        String cookie = startRoot();
+        assertEquals(cookie, started.of(root).cookie);
+        assertEquals(60, started.of(root).startTicks, "start time read from /proc when the start returned");
+        assertEquals(ROOT, started.of(root).pid);
+        assertEquals(0, started.startsInFlight());
+        assertTrue(started.isOurs(cookie));
+    }
+
+    // ---- adopted orphans ----
+
+    @Test
+    void whereThisJvmAdoptsOrphansItsCookielessChildrenTheJdkDidNotStartAreClaimed() {
+        String cookie = startRoot();
+        FakeProcess jdkChild = new FakeProcess(3002);
+        startThroughHooks(jdkChild, false); // the JDK started it (cookies off), and has not reaped it
+        process(3001, SELF, 'S', 70, "PATH=/bin"); // re-parented to us (subreaper), no cookie: an orphan of the tree
+        process(3011, 3001, 'S', 71); // its child
+        process(3002, SELF, 'S', 70, "PATH=/bin"); // a child the JDK started and waits for
+        process(3003, SELF, 'S', 55, "PATH=/bin"); // adopted, but started before the root
+        process(3004, SELF, 'S', 70, cookieEntry(started.newCookie())); // carries another tree's cookie
+        process(3005, 1, 'S', 70, "PATH=/bin"); // cookie-less but not our child: not ours to adopt
+        process(3006, SELF, 'S', 70, "PATH=/bin"); // a child this JVM had before the agent came
+        started.untracked(new int[] {3006});
+        process(3007, SELF, 'Z', 70); // a zombie orphan: the reaper's business, not the kill's
+        process(3008, SELF, 'S', 70, "PATH=/bin"); // another user's
+        fake.uids.put(3008, 1234);
+        process(2001, 1, 'S', 70, cookieEntry(cookie)); // and the escapee by cookie, as ever
+        FakeSyscalls sys = new FakeSyscalls(fake);
+
+        killer(sys, true).kill(Target.started(started.of(root), true), "test");
+
+        assertEquals(Set.of(ROOT, 1002, 2001, 3001, 3011), sigkilled(sys), sys.signals()::toString);
+        for (int pid : new int[] {3002, 3003, 3004, 3005, 3006, 3007, 3008}) {
+            assertFalse(touched(sys).contains(pid), pid + " untouched: " + sys.calls);
+        }
+        neverTouchesInitOrSelf(sys);
+    }
+
+    @Test
+    void onceTheJdkReapedItsChildThatPidIsNoLongerProtected() {
+        startRoot();
+        FakeProcess jdkChild = new FakeProcess(3002);
+        startThroughHooks(jdkChild, false);
+        process(3002, SELF, 'S', 70, "PATH=/bin");
+        Escapees escapees = new Escapees(proc, SELF, started, true);
+        Target target = Target.started(started.of(root), true);
+        assertFalse(pids(escapees.find(target, 60, new HashMap<>())).contains(3002), "the JDK waits for it");
+        jdkChild.alive = false; // the JDK reaped it: pid 3002 now names another process, a new orphan
+        assertTrue(pids(escapees.find(target, 60, new HashMap<>())).contains(3002));
+    }
+
+    @Test
+    void aPidPickedByHandOwnsNoOrphansAndReadsNoEnvironment() {
+        startRoot();
+        process(3001, SELF, 'S', 70, "PATH=/bin");
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        killer(sys, true).kill(Target.tree(ROOT), "test");
+        assertEquals(Set.of(ROOT, 1002), sigkilled(sys));
+        assertEquals(new HashMap<>(), proc.environReads);
+    }
+
+    @Test
+    void anOptedOutStartWhereOrphansAreAdoptedReadsOnlyTheEnvironmentOfThisJvmsChildren() {
+        FakeProcess optedOut = new FakeProcess(ROOT);
+        startThroughHooks(optedOut, true, cookieEntry("mine"));
+        fake.env(ROOT, cookieEntry("mine"));
+        process(3001, SELF, 'S', 70, "PATH=/bin"); // an adopted orphan: claimed
+        process(2001, 1, 'S', 70, cookieEntry("mine")); // not a child of ours: not even read
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        killer(sys, true).kill(Target.started(started.of(optedOut), true), "test");
+        assertEquals(Set.of(ROOT, 1002, 3001), sigkilled(sys), sys.signals()::toString);
+        assertEquals(Set.of(3001), proc.environReads.keySet(), "only children of this JVM that are not members are read");
+    }
+
+    @Test
+    void beforeTheFirstStartIsSeenEveryChildCountsAsTheJdksAndNoneIsClaimed() {
+        StartedProcesses untracked = new StartedProcesses(null); // dynamic attach: no start seen yet
+        process(3001, SELF, 'S', 70, "PATH=/bin");
+        Escapees escapees = new Escapees(proc, SELF, untracked, true);
+        Target all = Target.allDescendantsOf(SELF);
+        assertTrue(escapees.mayExist(all));
+        assertEquals(List.of(), pids(escapees.find(all, -1, new HashMap<>())));
+        assertTrue(untracked.reapedByJdk(3001));
+
+        untracked.starting(); // the first start the agent sees: from now on every start is known
+        untracked.startFailed();
+        assertFalse(untracked.reapedByJdk(3001));
+        assertTrue(pids(escapees.find(all, -1, new HashMap<>())).contains(3001));
+    }
+
+    // ---- every tree of this JVM ----
+
+    @Test
+    void everyChildTreeOfThisJvmClaimsAnyCookieOfThisJvmAndNoOther() {
+        String c1 = started.newCookie();
+        String c2 = started.newCookie();
+        String prefix = c1.substring(0, c1.lastIndexOf('-'));
+        assertTrue(c2.startsWith(prefix + "-"));
+        process(4001, 1, 'S', 70, cookieEntry(c1));
+        process(4002, 1, 'S', 70, cookieEntry(c2));
+        process(4012, 4002, 'S', 71); // a child of an escapee
+        process(4003, 1, 'S', 70, cookieEntry("tk0000000000000000-1")); // another JVM's
+        process(4004, 1, 'S', 70, cookieEntry(prefix + "5")); // the prefix, but not a cookie of ours
+        process(4005, 1, 'S', 70, cookieEntry("mine")); // opted out
+        process(4006, 1, 'S', 45, cookieEntry(c1)); // older than this JVM: cannot be ours
+        process(4007, 1, 'S', 70, cookieEntry(c1)); // another user's
+        fake.uids.put(4007, 1234);
+        process(4008, 1, 'Z', 70, cookieEntry(c1)); // a zombie
+        FakeSyscalls sys = new FakeSyscalls(fake);
+
+        killer(sys, false).kill(Target.allDescendantsOf(SELF), "test");
+
+        assertEquals(Set.of(ROOT, 1002, 4001, 4002, 4012), sigkilled(sys), sys.signals()::toString);
+        neverTouchesInitOrSelf(sys);
+    }
+
+    @Test
+    void everyChildTreeTakesEveryLiveChildJdkStartedOrNotButNoCookielessStranger() {
+        started.starting();
+        started.startFailed(); // a start was seen: tracking is on
+        FakeProcess jdkChild = new FakeProcess(3002);
+        startThroughHooks(jdkChild, true);
+        process(4001, 1, 'S', 70, cookieEntry(started.newCookie()));
+        // children of this JVM are all frozen as roots of their own trees, JDK-started or not
+        process(3002, SELF, 'S', 70);
+        process(4009, 1, 'S', 70, "PATH=/bin"); // cookie-less, and not a child of ours: a stranger
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        killer(sys, true).kill(Target.allDescendantsOf(SELF), "test");
+        assertEquals(Set.of(ROOT, 1002, 3002, 4001), sigkilled(sys), sys.signals()::toString);
+        neverTouchesInitOrSelf(sys);
+    }
+
+    // ---- helpers ----
+
+    private static List<Integer> pids(List<ProcEntry> entries) {
+        List<Integer> out = new ArrayList<>();
+        for (ProcEntry e : entries) {
+            out.add(e.pid);
+        }
+        return out;
+    }
+
+    /** A Process as the JDK returns it, without a real child: pid and liveness as the test sets them. */
+    static final class FakeProcess extends Process {
+        private final long pid;
+        volatile boolean alive = true;
+
+        FakeProcess(long pid) {
+            this.pid = pid;
+        }
+
+        @Override
+        public long pid() {
+            return pid;
+        }
+
+        @Override
+        public boolean isAlive() {
+            return alive;
+        }
+
+        @Override
+        public OutputStream getOutputStream() {
+            return OutputStream.nullOutputStream();
+        }
+
+        @Override
+        public InputStream getInputStream() {
+            return InputStream.nullInputStream();
+        }
+
+        @Override
+        public InputStream getErrorStream() {
+            return InputStream.nullInputStream();
+        }
+
+        @Override
+        public int waitFor() {
+            return 0;
+        }
+
+        @Override
+        public int exitValue() {
+            if (alive) {
+                throw new IllegalThreadStateException("alive");
+            }
+            return 0;
+        }
+
+        @Override
+        public void destroy() {
+        }
+    }
+
+    /** The fake /proc, counting every environment and uid read. */
+    static class CountingProc implements ProcSource {
+        private final FakeProc fake;
+        final java.util.Map<Integer, Integer> environReads = new HashMap<>();
+        final java.util.Map<Integer, Integer> uidReads = new HashMap<>();
+
+        CountingProc(FakeProc fake) {
+            this.fake = fake;
+        }
+
+        @Override
+        public int[] pids() {
+            return fake.pids();
+        }
+
+        @Override
+        public String stat(int pid) {
+            return fake.stat(pid);
+        }
+
+        @Override
+        public boolean hasChildrenFiles() {
+            return fake.hasChildrenFiles();
+        }
+
+        @Override
+        public int[] children(int pid, boolean allThreads) {
+            return fake.children(pid, allThreads);
+        }
+
+        @Override
+        public String threadStates(int pid) {
+            return fake.threadStates(pid);
+        }
+
+        @Override
+        public String wchan(int pid) {
+            return fake.wchan(pid);
+        }
+
+        @Override
+        public long openFilesLimit() {
+            return fake.openFilesLimit();
+        }
+
+        @Override
+        public int uid(int pid) {
+            uidReads.merge(pid, 1, Integer::sum);
+            return fake.uid(pid);
+        }
+
+        @Override
+        public String environ(int pid) {
+            environReads.merge(pid, 1, Integer::sum);
+            return fake.environ(pid);
+        }
+    }
+}
