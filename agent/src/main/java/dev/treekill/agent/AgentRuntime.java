@@ -29,17 +29,27 @@ public final class AgentRuntime implements Supplier<Engine> {
     /** How often adopted orphans are looked for: zombies hold nothing but a pid, so this need not be quick. */
     private static final long REAP_EVERY_MILLIS = 200;
 
+    /**
+     * Under dynamic attach, starts already inside unpatched JDK code are not seen: children that exist this
+     * long after the attach are taken as the JDK's, and nothing is reaped before.
+     */
+    private static final long ATTACH_SETTLE_MILLIS = 5_000;
+
     private final Settings settings;
     private final KillStats stats = new KillStats();
-    private final boolean adoptsOrphans;
     private final StartedProcesses started;
+    /** When the agent was attached to a running JVM (nanoTime), or -1 when it came with -javaagent. */
+    private final long attachedAt;
+    /** PID 1, or a subreaper that prctl() confirmed. */
+    private volatile boolean adoptsOrphans;
+    private volatile boolean subreaper;
     private volatile Engine engine;
 
-    public AgentRuntime(Settings settings) {
+    public AgentRuntime(Settings settings, boolean attached) {
         this.settings = settings;
-        this.adoptsOrphans = settings.options().subreaper() || selfPidInProc() == 1;
-        // Orphans are attributed to a tree by start time: record it only where orphans are adopted.
-        this.started = new StartedProcesses(adoptsOrphans ? ProcSource.system() : null);
+        this.attachedAt = attached ? System.nanoTime() : -1;
+        this.adoptsOrphans = selfPidInProc() == 1;
+        this.started = new StartedProcesses(ProcSource.system(), !attached);
     }
 
     public StartedProcesses started() {
@@ -61,7 +71,7 @@ public final class AgentRuntime implements Supplier<Engine> {
         if (e == null) {
             synchronized (this) {
                 if (engine == null) {
-                    engine = Engines.forThisMachine(stats, started, settings.options().subreaper());
+                    engine = Engines.forThisMachine(stats, started, subreaper, settings.options().cookie());
                 }
                 e = engine;
             }
@@ -83,6 +93,9 @@ public final class AgentRuntime implements Supplier<Engine> {
                     @Override
                     public void run() {
                         warmUpNow();
+                        if (attachedAt >= 0) {
+                            noteExistingChildren();
+                        }
                         if (adoptsOrphans) {
                             reapOrphansForever();
                         }
@@ -113,10 +126,15 @@ public final class AgentRuntime implements Supplier<Engine> {
         }
     }
 
-    /** prctl(PR_SET_CHILD_SUBREAPER) for {@code subreaper=true}; a JVM that cannot is told so, and goes on. */
+    /**
+     * prctl(PR_SET_CHILD_SUBREAPER) for {@code subreaper=true}, before any process starts; a JVM that cannot is
+     * told so, and goes on without adopting anything.
+     */
     public void becomeSubreaper() {
         try {
             NativeAccess.syscalls().becomeSubreaper();
+            subreaper = true;
+            adoptsOrphans = true;
             Log.info("this JVM is now a child subreaper: orphans of its descendants are re-parented to it");
         } catch (ErrnoException | RuntimeException e) {
             Log.warn("subreaper=true: this JVM could not become a subreaper (" + e.getMessage()
@@ -124,11 +142,22 @@ public final class AgentRuntime implements Supplier<Engine> {
         }
     }
 
-    /** Children this JVM had before the agent arrived (dynamic attach): the JDK may be waiting for them. */
-    public void noteExistingChildren() {
+    /**
+     * Under attach: once starts in unpatched code must have ended, the children this JVM has are taken as the
+     * JDK's (it may be waiting for any of them), and starts are tracked from then on.
+     */
+    private void noteExistingChildren() {
+        long left = ATTACH_SETTLE_MILLIS - (System.nanoTime() - attachedAt) / 1_000_000;
+        try {
+            if (left > 0) {
+                Thread.sleep(left);
+            }
+        } catch (InterruptedException e) {
+            return; // the JVM is going down; nothing is reaped without tracking
+        }
         int self = selfPidInProc();
         if (self > 0) {
-            started.untracked(ProcSource.system().children(self, true));
+            started.untracked(ProcSource.system(), ProcTable.childPids(ProcSource.system(), self));
         }
     }
 

@@ -51,7 +51,7 @@ public final class TreeKillAgent {
             return;
         }
         AgentOptions options = AgentOptions.parse(args); // a bad option stops the JVM here, by design
-        AgentRuntime runtime = new AgentRuntime(new Settings(options));
+        AgentRuntime runtime = new AgentRuntime(new Settings(options), attached);
         if (!Hooks.install(new DestroyHooks(runtime.settings(), runtime, runtime.stats(), runtime.started()),
                 new StartHooks(runtime.started(), options.cookie()))) {
             Log.warn("agent already active in this JVM; options '" + args + "' ignored");
@@ -68,15 +68,12 @@ public final class TreeKillAgent {
                         Map.of("java.lang", Set.of(module), "jdk.internal.module", Set.of(module)), Set.of(), Map.of());
             }
         });
-        if (attached) {
-            runtime.noteExistingChildren();
+        if (options.subreaper()) {
+            runtime.becomeSubreaper(); // before the first patch starts the reaper, and before any start
         }
         ProcessClassPatcher patcher = new ProcessClassPatcher(runtime.backgroundTask(), options.cookie());
         inst.addTransformer(patcher, true);
         retransformLoaded(inst, patcher);
-        if (options.subreaper()) {
-            runtime.becomeSubreaper();
-        }
         if (options.exitKill()) {
             Runtime.getRuntime().addShutdownHook(runtime.exitKillHook());
         }

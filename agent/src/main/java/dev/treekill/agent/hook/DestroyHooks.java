@@ -26,6 +26,8 @@ public final class DestroyHooks implements Hooks.Handler {
     private final KillStats stats;
     private final StartedProcesses started;
     private final AtomicBoolean failedBefore = new AtomicBoolean();
+    /** Roots whose grace is running: a destroy() loop must not start an escalation (and a thread) per call. */
+    private final java.util.Set<Long> inGrace = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public DestroyHooks(Settings settings, Supplier<Engine> engine, KillStats stats, StartedProcesses started) {
         this.settings = settings;
@@ -72,12 +74,21 @@ public final class DestroyHooks implements Hooks.Handler {
     }
 
     private void terminate(Target what) {
+        long grace = settings.options().graceMillis();
+        if (grace > 0 && !inGrace.add(what.rootPid())) {
+            return; // SIGTERM went to this tree already, and SIGKILL follows when its grace ends
+        }
         Engine e = engine.get();
-        PendingKill terminated = e.terminate(what, "destroy");
+        PendingKill terminated;
+        try {
+            terminated = e.terminate(what, "destroy");
+        } catch (RuntimeException | Error t) {
+            inGrace.remove(what.rootPid());
+            throw t;
+        }
         if (Log.enabled(Log.Level.INFO)) {
             Log.info("SIGTERM sent to " + terminated.signalled() + " processes of the " + what);
         }
-        long grace = settings.options().graceMillis();
         if (grace <= 0) {
             e.release(terminated);
             return;
@@ -101,6 +112,8 @@ public final class DestroyHooks implements Hooks.Handler {
                     });
                 } catch (Throwable t) {
                     failed(t);
+                } finally {
+                    inGrace.remove(terminated.rootPid());
                 }
             }
         };
@@ -115,7 +128,7 @@ public final class DestroyHooks implements Hooks.Handler {
             throw new TreeSurvivorsException(result, timeout);
         }
         if (t.process != null && !result.timedOut) {
-            awaitJdkReaped(t.process, timeout);
+            awaitJdkReaped(t.process, Math.max(1, timeout - (long) result.elapsedMillis));
         }
     }
 

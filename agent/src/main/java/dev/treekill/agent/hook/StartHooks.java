@@ -16,6 +16,13 @@ public final class StartHooks implements Hooks.Starts {
     private final boolean cookies;
     /** The cookie of the start under way on this thread: set on entry, added to the block, recorded on return. */
     private final ThreadLocal<String> pending = new ThreadLocal<>();
+    /** The number of the start under way on this thread. */
+    private final ThreadLocal<long[]> sequence = new ThreadLocal<long[]>() {
+        @Override
+        protected long[] initialValue() {
+            return new long[1];
+        }
+    };
 
     public StartHooks(StartedProcesses started, boolean cookies) {
         this.started = started;
@@ -24,7 +31,7 @@ public final class StartHooks implements Hooks.Starts {
 
     @Override
     public void starting() {
-        started.starting();
+        sequence.get()[0] = started.starting();
         if (cookies) {
             pending.set(started.newCookie());
         } else {
@@ -41,8 +48,8 @@ public final class StartHooks implements Hooks.Starts {
         // One char per byte: names and values the JDK holds as bytes come back unchanged.
         String environ = new String(block, StandardCharsets.ISO_8859_1);
         String given = Environ.valueOf(environ, VARIABLE);
-        if (given != null && !given.equals(System.getenv(VARIABLE))) {
-            pending.remove(); // set on purpose by whoever built the ProcessBuilder: an opt-out
+        if (given != null && optedOut(given)) {
+            pending.remove();
             return block;
         }
         String with = Environ.without(environ, VARIABLE) + VARIABLE + "=" + cookie + "\0";
@@ -50,16 +57,45 @@ public final class StartHooks implements Hooks.Starts {
         return with.getBytes(StandardCharsets.ISO_8859_1);
     }
 
+    /**
+     * A cookie set on purpose by whoever built the ProcessBuilder: neither the one this JVM inherited nor one
+     * this JVM handed out (copied from another child's environment, say).
+     */
+    private boolean optedOut(String given) {
+        if (started.isOurs(given)) {
+            return false;
+        }
+        String inherited;
+        try {
+            inherited = System.getenv(VARIABLE);
+        } catch (SecurityException e) {
+            inherited = null;
+        }
+        if (inherited == null) {
+            return true;
+        }
+        // The block holds bytes; System.getenv decoded them with the platform's charset.
+        return !inherited.equals(new String(given.getBytes(StandardCharsets.ISO_8859_1), platformCharset()));
+    }
+
+    private static java.nio.charset.Charset platformCharset() {
+        try {
+            return java.nio.charset.Charset.forName(System.getProperty("sun.jnu.encoding"));
+        } catch (RuntimeException e) {
+            return java.nio.charset.Charset.defaultCharset();
+        }
+    }
+
     @Override
     public void started(Process process) {
         String cookie = pending.get();
         pending.remove();
-        started.started(process, cookie);
+        started.started(sequence.get()[0], process, cookie);
     }
 
     @Override
     public void startFailed() {
         pending.remove();
-        started.startFailed();
+        started.startFailed(sequence.get()[0]);
     }
 }

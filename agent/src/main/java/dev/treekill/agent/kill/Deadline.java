@@ -27,10 +27,15 @@ public final class Deadline {
     }
 
     long endNanos(long startNanos) {
-        return startNanos + TimeUnit.MILLISECONDS.toNanos(Math.min(timeoutMillis, MAX_MILLIS));
+        return after(startNanos, timeoutMillis);
     }
 
     long warnAtNanos(long startNanos) {
-        return startNanos + TimeUnit.MILLISECONDS.toNanos(Math.min(warnMillis, MAX_MILLIS));
+        return after(startNanos, warnMillis);
+    }
+
+    /** {@code millis} after {@code startNanos} on the nanoTime clock, capped so that it cannot overflow. */
+    static long after(long startNanos, long millis) {
+        return startNanos + TimeUnit.MILLISECONDS.toNanos(Math.max(0, Math.min(millis, MAX_MILLIS)));
     }
 }

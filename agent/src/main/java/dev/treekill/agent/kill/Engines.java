@@ -12,14 +12,15 @@ public final class Engines {
 
     /** The Linux engine when /proc and the native calls work here, else the portable one. */
     public static Engine forThisMachine(KillStats stats) {
-        return forThisMachine(stats, new StartedProcesses(null), false);
+        return forThisMachine(stats, new StartedProcesses(), false, false);
     }
 
     /**
      * The same, for the agent: {@code started} are the processes the JDK started here; {@code subreaper}
-     * whether this JVM was made a subreaper (then it adopts orphans, as it does when it is PID 1).
+     * whether this JVM is a subreaper (then it adopts orphans, as it does when it is PID 1); {@code cookies}
+     * whether started processes carry cookies.
      */
-    public static Engine forThisMachine(KillStats stats, StartedProcesses started, boolean subreaper) {
+    public static Engine forThisMachine(KillStats stats, StartedProcesses started, boolean subreaper, boolean cookies) {
         if (NativeAccess.isLinux()) {
             try {
                 Syscalls sys = NativeAccess.syscalls();
@@ -28,7 +29,7 @@ public final class Engines {
                             + "unshare --mount-proc); using the portable engine");
                     return new PortableTreeKiller(stats);
                 }
-                return new TreeKiller(sys, ProcSource.system(), stats, started, subreaper);
+                return new TreeKiller(sys, ProcSource.system(), stats, started, subreaper, cookies);
             } catch (IllegalStateException e) {
                 Log.warn("using the portable engine (no freezing, no zombie awareness)", e.getCause());
             }

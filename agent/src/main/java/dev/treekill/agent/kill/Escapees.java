@@ -11,21 +11,27 @@ import java.util.Map;
 /**
  * Finds the processes that left a tree but belong to it: those still carrying its cookie (same user,
  * started after the root: only those are worth reading the environment of), and, where this JVM adopts
- * orphans (PID 1 or a subreaper), the adopted orphans that carry no cookie and started after the root.
+ * orphans (PID 1 or a subreaper), adopted orphans without a cookie: all of them for the whole JVM; for
+ * one process the JDK started only when cookies are off and no other live process the JDK started could
+ * be their origin (with cookies on, a cookie-less orphan cleared its environment: nothing says whose it is).
  */
 final class Escapees {
     private final ProcSource proc;
     private final int self;
     private final StartedProcesses started;
     private final boolean adoptsOrphans;
+    private final boolean cookies;
     private final int selfUid;
     private final long selfStartTicks;
+    /** The cookie this JVM itself was started with (a parent JVM's), or null; read on first need. */
+    private volatile String[] inherited;
 
-    Escapees(ProcSource proc, int self, StartedProcesses started, boolean adoptsOrphans) {
+    Escapees(ProcSource proc, int self, StartedProcesses started, boolean adoptsOrphans, boolean cookies) {
         this.proc = proc;
         this.self = self;
         this.started = started;
         this.adoptsOrphans = adoptsOrphans;
+        this.cookies = cookies;
         this.selfUid = proc.uid(self);
         ProcEntry me = ProcTable.read(proc, self);
         this.selfStartTicks = me == null ? 0 : me.startTime;
@@ -33,7 +39,7 @@ final class Escapees {
 
     /** Whether any process could belong to {@code target} without being in its tree. */
     boolean mayExist(Target target) {
-        return target.cookie != null || target.allDescendants || (adoptsOrphans && target.claimsOrphans());
+        return target.cookie != null || target.allDescendants || (adoptsOrphans && !cookies && target.record != null);
     }
 
     /**
@@ -47,7 +53,7 @@ final class Escapees {
         }
         boolean byCookie = target.cookie != null || target.allDescendants;
         // Without cookies only this JVM's own children can be adopted orphans: no need to read the rest.
-        int[] pids = byCookie ? proc.pids() : proc.children(self, true);
+        int[] pids = byCookie ? proc.pids() : ProcTable.childPids(proc, self);
         long notBefore = rootStart >= 0 ? rootStart : selfStartTicks;
         for (int pid : pids) {
             Member known = members.get(pid);
@@ -60,6 +66,29 @@ final class Escapees {
             }
         }
         return found;
+    }
+
+    /**
+     * Whether {@code child}, a child of this JVM, opted out: with cookies on, it carries a cookie that is
+     * neither one this JVM handed out nor the one it inherited. Such a child outlives exitKill.
+     */
+    boolean optedOut(ProcEntry child) {
+        if (!cookies) {
+            return false;
+        }
+        String environ = proc.environ(child.pid);
+        String cookie = environ == null ? null : Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE);
+        return cookie != null && !started.isOurs(cookie) && !cookie.equals(inherited());
+    }
+
+    private String inherited() {
+        String[] known = inherited;
+        if (known == null) {
+            String environ = proc.environ(self);
+            known = new String[] {environ == null ? null : Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE)};
+            inherited = known;
+        }
+        return known[0];
     }
 
     private boolean claims(Target target, ProcEntry e) {
@@ -75,6 +104,10 @@ final class Escapees {
             // A changed cookie is an opt-out; an inherited one of another JVM is not ours either.
             return target.allDescendants ? started.isOurs(cookie) : cookie.equals(target.cookie);
         }
-        return adoptsOrphans && target.claimsOrphans() && e.ppid == self && !started.reapedByJdk(e.pid);
+        if (!adoptsOrphans || e.ppid != self || started.startedByJdk(e.pid)) {
+            return false;
+        }
+        return target.allDescendants
+                || (!cookies && target.record != null && started.liveStartedBefore(e.startTime, target.record) == 0);
     }
 }

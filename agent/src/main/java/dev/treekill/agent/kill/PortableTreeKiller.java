@@ -129,7 +129,7 @@ public final class PortableTreeKiller implements Engine {
     @Override
     public KillResult escalate(PendingKill terminated, long graceMillis, Deadline deadline) {
         stats.started(); // one tree kill, from the SIGTERM on
-        long graceEnd = terminated.startNanos + TimeUnit.MILLISECONDS.toNanos(graceMillis);
+        long graceEnd = Deadline.after(terminated.startNanos, graceMillis);
         List<ProcessHandle> alive = new ArrayList<>();
         for (ProcessHandle h : ((HandleKill) terminated).handles) {
             if (!waitFor(h, graceEnd)) {

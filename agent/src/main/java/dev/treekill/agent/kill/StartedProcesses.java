@@ -5,40 +5,54 @@ import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
 import java.lang.ref.WeakReference;
 import java.security.SecureRandom;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The processes the JDK started in this JVM, with their cookies. Two uses: a tree kill also kills the
  * processes still carrying the root's cookie, and the orphan reaper must never reap a pid the JDK's own
- * reaper waits for (it would steal its exit status). Starts in flight are counted because a child exists
- * from fork() on, before the JDK returns its Process.
+ * reaper waits for (it would steal its exit status: the JDK would then report 0). Starts in flight are
+ * numbered because a child exists from fork() on, before the JDK returns its Process.
  */
 public final class StartedProcesses {
     /** The environment variable every started process carries. */
     public static final String COOKIE_VARIABLE = "TREEKILL_COOKIE";
-    /** Records kept before dead ones are dropped on the next start. */
+    /** Records kept before those the JDK has reaped are dropped on the next start. */
     private static final int PRUNE_ABOVE = 1024;
 
     private final String cookiePrefix;
-    private final AtomicLong sequence = new AtomicLong();
+    private final AtomicLong cookies = new AtomicLong();
     private final Map<Long, Started> byPid = new ConcurrentHashMap<>();
     /** By identity, for as long as the application holds its Process: its escapees may outlive its root. */
-    private final Map<Process, Started> byProcess = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
-    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Map<Process, Started> byProcess = Collections.synchronizedMap(new WeakHashMap<>());
+    /** Sequence numbers of the starts under way. */
+    private final ConcurrentSkipListSet<Long> inFlight = new ConcurrentSkipListSet<>();
     private final AtomicLong begun = new AtomicLong();
-    /** Children this JVM had before the agent saw its first start (under attach): never ours to reap. */
-    private final java.util.Set<Long> untracked = ConcurrentHashMap.newKeySet();
-    /** Set by the first start reported: until then starts are not seen, and nothing may be reaped. */
+    /**
+     * Children the JVM had before the agent could see its starts (dynamic attach), by pid: {start time, since
+     * when seen a zombie (nanoTime) or -1}.
+     */
+    private final Map<Long, long[]> untracked = new ConcurrentHashMap<>();
+    /** The JDK's reaper collects its children at once: one that stays a zombie this long is nobody's. */
+    private static final long UNREAPED_ZOMBIE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    /** Until starts are seen (the first patched start, or the end of an attach), no child may be reaped. */
     private volatile boolean tracking;
+    private final boolean trackAtFirstStart;
     private final ProcSource proc;
 
-    /** Start times are recorded when {@code proc} is given (orphan attribution needs them), else not. */
-    public StartedProcesses(ProcSource proc) {
+    /**
+     * {@code proc}: where start times are read (null: not recorded). {@code trackAtFirstStart}: false under
+     * dynamic attach, where starts already under way in unpatched code are not seen; then {@link #untracked}
+     * turns tracking on.
+     */
+    public StartedProcesses(ProcSource proc, boolean trackAtFirstStart) {
         this.proc = proc;
+        this.trackAtFirstStart = trackAtFirstStart;
         byte[] random = new byte[8];
         new SecureRandom().nextBytes(random);
         StringBuilder hex = new StringBuilder("tk");
@@ -46,6 +60,11 @@ public final class StartedProcesses {
             hex.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
         }
         this.cookiePrefix = hex.toString();
+    }
+
+    /** Without /proc: no start times; tracking from the first start. */
+    public StartedProcesses() {
+        this(null, true);
     }
 
     /** One process the JDK started. */
@@ -72,31 +91,33 @@ public final class StartedProcesses {
             Process p = process.get();
             return p != null && p.isAlive();
         }
-
-        boolean is(Process p) {
-            return process.get() == p;
-        }
     }
 
     /** A cookie unique to one start: random per JVM, then a sequence number. */
     public String newCookie() {
-        return cookiePrefix + "-" + sequence.incrementAndGet();
+        return cookiePrefix + "-" + cookies.incrementAndGet();
     }
 
     /** Whether {@code value} is a cookie this JVM handed out. */
-    boolean isOurs(String value) {
+    public boolean isOurs(String value) {
         return value != null && value.startsWith(cookiePrefix + "-");
     }
 
-    /** A start begins: from here until {@link #started} or {@link #startFailed} a new child may be unregistered. */
-    public void starting() {
-        inFlight.incrementAndGet(); // before `begun`: see OrphanReaper.reap
-        begun.incrementAndGet();
-        tracking = true;
+    /**
+     * A start begins: from here until {@link #started} or {@link #startFailed} with the number returned, a
+     * new child may exist that is not registered yet.
+     */
+    public long starting() {
+        long seq = begun.incrementAndGet();
+        inFlight.add(seq);
+        if (trackAtFirstStart) {
+            tracking = true;
+        }
+        return seq;
     }
 
-    /** A start returned its Process; {@code cookie} is null when it has none. */
-    public void started(Process process, String cookie) {
+    /** Start {@code seq} returned its Process; {@code cookie} is null when it has none. */
+    public void started(long seq, Process process, String cookie) {
         try {
             if (byPid.size() > PRUNE_ABOVE) {
                 prune();
@@ -110,20 +131,27 @@ public final class StartedProcesses {
             byPid.put(process.pid(), s);
             byProcess.put(process, s);
         } finally {
-            inFlight.decrementAndGet();
+            inFlight.remove(seq); // after the record: a reaper that sees it done sees the record too
         }
     }
 
-    public void startFailed() {
-        inFlight.decrementAndGet();
+    /** Start {@code seq} threw: the JDK reaped whatever it had forked before throwing. */
+    public void startFailed(long seq) {
+        inFlight.remove(seq);
     }
 
-    int startsInFlight() {
-        return inFlight.get();
-    }
-
+    /** The number of the last start begun. */
     long startsBegun() {
         return begun.get();
+    }
+
+    /** The number of the oldest start still under way, or Long.MAX_VALUE if none is. */
+    long oldestInFlight() {
+        try {
+            return inFlight.isEmpty() ? Long.MAX_VALUE : inFlight.first();
+        } catch (java.util.NoSuchElementException raced) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** What was recorded for this very Process, or null. */
@@ -138,32 +166,57 @@ public final class StartedProcesses {
     }
 
     /**
-     * Whether the JDK's reaper may still be waiting for {@code pid}: then only the JDK may reap it. Before
-     * the first start was seen every pid counts as the JDK's.
+     * Whether the JDK's reaper may be waiting for {@code pid}: then only the JDK may reap it. Before starts
+     * are tracked every pid counts as the JDK's.
      */
-    boolean reapedByJdk(long pid) {
-        return !tracking || untracked.contains(pid) || ofPid(pid) != null;
+    boolean startedByJdk(long pid) {
+        return !tracking || untracked.containsKey(pid) || ofPid(pid) != null;
+    }
+
+    /** The live records that started at or before {@code ticks} (clock ticks since boot), {@code except} aside. */
+    int liveStartedBefore(long ticks, Started except) {
+        int n = 0;
+        for (Started s : byPid.values()) {
+            if (s != except && s.unreaped() && s.startTicks <= ticks) { // -1, not known: it may be
+                n++;
+            }
+        }
+        return n;
     }
 
     /**
-     * Forgets the untracked pids that are no longer children of this JVM: the JDK reaped them, and their pids
-     * may come back as orphans that are ours to reap.
+     * Under dynamic attach: the children the JVM has once the process classes are patched (and starts in
+     * unpatched code have ended) are the JDK's, as long as they live. Turns tracking on.
      */
-    void forgetUntrackedExcept(int[] children) {
-        if (untracked.isEmpty()) {
-            return;
-        }
-        java.util.Set<Long> current = new java.util.HashSet<>();
+    public void untracked(ProcSource proc, int[] children) {
         for (int pid : children) {
-            current.add((long) pid);
+            ProcEntry e = ProcTable.read(proc, pid);
+            if (e != null) {
+                untracked.put((long) pid, new long[] {e.startTime, -1});
+            }
         }
-        untracked.retainAll(current);
+        tracking = true;
     }
 
-    /** Children the JVM had when the agent arrived (dynamic attach): the JDK may be waiting for any of them. */
-    public void untracked(int[] pids) {
-        for (int pid : pids) {
-            untracked.add((long) pid);
+    /**
+     * Forgets the untracked children that are gone (reaped by the JDK: their pids may come back as orphans),
+     * and those that stay zombies for a second: the JDK's reaper waits for its children from their start and
+     * takes them at once, so such a one is an orphan the JVM had adopted before the attach.
+     */
+    void forgetReapedUntracked(ProcSource proc) {
+        for (Iterator<Map.Entry<Long, long[]>> it = untracked.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, long[]> u = it.next();
+            long[] seen = u.getValue();
+            ProcEntry now = ProcTable.read(proc, (int) (long) u.getKey());
+            if (now == null || now.startTime != seen[0]) {
+                it.remove();
+            } else if (now.isZombie()) {
+                if (seen[1] < 0) {
+                    seen[1] = System.nanoTime();
+                } else if (System.nanoTime() - seen[1] > UNREAPED_ZOMBIE_NANOS) {
+                    it.remove();
+                }
+            }
         }
     }
 

@@ -15,36 +15,32 @@ public final class Target {
     final String cookie;
     /** Every descendant tree of this JVM: any cookie of this JVM, every adopted orphan. */
     final boolean allDescendants;
-    private final boolean startedByJdk;
+    /** The JDK's record of the root, when the JDK started it. */
+    final StartedProcesses.Started record;
 
     private Target(long rootPid, boolean rootAlive, long startTicks, String cookie, boolean allDescendants,
-            boolean startedByJdk) {
+            StartedProcesses.Started record) {
         this.rootPid = rootPid;
         this.rootAlive = rootAlive;
         this.startTicks = startTicks;
         this.cookie = cookie;
         this.allDescendants = allDescendants;
-        this.startedByJdk = startedByJdk;
+        this.record = record;
     }
 
     /** The tree of {@code pid} and nothing else. */
     public static Target tree(long pid) {
-        return new Target(pid, true, -1, null, false, false);
+        return new Target(pid, true, -1, null, false, null);
     }
 
     /** A process the JDK started: its tree (if {@code alive}) and its escapees. */
     public static Target started(StartedProcesses.Started s, boolean alive) {
-        return new Target(s.pid, alive, s.startTicks, s.cookie, false, true);
+        return new Target(s.pid, alive, s.startTicks, s.cookie, false, s);
     }
 
     /** Every child tree of the JVM {@code selfPid}, and every escapee of any of them. */
     public static Target allDescendantsOf(long selfPid) {
-        return new Target(selfPid, false, -1, null, true, false);
-    }
-
-    /** Only a process the JDK started (or the whole JVM) owns adopted orphans; a pid picked by hand does not. */
-    boolean claimsOrphans() {
-        return allDescendants || startedByJdk;
+        return new Target(selfPid, false, -1, null, true, null);
     }
 
     public long rootPid() {

@@ -20,6 +20,8 @@ import java.util.function.Consumer;
 public final class TreeKiller implements Engine {
     /** Escapee scans per kill; each stops what it found, so a second scan normally finds nobody. */
     private static final int MAX_ESCAPEE_ROUNDS = 10;
+    /** How long a kill waits for starts under way elsewhere before leaving its orphans to the background reaper. */
+    private static final long REAP_PATIENCE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200);
 
     private final ProcSource proc;
     private final Signaller signaller;
@@ -28,11 +30,17 @@ public final class TreeKiller implements Engine {
     private final KillStats stats;
     private final Syscalls sys;
     private final Escapees escapees;
+    private final StartedProcesses started;
     /** Null unless this JVM adopts orphans (PID 1 or a subreaper): only then are tree members ours to reap. */
     private final OrphanReaper reaper;
 
-    /** Escapees by cookie only; orphans are adopted (and so reaped) when {@code subreaper} is on or this JVM is PID 1. */
-    public TreeKiller(Syscalls sys, ProcSource proc, KillStats stats, StartedProcesses started, boolean subreaper) {
+    /**
+     * {@code started}: what the JDK started here; {@code subreaper}: whether this JVM is a child subreaper
+     * (then, as when it is PID 1, it adopts orphans and reaps them); {@code cookies}: whether started
+     * processes carry cookies.
+     */
+    public TreeKiller(Syscalls sys, ProcSource proc, KillStats stats, StartedProcesses started, boolean subreaper,
+            boolean cookies) {
         this.sys = sys;
         this.proc = proc;
         this.signaller = new Signaller(sys, proc);
@@ -40,13 +48,14 @@ public final class TreeKiller implements Engine {
         this.freezer = new TreeFreezer(proc, signaller, stats);
         this.stats = stats;
         boolean adopts = subreaper || sys.selfPid() == 1;
-        this.escapees = new Escapees(proc, sys.selfPid(), started, adopts);
+        this.escapees = new Escapees(proc, sys.selfPid(), started, adopts, cookies);
+        this.started = started;
         this.reaper = adopts ? new OrphanReaper(sys, proc, started) : null;
     }
 
     /** Trees only: no process was started through the hooks, nothing is adopted. */
     public TreeKiller(Syscalls sys, ProcSource proc, KillStats stats) {
-        this(sys, proc, stats, new StartedProcesses(null), false);
+        this(sys, proc, stats, new StartedProcesses(), false, false);
     }
 
     @Override
@@ -114,9 +123,7 @@ public final class TreeKiller implements Engine {
         try {
             List<Member> alive = waiter.await(kill.members, deadline.warnAtNanos(kill.startNanos), deadline.endNanos(kill.startNanos),
                     warnStillAlive(kill, deadline));
-            if (reaper != null) {
-                reaper.reap(kill.members); // the JDK reaps only what it started; the rest re-parented to us
-            }
+            reapOrphaned(kill.members, deadline.endNanos(kill.startNanos));
             long[] survivors = new long[alive.size()];
             for (int i = 0; i < survivors.length; i++) {
                 survivors[i] = alive.get(i).pid();
@@ -125,6 +132,21 @@ public final class TreeKiller implements Engine {
                     survivors, (System.nanoTime() - kill.startNanos) / 1e6, !alive.isEmpty(), kill.trigger);
         } finally {
             release(kill);
+        }
+    }
+
+    /**
+     * The JDK reaps only what it started: members re-parented to this JVM are reaped here, so that none is
+     * left a zombie. A start under way in another thread may hold that up for a moment (see OrphanReaper);
+     * after a short wait the background pass takes what is left.
+     */
+    private void reapOrphaned(List<Member> members, long deadlineNanos) {
+        if (reaper == null) {
+            return;
+        }
+        long until = Math.min(deadlineNanos, System.nanoTime() + REAP_PATIENCE_NANOS);
+        while (reaper.reap(members)[1] > 0 && System.nanoTime() < until) {
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
         }
     }
 
@@ -185,13 +207,11 @@ public final class TreeKiller implements Engine {
     public KillResult escalate(PendingKill terminated, long graceMillis, Deadline deadline) {
         stats.started(); // one tree kill, from the SIGTERM on
         try {
-            long graceEnd = terminated.startNanos + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(graceMillis);
+            long graceEnd = Deadline.after(terminated.startNanos, graceMillis);
             List<Member> alive;
             try {
                 alive = waiter.await(terminated.members, graceEnd, graceEnd, NO_WARNING);
-                if (reaper != null) {
-                    reaper.reap(terminated.members);
-                }
+                reapOrphaned(terminated.members, graceEnd);
             } finally {
                 release(terminated);
             }
@@ -300,11 +320,16 @@ public final class TreeKiller implements Engine {
         }
     }
 
+    /**
+     * The roots of this JVM's trees: its live children that did not opt out, and where it adopts orphans only
+     * those the JDK started; the adopted ones are escapees, claimed or not by the escapee search.
+     */
     private List<ProcEntry> liveChildren() {
         List<ProcEntry> children = new ArrayList<>();
-        for (int pid : proc.children(signaller.selfPid(), true)) {
+        for (int pid : ProcTable.childPids(proc, signaller.selfPid())) {
             ProcEntry e = ProcTable.read(proc, pid);
-            if (e != null && !e.isZombie() && e.ppid == signaller.selfPid()) {
+            if (e != null && !e.isZombie() && e.ppid == signaller.selfPid()
+                    && (reaper == null || started.startedByJdk(pid)) && !escapees.optedOut(e)) {
                 children.add(e);
             }
         }

@@ -118,6 +118,24 @@ public final class ProcTable {
         return ancestors;
     }
 
+    /**
+     * The children of {@code pid} now: from its children files where the kernel has them, else from a scan
+     * of all of /proc (both are exact only while {@code pid} cannot fork).
+     */
+    public static int[] childPids(ProcSource source, int pid) {
+        if (source.hasChildrenFiles()) {
+            return source.children(pid, true);
+        }
+        ProcTable table = scan(source);
+        ProcEntry parent = table.get(pid);
+        List<ProcEntry> children = parent == null ? Collections.<ProcEntry>emptyList() : table.childrenOf(parent);
+        int[] pids = new int[children.size()];
+        for (int i = 0; i < pids.length; i++) {
+            pids[i] = children.get(i).pid;
+        }
+        return pids;
+    }
+
     public ProcEntry get(int pid) {
         return byPid.get(pid);
     }

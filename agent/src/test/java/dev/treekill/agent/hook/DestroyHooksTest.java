@@ -36,7 +36,7 @@ class DestroyHooksTest {
     private final Engine engine = Engines.forThisMachine(stats);
 
     private DestroyHooks hooks(String options) {
-        return new DestroyHooks(new Settings(AgentOptions.parse(options)), () -> engine, stats, new StartedProcesses(null));
+        return new DestroyHooks(new Settings(AgentOptions.parse(options)), () -> engine, stats, new StartedProcesses());
     }
 
     @Test
@@ -71,7 +71,7 @@ class DestroyHooksTest {
         Process root = procs.shell(TaggedProcesses.WIDE, 2);
         Settings settings = new Settings(AgentOptions.defaults());
         settings.setEnabled(false);
-        assertNull(new DestroyHooks(settings, () -> engine, stats, new StartedProcesses(null)).enter(root, Hooks.PROCESS_DESTROY_FORCIBLY));
+        assertNull(new DestroyHooks(settings, () -> engine, stats, new StartedProcesses()).enter(root, Hooks.PROCESS_DESTROY_FORCIBLY));
         assertNull(hooks.enter(ProcessHandle.current(), Hooks.HANDLE_DESTROY_FORCIBLY), "this JVM is refused");
         assertTrue(root.isAlive());
     }
@@ -91,7 +91,7 @@ class DestroyHooksTest {
         };
         Engine stubborn = new TreeKiller(dropsKills, ProcSource.system(), stats);
         DestroyHooks hooks = new DestroyHooks(new Settings(AgentOptions.parse("onTimeout=throw,timeout=300ms")),
-                () -> stubborn, stats, new StartedProcesses(null));
+                () -> stubborn, stats, new StartedProcesses());
         Log.Level level = Log.level();
         Log.setLevel(Log.Level.OFF);
         try {
@@ -109,7 +109,7 @@ class DestroyHooksTest {
     void hookFailuresAreCountedAndNeverReachTheCaller() {
         DestroyHooks hooks = new DestroyHooks(new Settings(AgentOptions.defaults()), () -> {
             throw new IllegalStateException("engine unavailable");
-        }, stats, new StartedProcesses(null));
+        }, stats, new StartedProcesses());
         Hooks.Handler handler = hooks;
         Log.Level level = Log.level();
         Log.setLevel(Log.Level.OFF);

@@ -25,15 +25,16 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * What ProcessImpl.start does through the agent's start hooks: the child's environment block gets exactly one
- * TREEKILL_COOKIE of its own, an inherited one is replaced, a deliberately set one is kept (an opt-out), and
- * every start is registered. (That an opt-out start records no cookie is checked where the record's fields
- * are visible: EscapeesSeamTest in dev.treekill.agent.kill.)
+ * TREEKILL_COOKIE of its own, an inherited one or one this JVM handed out is replaced, a deliberately set one is
+ * kept (an opt-out), and every start is registered. (Which cookie a start records, none for an opt-out, the fresh
+ * one for a copied cookie of this JVM, is checked where the record's fields are visible: EscapeesSeamTest in
+ * dev.treekill.agent.kill.)
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class StartHooksTest {
     private static final String VARIABLE = StartedProcesses.COOKIE_VARIABLE;
 
-    private final StartedProcesses started = new StartedProcesses(null);
+    private final StartedProcesses started = new StartedProcesses();
     private final StartHooks hooks = new StartHooks(started, true);
     private final List<Process> processes = new ArrayList<>();
 
@@ -158,13 +159,13 @@ class StartHooksTest {
      * The replace path with TREEKILL_COOKIE really set in the JVM (as under a parent JVM with the agent): run in
      * a child JVM whose environment has it, since this one's cannot be changed.
      */
-    @Test
-    void inAJvmThatInheritedACookieThatValueIsReplacedAndAnotherIsKept() throws Exception {
+    /** Runs {@code main} in a child JVM whose TREEKILL_COOKIE is {@code inherited}; its output lines by first word. */
+    private Map<String, String> runChildJvm(Class<?> main, String inherited) throws Exception {
         Path classes = Paths.get(StartHooks.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path testClasses = Paths.get(StartHooksTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         ProcessBuilder pb = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classes + java.io.File.pathSeparator + testClasses, InheritedCookieMain.class.getName());
-        pb.environment().put(VARIABLE, InheritedCookieMain.INHERITED);
+                "-cp", classes + java.io.File.pathSeparator + testClasses, main.getName());
+        pb.environment().put(VARIABLE, inherited);
         pb.environment().remove("JAVA_TOOL_OPTIONS");
         pb.environment().remove("JDK_JAVA_OPTIONS");
         pb.environment().remove("_JAVA_OPTIONS");
@@ -181,6 +182,14 @@ class StartHooksTest {
                 lines.put(line.substring(0, eq), line.substring(eq + 1));
             }
         }
+        lines.put("output", output);
+        return lines;
+    }
+
+    @Test
+    void inAJvmThatInheritedACookieThatValueIsReplacedAndAnotherIsKept() throws Exception {
+        Map<String, String> lines = runChildJvm(InheritedCookieMain.class, InheritedCookieMain.INHERITED);
+        String output = lines.get("output");
         assertEquals(InheritedCookieMain.INHERITED, lines.get("getenv"), output);
         // inherited: replaced by a fresh cookie, still one entry, other entries in order
         String replaced = lines.get("replaced");
@@ -198,6 +207,64 @@ class StartHooksTest {
         assertEquals("2", lines.get("twice_envc"), output);
     }
 
+    /**
+     * The inherited value is compared as System.getenv decoded it: the block's bytes decoded with the platform's
+     * charset (sun.jnu.encoding), so a non-ASCII inherited value is still recognised, and other bytes that only
+     * look alike one char per byte are not.
+     */
+    @Test
+    void aNonAsciiInheritedCookieIsRecognisedByItsBytesInThePlatformCharset() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("UTF-8".equalsIgnoreCase(System.getProperty("sun.jnu.encoding")),
+                "needs a UTF-8 platform charset for a non-ASCII environment");
+        Map<String, String> lines = runChildJvm(NonAsciiInheritedCookieMain.class, NonAsciiInheritedCookieMain.INHERITED);
+        String output = lines.get("output");
+        assertEquals("UTF-8", lines.get("jnu"), output);
+        assertEquals("true", lines.get("getenv_matches"), output);
+        String replaced = lines.get("replaced");
+        assertNotNull(replaced, output);
+        assertTrue(replaced.matches("A=1\\|" + VARIABLE + "=tk[0-9a-f]{16}-1\\|"), replaced);
+        assertEquals("2", lines.get("replaced_envc"), output);
+        assertEquals("true", lines.get("latin1_kept_same_block"), "the same text in other bytes is an opt-out: " + output);
+    }
+
+    /** Runs in a child JVM whose TREEKILL_COOKIE is {@link #INHERITED}, non-ASCII; prints what the hooks did. */
+    static final class NonAsciiInheritedCookieMain {
+        static final String INHERITED = "tkparent\u00e4-7";
+
+        public static void main(String[] args) throws Exception {
+            String variable = StartedProcesses.COOKIE_VARIABLE;
+            String jnu = System.getProperty("sun.jnu.encoding");
+            System.out.println("jnu " + jnu);
+            System.out.println("getenv_matches " + INHERITED.equals(System.getenv(variable)));
+            StartHooks hooks = new StartHooks(new StartedProcesses(), true);
+
+            // The block as the JDK builds it from the inherited environment: the very bytes, in the platform charset.
+            hooks.starting();
+            int[] envc = {2};
+            byte[] out = hooks.environmentBlock(block(variable + "=", INHERITED.getBytes(jnu)), envc);
+            hooks.startFailed();
+            System.out.println("replaced " + new String(out, StandardCharsets.ISO_8859_1).replace('\0', '|'));
+            System.out.println("replaced_envc " + envc[0]);
+
+            // The same text, one byte per char: other bytes, another value.
+            hooks.starting();
+            byte[] latin1 = block(variable + "=", INHERITED.getBytes(StandardCharsets.ISO_8859_1));
+            byte[] kept = hooks.environmentBlock(latin1, new int[] {2});
+            hooks.startFailed();
+            System.out.println("latin1_kept_same_block " + (kept == latin1));
+        }
+
+        /** A=1, then {@code prefix} and {@code value} as one entry. */
+        private static byte[] block(String prefix, byte[] value) {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            b.writeBytes("A=1\0".getBytes(StandardCharsets.ISO_8859_1));
+            b.writeBytes(prefix.getBytes(StandardCharsets.ISO_8859_1));
+            b.writeBytes(value);
+            b.write(0);
+            return b.toByteArray();
+        }
+    }
+
     /** Runs in a child JVM whose TREEKILL_COOKIE is {@link #INHERITED}; prints what the hooks did. */
     static final class InheritedCookieMain {
         static final String INHERITED = "tkparent0000000000-7";
@@ -205,7 +272,7 @@ class StartHooksTest {
         public static void main(String[] args) {
             String variable = StartedProcesses.COOKIE_VARIABLE;
             System.out.println("getenv " + System.getenv(variable));
-            StartHooks hooks = new StartHooks(new StartedProcesses(null), true);
+            StartHooks hooks = new StartHooks(new StartedProcesses(), true);
             hooks.starting();
             int[] envc = {3};
             byte[] out = hooks.environmentBlock(childBlock("A=1", variable + "=" + INHERITED, "B=2"), envc);
@@ -259,6 +326,27 @@ class StartHooksTest {
         assertEquals(chosen, Environ.valueOf(text(out), VARIABLE));
         assertEquals(3, envc[0]);
         assertNotNull(started.of(p), "registered all the same: the orphan reaper must know it");
+    }
+
+    @Test
+    void aCookieOfThisJvmInTheBlockIsReplacedByAFreshOne() throws Exception {
+        // Copied from another child's environment, say: not a choice of the application's, not an opt-out.
+        String handedOut = started.newCookie();
+        byte[] in = block("A=1", VARIABLE + "=" + handedOut, "B=2");
+        int[] envc = {3};
+        hooks.starting();
+        byte[] out = hooks.environmentBlock(in, envc);
+        Process p = realProcess();
+        hooks.started(p);
+
+        assertEquals(1, cookieEntries(out), text(out));
+        String cookie = Environ.valueOf(text(out), VARIABLE);
+        assertNotNull(cookie);
+        assertNotEquals(handedOut, cookie, "a fresh cookie, not the copied one");
+        assertTrue(started.isOurs(cookie), cookie);
+        assertEquals(List.of("A=1", "B=2", VARIABLE + "=" + cookie), entries(out));
+        assertEquals(3, envc[0]);
+        assertNotNull(started.of(p), "the start is registered");
     }
 
     @Test

@@ -23,6 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>{@code exit7 <n>}: two threads each start {@code n} shells that leave an orphan behind and exit 7,
  *     and count the exit codes the JDK reports otherwise: {@code exit7 runs=<2n> wrong=<k>}. Then waits a
  *     second (the orphan reaper's pass) and prints {@code final zombies=<zombie children of this JVM>}.</li>
+ * <li>{@code neighbours}: two processes; the second leaves a daemon that cleared its environment (but for
+ *     the test tag) and so has no cookie; destroyForcibly() on the first, then prints {@code neighbours
+ *     daemon_alive=<b>} and kills the daemon itself.</li>
  * <li>{@code exit <normal|sigterm>}: starts a wide tree and a double-forked daemon, prints {@code ready
  *     pid=<this JVM> root=<root> daemon=<pid>}, then returns from main ({@code normal}) or waits (at most
  *     60 s) to be sent SIGTERM.</li>
@@ -49,6 +52,9 @@ public final class EscapeApp {
                 case "exit":
                     exit(args[1].equals("sigterm"));
                     break;
+                case "neighbours":
+                    neighbours();
+                    break;
                 default:
                     throw new IllegalArgumentException("usage: EscapeApp escape|exit7|exit ...");
             }
@@ -74,6 +80,19 @@ public final class EscapeApp {
         root.destroyForcibly();
         System.out.println("escape daemon_alive=" + isLive(daemon) + " optout_alive=" + isLive(optOut)
                 + " zombies=" + zombieChildren() + " exit=" + root.waitFor());
+    }
+
+    private static void neighbours() throws Exception {
+        Process first = new ProcessBuilder("/bin/sh", "-c", "exec sleep 1000").start();
+        Process second = new ProcessBuilder("/bin/sh", "-c", "(env -i TREEKILL_TEST_TAG=\"$TREEKILL_TEST_TAG\" "
+                + "setsid sleep 1000 >/dev/null 2>&1 & echo $!); exec sleep 1000").start();
+        long daemon = Long.parseLong(new BufferedReader(new InputStreamReader(second.getInputStream(), StandardCharsets.UTF_8))
+                .readLine().trim());
+        awaitOrphaned(daemon, second.pid());
+        first.destroyForcibly();
+        System.out.println("neighbours daemon_alive=" + isLive(daemon) + " first_exit=" + first.waitFor());
+        second.destroyForcibly();
+        ProcessHandle.of(daemon).ifPresent(ProcessHandle::destroyForcibly); // ours: its pid came from our child
     }
 
     private static void exit7(int n) throws Exception {

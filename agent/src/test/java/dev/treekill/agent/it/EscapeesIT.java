@@ -63,4 +63,15 @@ class EscapeesIT {
         assertEquals("true", line.get("daemon_alive"), () -> "the control: nothing ties the daemon to its tree\n" + line);
         assertEquals(2, tagged.survivors().size(), "both daemons outlive the JVM in the control");
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void aSubreaperDoesNotPinAnotherProcesssCookielessDaemonOnTheTreeBeingKilled(Jdk jdk) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("subreaper=true")
+                .main(EscapeApp.class, "neighbours").run();
+        Map<String, String> line = Checks.ok(r).line("neighbours ");
+        assertEquals("true", line.get("daemon_alive"), () -> "the daemon of another process was killed\n" + r);
+        assertEquals("137", line.get("first_exit"), r::toString);
+        Checks.noAgentWarnings(r);
+    }
 }

@@ -72,6 +72,16 @@ class GraceAndExitIT {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void exitKillUnderASubreaperStillSparesTheOptedOutDaemon(Jdk jdk) throws Exception {
+        // The daemons are this JVM's own children here: the opted-out one must not count as one of its trees.
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true,subreaper=true")
+                .main(EscapeApp.class, "exit", "normal").run();
+        Checks.ok(r).line("ready ");
+        assertOnlyOptedOutLeft(r);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
     void withoutExitKillTheTreesOutliveTheJvm(Jdk jdk) throws Exception {
         JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
                 .main(EscapeApp.class, "exit", "normal").run();

@@ -30,7 +30,7 @@ class JmxBackendTest {
 
     private JmxBackend backend(String options) {
         return new JmxBackend(new Settings(AgentOptions.parse(options)), stats, () -> engine,
-                new dev.treekill.agent.kill.StartedProcesses(null));
+                new dev.treekill.agent.kill.StartedProcesses());
     }
 
     @Test

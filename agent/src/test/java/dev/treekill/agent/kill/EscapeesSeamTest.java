@@ -2,6 +2,7 @@ package dev.treekill.agent.kill;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,8 +29,10 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Which processes outside a tree belong to it, against a scripted /proc: the re-parented ones carrying the
  * root's exact cookie (same user, started at or after the root, not zombies) with their trees, and, where this
- * JVM adopts orphans, its cookie-less children the JDK did not start. Everything else is never signalled, and
- * where nothing outside the tree can belong to it no environment is read at all.
+ * JVM adopts orphans, its cookie-less children the JDK did not start: to every tree of the JVM always, to one
+ * started process only with cookies off and when no other live process the JDK started could be their origin.
+ * Everything else is never signalled, and where nothing outside the tree can belong to it no environment is
+ * read at all.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class EscapeesSeamTest {
@@ -44,7 +47,7 @@ class EscapeesSeamTest {
     /** Every environ and uid read, by pid. */
     private final CountingProc proc = new CountingProc(fake);
     /** Records start times from the fake /proc, as the agent does where it adopts orphans. */
-    private final StartedProcesses started = new StartedProcesses(fake);
+    private final StartedProcesses started = new StartedProcesses(fake, true);
     private final FakeProcess root = new FakeProcess(ROOT);
 
     // ---- the fixture ----
@@ -60,6 +63,12 @@ class EscapeesSeamTest {
         byte[] out = hooks.environmentBlock(block.toString().getBytes(StandardCharsets.ISO_8859_1), new int[] {env.length});
         hooks.started(p);
         return Environ.valueOf(new String(out, StandardCharsets.ISO_8859_1), VARIABLE);
+    }
+
+    /** The root started without a cookie (cookies off). */
+    private void startRootWithoutCookie() {
+        assertNull(startThroughHooks(root, false, "PATH=/bin"));
+        fake.env(ROOT, "PATH=/bin").env(1002, "PATH=/bin");
     }
 
     /** The root started with a cookie; its own processes carry it. */
@@ -78,8 +87,13 @@ class EscapeesSeamTest {
         return VARIABLE + "=" + cookie;
     }
 
+    /** With cookies on, as the agent's default. */
     private TreeKiller killer(FakeSyscalls sys, boolean adoptsOrphans) {
-        return new TreeKiller(sys, proc, new KillStats(), started, adoptsOrphans);
+        return killer(sys, adoptsOrphans, true);
+    }
+
+    private TreeKiller killer(FakeSyscalls sys, boolean adoptsOrphans, boolean cookies) {
+        return new TreeKiller(sys, proc, new KillStats(), started, adoptsOrphans, cookies);
     }
 
     private static Set<Integer> sigkilled(FakeSyscalls sys) {
@@ -210,7 +224,7 @@ class EscapeesSeamTest {
         dev.treekill.agent.log.Log.setOutput(new java.io.PrintStream(log, true));
         PendingKill kill;
         try {
-            kill = new TreeKiller(sys, proc, stats, started, false).kill(Target.started(started.of(root), true), "test");
+            kill = new TreeKiller(sys, proc, stats, started, false, true).kill(Target.started(started.of(root), true), "test");
         } finally {
             dev.treekill.agent.log.Log.setOutput(System.err);
         }
@@ -227,7 +241,7 @@ class EscapeesSeamTest {
         String cookie = startRoot();
         fake.put(1, 0, 'S', 1, 70, "init").env(1, cookieEntry(cookie));
         fake.env(SELF, cookieEntry(cookie));
-        Escapees escapees = new Escapees(proc, SELF, started, true);
+        Escapees escapees = new Escapees(proc, SELF, started, true, true);
         List<ProcEntry> found = escapees.find(Target.started(started.of(root), true), 60, new HashMap<>());
         assertEquals(List.of(ROOT, 1002), pids(found), "only the tree's own processes (not members yet here)");
 
@@ -280,14 +294,18 @@ class EscapeesSeamTest {
         assertEquals(cookie, started.of(root).cookie);
         assertEquals(60, started.of(root).startTicks, "start time read from /proc when the start returned");
         assertEquals(ROOT, started.of(root).pid);
-        assertEquals(0, started.startsInFlight());
+        assertEquals(Long.MAX_VALUE, started.oldestInFlight(), "no start in flight");
+        assertEquals(1, started.startsBegun());
         assertTrue(started.isOurs(cookie));
     }
 
     // ---- adopted orphans ----
 
-    @Test
-    void whereThisJvmAdoptsOrphansItsCookielessChildrenTheJdkDidNotStartAreClaimed() {
+    /**
+     * The processes of {@link #whereThisJvmAdoptsOrphans} tests: the root's tree with its cookie, an adopted
+     * cookie-less orphan 3001 with a child, and what must never be claimed as an orphan. Returns the root's cookie.
+     */
+    private String adoptedOrphansFixture() {
         String cookie = startRoot();
         FakeProcess jdkChild = new FakeProcess(3002);
         startThroughHooks(jdkChild, false); // the JDK started it (cookies off), and has not reaped it
@@ -298,33 +316,108 @@ class EscapeesSeamTest {
         process(3004, SELF, 'S', 70, cookieEntry(started.newCookie())); // carries another tree's cookie
         process(3005, 1, 'S', 70, "PATH=/bin"); // cookie-less but not our child: not ours to adopt
         process(3006, SELF, 'S', 70, "PATH=/bin"); // a child this JVM had before the agent came
-        started.untracked(new int[] {3006});
+        started.untracked(fake, new int[] {3006});
         process(3007, SELF, 'Z', 70); // a zombie orphan: the reaper's business, not the kill's
         process(3008, SELF, 'S', 70, "PATH=/bin"); // another user's
         fake.uids.put(3008, 1234);
         process(2001, 1, 'S', 70, cookieEntry(cookie)); // and the escapee by cookie, as ever
+        return cookie;
+    }
+
+    @Test
+    void withCookiesOnACookielessAdoptedOrphanIsClaimedByNoSingleTree() {
+        adoptedOrphansFixture();
         FakeSyscalls sys = new FakeSyscalls(fake);
 
-        killer(sys, true).kill(Target.started(started.of(root), true), "test");
+        killer(sys, true, true).kill(Target.started(started.of(root), true), "test");
 
-        assertEquals(Set.of(ROOT, 1002, 2001, 3001, 3011), sigkilled(sys), sys.signals()::toString);
-        for (int pid : new int[] {3002, 3003, 3004, 3005, 3006, 3007, 3008}) {
+        // It cleared its environment: nothing says which tree it left, so no single tree takes it.
+        assertEquals(Set.of(ROOT, 1002, 2001), sigkilled(sys), sys.signals()::toString);
+        for (int pid : new int[] {3001, 3011, 3002, 3003, 3004, 3005, 3006, 3007, 3008}) {
             assertFalse(touched(sys).contains(pid), pid + " untouched: " + sys.calls);
         }
         neverTouchesInitOrSelf(sys);
     }
 
     @Test
+    void withCookiesOnACookielessAdoptedOrphanIsClaimedByEveryTreeOfTheJvm() {
+        adoptedOrphansFixture();
+        FakeSyscalls sys = new FakeSyscalls(fake);
+
+        killer(sys, true, true).kill(Target.allDescendantsOf(SELF), "test");
+
+        // Roots: the children the JDK started (ROOT, 3002) or had before the agent came (3006). Escapees: the
+        // cookies of this JVM (2001, 3004) and the cookie-less adopted orphans started since this JVM (3001, 3003).
+        assertEquals(Set.of(ROOT, 1002, 2001, 3001, 3011, 3002, 3003, 3004, 3006), sigkilled(sys), sys.signals()::toString);
+        for (int pid : new int[] {3005, 3007, 3008}) {
+            assertFalse(touched(sys).contains(pid), pid + " untouched: " + sys.calls);
+        }
+        neverTouchesInitOrSelf(sys);
+    }
+
+    @Test
+    void withCookiesOffACookielessAdoptedOrphanIsClaimedOnlyWhenNoOtherLiveStartCameBeforeIt() {
+        startRootWithoutCookie(); // started at tick 60
+        process(3002, SELF, 'S', 65, "PATH=/bin");
+        FakeProcess earlier = new FakeProcess(3002);
+        startThroughHooks(earlier, false); // another JDK child, started before the orphan
+        process(3003, SELF, 'S', 75, "PATH=/bin");
+        FakeProcess later = new FakeProcess(3003);
+        startThroughHooks(later, false); // and one started after it
+        process(3001, SELF, 'S', 70, "PATH=/bin"); // the adopted cookie-less orphan
+        process(3011, 3001, 'S', 71); // its child
+        assertEquals(65, started.of(earlier).startTicks);
+        assertEquals(75, started.of(later).startTicks);
+
+        Escapees escapees = new Escapees(proc, SELF, started, true, false);
+        Target target = Target.started(started.of(root), true);
+        assertTrue(escapees.mayExist(target));
+        assertEquals(List.of(), pids(escapees.find(target, 60, new HashMap<>())),
+                "3002 is live and started before the orphan: it may be the orphan's origin as well");
+        assertEquals(List.of(), pids(escapees.find(Target.started(started.of(earlier), true), 65, new HashMap<>())),
+                "nor is it 3002's: the root started before the orphan too");
+        assertEquals(List.of(), pids(escapees.find(Target.started(started.of(later), true), 75, new HashMap<>())),
+                "an orphan older than the root is never its own");
+
+        earlier.alive = false; // the JDK reaped it: the root is the only live start the orphan can come from
+        fake.remove(3002);
+        assertEquals(List.of(3001), pids(escapees.find(target, 60, new HashMap<>())),
+                "a live start that began after the orphan is no origin of it");
+
+        process(3004, SELF, 'S', 70, "PATH=/bin");
+        FakeProcess sameTick = new FakeProcess(3004);
+        startThroughHooks(sameTick, false);
+        assertEquals(List.of(), pids(escapees.find(target, 60, new HashMap<>())), "a start in the very tick counts");
+        sameTick.alive = false;
+        fake.remove(3004);
+
+        // With cookies on the same orphan is nobody's: a start without a cookie opted out, and claims none.
+        Escapees withCookies = new Escapees(proc, SELF, started, true, true);
+        assertFalse(withCookies.mayExist(target));
+        assertEquals(List.of(), pids(withCookies.find(target, 60, new HashMap<>())));
+
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        killer(sys, true, false).kill(target, "test");
+        assertEquals(Set.of(ROOT, 1002, 3001, 3011), sigkilled(sys), sys.signals()::toString);
+        assertFalse(touched(sys).contains(3003), "the later start lives on: " + sys.calls);
+        neverTouchesInitOrSelf(sys);
+    }
+
+    @Test
     void onceTheJdkReapedItsChildThatPidIsNoLongerProtected() {
-        startRoot();
+        startRootWithoutCookie();
         FakeProcess jdkChild = new FakeProcess(3002);
         startThroughHooks(jdkChild, false);
         process(3002, SELF, 'S', 70, "PATH=/bin");
-        Escapees escapees = new Escapees(proc, SELF, started, true);
+        Escapees withoutCookies = new Escapees(proc, SELF, started, true, false);
+        Escapees withCookies = new Escapees(proc, SELF, started, true, true);
         Target target = Target.started(started.of(root), true);
-        assertFalse(pids(escapees.find(target, 60, new HashMap<>())).contains(3002), "the JDK waits for it");
+        Target all = Target.allDescendantsOf(SELF);
+        assertFalse(pids(withoutCookies.find(target, 60, new HashMap<>())).contains(3002), "the JDK waits for it");
+        assertFalse(pids(withCookies.find(all, -1, new HashMap<>())).contains(3002), "the JDK waits for it");
         jdkChild.alive = false; // the JDK reaped it: pid 3002 now names another process, a new orphan
-        assertTrue(pids(escapees.find(target, 60, new HashMap<>())).contains(3002));
+        assertTrue(pids(withoutCookies.find(target, 60, new HashMap<>())).contains(3002));
+        assertTrue(pids(withCookies.find(all, -1, new HashMap<>())).contains(3002));
     }
 
     @Test
@@ -332,38 +425,63 @@ class EscapeesSeamTest {
         startRoot();
         process(3001, SELF, 'S', 70, "PATH=/bin");
         FakeSyscalls sys = new FakeSyscalls(fake);
-        killer(sys, true).kill(Target.tree(ROOT), "test");
+        killer(sys, true, false).kill(Target.tree(ROOT), "test");
         assertEquals(Set.of(ROOT, 1002), sigkilled(sys));
         assertEquals(new HashMap<>(), proc.environReads);
     }
 
     @Test
-    void anOptedOutStartWhereOrphansAreAdoptedReadsOnlyTheEnvironmentOfThisJvmsChildren() {
+    void anOptedOutStartWhereOrphansAreAdoptedOwnsNoOrphansAndReadsNoEnvironment() {
         FakeProcess optedOut = new FakeProcess(ROOT);
         startThroughHooks(optedOut, true, cookieEntry("mine"));
         fake.env(ROOT, cookieEntry("mine"));
-        process(3001, SELF, 'S', 70, "PATH=/bin"); // an adopted orphan: claimed
-        process(2001, 1, 'S', 70, cookieEntry("mine")); // not a child of ours: not even read
+        process(3001, SELF, 'S', 70, "PATH=/bin"); // an adopted orphan: with cookies on, nobody's to claim
+        process(2001, 1, 'S', 70, cookieEntry("mine")); // not a child of ours
         FakeSyscalls sys = new FakeSyscalls(fake);
-        killer(sys, true).kill(Target.started(started.of(optedOut), true), "test");
+        killer(sys, true, true).kill(Target.started(started.of(optedOut), true), "test");
+        assertEquals(Set.of(ROOT, 1002), sigkilled(sys), sys.signals()::toString);
+        assertEquals(new HashMap<>(), proc.environReads);
+    }
+
+    @Test
+    void aStartWithoutCookieWhereOrphansAreAdoptedReadsOnlyTheEnvironmentOfThisJvmsChildren() {
+        startRootWithoutCookie();
+        process(3001, SELF, 'S', 70, "PATH=/bin"); // an adopted orphan: claimed
+        process(2001, 1, 'S', 70, "PATH=/bin"); // not a child of ours: not even read
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        killer(sys, true, false).kill(Target.started(started.of(root), true), "test");
         assertEquals(Set.of(ROOT, 1002, 3001), sigkilled(sys), sys.signals()::toString);
         assertEquals(Set.of(3001), proc.environReads.keySet(), "only children of this JVM that are not members are read");
     }
 
     @Test
     void beforeTheFirstStartIsSeenEveryChildCountsAsTheJdksAndNoneIsClaimed() {
-        StartedProcesses untracked = new StartedProcesses(null); // dynamic attach: no start seen yet
+        StartedProcesses untracked = new StartedProcesses(); // no start seen yet
         process(3001, SELF, 'S', 70, "PATH=/bin");
-        Escapees escapees = new Escapees(proc, SELF, untracked, true);
+        Escapees escapees = new Escapees(proc, SELF, untracked, true, true);
         Target all = Target.allDescendantsOf(SELF);
         assertTrue(escapees.mayExist(all));
         assertEquals(List.of(), pids(escapees.find(all, -1, new HashMap<>())));
-        assertTrue(untracked.reapedByJdk(3001));
+        assertTrue(untracked.startedByJdk(3001));
 
-        untracked.starting(); // the first start the agent sees: from now on every start is known
-        untracked.startFailed();
-        assertFalse(untracked.reapedByJdk(3001));
+        untracked.startFailed(untracked.starting()); // the first start the agent sees: from now on every start is known
+        assertFalse(untracked.startedByJdk(3001));
         assertTrue(pids(escapees.find(all, -1, new HashMap<>())).contains(3001));
+    }
+
+    @Test
+    void underDynamicAttachNoChildIsClaimedUntilTheChildrenAreNoted() {
+        StartedProcesses attached = new StartedProcesses(fake, false);
+        process(3001, SELF, 'S', 70, "PATH=/bin"); // a child the JVM had before the agent came
+        Escapees escapees = new Escapees(proc, SELF, attached, true, true);
+        Target all = Target.allDescendantsOf(SELF);
+        attached.startFailed(attached.starting()); // starts are seen, but one in unpatched code may be under way
+        assertTrue(attached.startedByJdk(3001));
+        assertEquals(List.of(), pids(escapees.find(all, -1, new HashMap<>())));
+
+        attached.untracked(fake, new int[] {ROOT, 3001});
+        process(3002, SELF, 'S', 72, "PATH=/bin"); // adopted since
+        assertEquals(List.of(3002), pids(escapees.find(all, -1, new HashMap<>())));
     }
 
     // ---- every tree of this JVM ----
@@ -393,19 +511,136 @@ class EscapeesSeamTest {
     }
 
     @Test
-    void everyChildTreeTakesEveryLiveChildJdkStartedOrNotButNoCookielessStranger() {
-        started.starting();
-        started.startFailed(); // a start was seen: tracking is on
+    void everyChildTreeTakesTheJdksChildrenAsRootsAndAdoptedOnesAsEscapeesButNoCookielessStranger() {
+        started.startFailed(started.starting()); // a start was seen: tracking is on
         FakeProcess jdkChild = new FakeProcess(3002);
         startThroughHooks(jdkChild, true);
         process(4001, 1, 'S', 70, cookieEntry(started.newCookie()));
-        // children of this JVM are all frozen as roots of their own trees, JDK-started or not
-        process(3002, SELF, 'S', 70);
+        process(3002, SELF, 'S', 70); // the JDK's child: a root
+        // ROOT was not started through the hooks here: a cookie-less adopted orphan, claimed with its tree
         process(4009, 1, 'S', 70, "PATH=/bin"); // cookie-less, and not a child of ours: a stranger
         FakeSyscalls sys = new FakeSyscalls(fake);
         killer(sys, true).kill(Target.allDescendantsOf(SELF), "test");
         assertEquals(Set.of(ROOT, 1002, 3002, 4001), sigkilled(sys), sys.signals()::toString);
         neverTouchesInitOrSelf(sys);
+    }
+
+    /** Like Jenkins' BUILD_ID=dontKillMe at the end of a build: what opted out outlives exitKill and killDescendants. */
+    @Test
+    void optedOutChildrenSurviveAKillOfEveryTreeWhereOrphansAreAdopted() {
+        startRoot();
+        process(3002, SELF, 'S', 65, cookieEntry("mine"));
+        FakeProcess optedOutChild = new FakeProcess(3002);
+        assertEquals("mine", startThroughHooks(optedOutChild, true, cookieEntry("mine")));
+        process(3012, 3002, 'S', 66, cookieEntry("mine"));
+        // a daemon that left some tree, opted out, and was adopted by this JVM
+        process(3003, SELF, 'S', 70, cookieEntry("dontKillMe"));
+        process(3013, 3003, 'S', 71, cookieEntry("dontKillMe"));
+        FakeSyscalls sys = new FakeSyscalls(fake);
+
+        killer(sys, true).kill(Target.allDescendantsOf(SELF), "test");
+
+        assertEquals(Set.of(ROOT, 1002), sigkilled(sys),
+                "a child the JDK started that opted out is no root either: " + sys.signals());
+        assertFalse(touched(sys).contains(3002), sys.calls::toString);
+        assertFalse(touched(sys).contains(3003), "the adopted daemon that opted out is no root: " + sys.calls);
+        assertFalse(touched(sys).contains(3013), sys.calls::toString);
+        neverTouchesInitOrSelf(sys);
+    }
+
+    @Test
+    void whereOrphansAreNotAdoptedEveryLiveChildThatDidNotOptOutIsARoot() {
+        startRoot();
+        process(3003, SELF, 'S', 70, cookieEntry("dontKillMe")); // a child of the JVM: the JDK's, unregistered or not
+        process(3013, 3003, 'S', 71, cookieEntry("dontKillMe"));
+        process(3004, SELF, 'S', 70, "PATH=/bin"); // no cookie at all (forked by native code, say): a root
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        killer(sys, false).kill(Target.allDescendantsOf(SELF), "test");
+        assertEquals(Set.of(ROOT, 1002, 3004), sigkilled(sys), sys.signals()::toString);
+        neverTouchesInitOrSelf(sys);
+    }
+
+    @Test
+    void withCookiesOffNoChildCanOptOut() {
+        startRoot();
+        process(3003, SELF, 'S', 70, cookieEntry("dontKillMe")); // inherited from whoever started this JVM, say
+        process(3013, 3003, 'S', 71, cookieEntry("dontKillMe"));
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        killer(sys, false, false).kill(Target.allDescendantsOf(SELF), "test");
+        assertEquals(Set.of(ROOT, 1002, 3003, 3013), sigkilled(sys), sys.signals()::toString);
+        neverTouchesInitOrSelf(sys);
+    }
+
+    @Test
+    void aChildCarryingTheCookieThisJvmInheritedIsNoOptOut() {
+        startRoot();
+        fake.env(SELF, "TREEKILL_COOKIE=parent-jvm-cookie");
+        process(3003, SELF, 'S', 70, cookieEntry("parent-jvm-cookie")); // started before the agent, env inherited
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        killer(sys, false).kill(Target.allDescendantsOf(SELF), "test");
+        assertEquals(Set.of(ROOT, 1002, 3003), sigkilled(sys), sys.signals()::toString);
+        neverTouchesInitOrSelf(sys);
+    }
+
+    @Test
+    void withoutChildrenFilesEveryTreeOfTheJvmAndItsOrphansAreStillFound() {
+        fake.childrenFiles = false;
+        startRootWithoutCookie();
+        process(3001, SELF, 'S', 70, "PATH=/bin"); // an adopted cookie-less orphan
+        process(3011, 3001, 'S', 71);
+        process(4009, 1, 'S', 70, "PATH=/bin"); // a stranger
+        ProcSource withoutChildrenFiles = new CountingProc(fake) {
+            @Override
+            public int[] children(int pid, boolean allThreads) {
+                throw new AssertionError("no children files here");
+            }
+        };
+        Escapees escapees = new Escapees(withoutChildrenFiles, SELF, started, true, false);
+        assertEquals(List.of(3001), pids(escapees.find(Target.started(started.of(root), true), 60, new HashMap<>())),
+                "with cookies off, a single tree finds the JVM's children by a scan");
+
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        new TreeKiller(sys, withoutChildrenFiles, new KillStats(), started, true, true)
+                .kill(Target.allDescendantsOf(SELF), "test");
+        assertEquals(Set.of(ROOT, 1002, 3001, 3011), sigkilled(sys), sys.signals()::toString);
+        neverTouchesInitOrSelf(sys);
+    }
+
+    @Test
+    void withoutChildrenFilesAKillOfEveryTreeFindsTheJvmsChildrenWhereOrphansAreNotAdopted() {
+        fake.childrenFiles = false;
+        process(1501, SELF, 'S', 62);
+        process(1502, 1501, 'S', 63);
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        ProcSource withoutChildrenFiles = new CountingProc(fake) {
+            @Override
+            public int[] children(int pid, boolean allThreads) {
+                throw new AssertionError("no children files here");
+            }
+        };
+        new TreeKiller(sys, withoutChildrenFiles, new KillStats(), started, false, true)
+                .kill(Target.allDescendantsOf(SELF), "test");
+        assertEquals(Set.of(ROOT, 1002, 1501, 1502), sigkilled(sys), sys.signals()::toString);
+        neverTouchesInitOrSelf(sys);
+    }
+
+    @Test
+    void aStartWhoseBlockCarriesACookieOfThisJvmRecordsTheFreshOne() {
+        String root1 = startRoot();
+        // The application copied a sibling's environment, cookie and all: not an opt-out.
+        FakeProcess copy = new FakeProcess(1601);
+        fake.put(1601, SELF, 'S', 1, 65, "copy");
+        String fresh = startThroughHooks(copy, true, "PATH=/bin", cookieEntry(root1));
+        assertNotNull(fresh);
+        assertNotEquals(root1, fresh);
+        assertTrue(started.isOurs(fresh));
+        assertEquals(fresh, started.of(copy).cookie, "the start records the cookie the child got");
+        fake.env(1601, "PATH=/bin", cookieEntry(fresh));
+        process(2001, 1, 'S', 70, cookieEntry(fresh)); // the copy's escapee
+        process(2002, 1, 'S', 70, cookieEntry(root1)); // the root's
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        killer(sys, false).kill(Target.started(started.of(copy), true), "test");
+        assertEquals(Set.of(1601, 2001), sigkilled(sys), sys.signals()::toString);
     }
 
     // ---- helpers ----

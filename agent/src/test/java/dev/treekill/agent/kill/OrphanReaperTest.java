@@ -1,5 +1,6 @@
 package dev.treekill.agent.kill;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -9,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.treekill.agent.kill.EscapeesSeamTest.FakeProcess;
 import dev.treekill.agent.proc.FakeProc;
 import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.sys.ErrnoException;
 import java.util.ArrayList;
@@ -23,8 +25,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * The reaper of zombies re-parented to this JVM, against a scripted /proc whose reaping works as the kernel's
  * (only a zombie child of this JVM can be reaped): it takes exactly the zombie children the JDK did not start,
- * one pid at a time, and nothing while a start is in flight, before the first start was seen, or for a pid
- * the JDK may still wait for.
+ * one pid at a time, and never one that a start begun before it was seen may still have forked, none before
+ * starts are tracked, and never a pid the JDK may still wait for.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OrphanReaperTest {
@@ -38,12 +40,11 @@ class OrphanReaperTest {
             .put(3003, 1, 'Z', 1, 70, "init's zombie")  // another parent's
             .put(3004, 2500, 'Z', 1, 70, "someone's zombie").put(2500, 1, 'S', 1, 60, "a parent that does not reap");
     private final FakeSyscalls sys = new FakeSyscalls(fake);
-    private final StartedProcesses started = new StartedProcesses(null);
+    private final StartedProcesses started = new StartedProcesses();
 
     /** A start seen and finished: tracking on, none in flight. */
     private void aStartWasSeen() {
-        started.starting();
-        started.startFailed();
+        started.startFailed(started.starting());
     }
 
     private OrphanReaper reaper() {
@@ -75,7 +76,7 @@ class OrphanReaperTest {
 
     @Test
     void aChildFromBeforeTheAgentIsProtectedOnlyWhileItIsOurChild() {
-        started.untracked(new int[] {3001}); // dynamic attach: the JDK may be waiting for it
+        started.untracked(fake, new int[] {3001}); // dynamic attach: the JDK may be waiting for it
         aStartWasSeen();
         assertEquals(0, reaper().reapAdopted());
         fake.remove(3001); // the JDK reaped it
@@ -83,6 +84,16 @@ class OrphanReaperTest {
         fake.put(3001, SELF, 'Z', 1, 90, "an orphan that got the pid again");
         assertEquals(1, reaper().reapAdopted());
         assertEquals(Set.of(3001), reaped());
+    }
+
+    /** The JDK's reaper takes its children at once: an untracked child that stays a zombie was an adopted orphan. */
+    @Test
+    void anUntrackedChildThatStaysAZombieForASecondIsReapedAfterAll() throws InterruptedException {
+        started.untracked(fake, new int[] {3001, 3002});
+        assertEquals(0, reaper().reapAdopted(), "a zombie just noted may be the JDK's, about to be reaped");
+        Thread.sleep(1100);
+        assertEquals(1, reaper().reapAdopted(), "a second later it is forgotten, and reaped");
+        assertEquals(Set.of(3001), reaped(), "the live one stays protected");
     }
 
     @Test
@@ -107,8 +118,7 @@ class OrphanReaperTest {
     void aZombieTheJdkStartedAndStillWaitsForIsLeftToTheJdk() {
         aStartWasSeen();
         FakeProcess jdkChild = new FakeProcess(3006); // its Process is not reaped yet: the JDK's reaper waits for it
-        started.starting();
-        started.started(jdkChild, null);
+        started.started(started.starting(), jdkChild, null);
         fake.put(3006, SELF, 'Z', 1, 72, "the JDK's child");
         assertEquals(1, reaper().reapAdopted());
         assertEquals(Set.of(3001), reaped(), sys.calls::toString);
@@ -123,7 +133,7 @@ class OrphanReaperTest {
     @Test
     void theChildrenThisJvmHadBeforeTheAgentCameAreNeverReaped() {
         aStartWasSeen();
-        started.untracked(new int[] {3001});
+        started.untracked(fake, new int[] {3001});
         assertEquals(0, reaper().reapAdopted());
         assertEquals(Set.of(), reaped());
         assertNotNull(fake.stat(3001));
@@ -137,24 +147,24 @@ class OrphanReaperTest {
     }
 
     @Test
-    void nothingIsReapedWhileAStartIsInFlightAndReapingResumesAfterIt() {
+    void aZombieSeenWhileAnOlderStartIsInFlightIsLeftUntilThatStartEnds() {
         aStartWasSeen();
-        started.starting(); // fork() may have happened: its child exists, the JDK does not know its pid yet
+        long start = started.starting(); // fork() may have happened: its child exists, the JDK does not know its pid yet
         assertEquals(0, reaper().reapAdopted());
         assertEquals(Set.of(), reaped(), "not even a waitid while the start is in flight");
 
-        started.startFailed();
+        started.startFailed(start);
         assertEquals(1, reaper().reapAdopted());
         assertEquals(Set.of(3001), reaped());
     }
 
     @Test
-    void nothingIsReapedWhileAStartIsInFlightUntilItReturnsItsProcess() {
+    void aZombieSeenWhileAStartIsInFlightIsLeftUntilItReturnsItsProcess() {
         aStartWasSeen();
-        started.starting();
+        long start = started.starting();
         assertEquals(0, reaper().reapAdopted());
         FakeProcess child = new FakeProcess(3007);
-        started.started(child, null);
+        started.started(start, child, null);
         fake.put(3007, SELF, 'Z', 1, 73, "the start's child, exited at once");
         assertEquals(1, reaper().reapAdopted());
         assertEquals(Set.of(3001), reaped(), "the registered child is the JDK's to reap");
@@ -163,6 +173,7 @@ class OrphanReaperTest {
     @Test
     void aStartThatBeginsWhileTheZombiesAreReadStopsThePass() {
         aStartWasSeen();
+        long[] racingStart = new long[1];
         // The start begins after the in-flight check, while /proc is read: its child may be among the zombies.
         dev.treekill.agent.proc.ProcSource racing = new EscapeesSeamTest.CountingProc(fake) {
             private boolean raced;
@@ -171,7 +182,7 @@ class OrphanReaperTest {
             public String stat(int pid) {
                 if (pid == 3001 && !raced) {
                     raced = true;
-                    started.starting();
+                    racingStart[0] = started.starting();
                 }
                 return super.stat(pid);
             }
@@ -179,12 +190,178 @@ class OrphanReaperTest {
         OrphanReaper reaper = new OrphanReaper(sys, racing, started);
         List<Member> members = new ArrayList<>();
         members.add(new Member(ProcTable.read(fake, 3001), -1));
-        assertEquals(0, reaper.reap(members));
+        assertArrayEquals(new int[] {0, 1}, reaper.reap(members), "left for later");
         assertEquals(Set.of(), reaped(), "nothing reaped: a start began meanwhile");
 
-        started.startFailed();
-        assertEquals(1, reaper.reap(members));
+        started.startFailed(racingStart[0]);
+        assertArrayEquals(new int[] {1, 0}, reaper.reap(members));
         assertEquals(Set.of(3001), reaped());
+    }
+
+    @Test
+    void aStartThatBeginsAfterTheZombieWasSeenDoesNotHoldItUp() {
+        aStartWasSeen();
+        OrphanReaper reaper = reaper(); // one reaper throughout: it remembers what it saw
+        long older = started.starting();
+        assertEquals(0, reaper.reapAdopted(), "3001 seen while an older start is in flight");
+        assertEquals(Set.of(), reaped());
+
+        long newer = started.starting(); // begins after 3001 was seen: it cannot have forked it
+        fake.put(3005, SELF, 'Z', 1, 71, "a zombie first seen while the newer start is in flight");
+        assertEquals(0, reaper.reapAdopted(), "the older start is still in flight");
+        assertEquals(Set.of(), reaped());
+
+        started.startFailed(older);
+        assertEquals(0, reaper().reapAdopted(), "a reaper that did not see 3001 before the newer start began waits");
+        assertEquals(Set.of(), reaped());
+        assertEquals(1, reaper.reapAdopted(), "the newer start, still in flight, does not hold up 3001");
+        assertEquals(Set.of(3001), reaped(), sys.calls::toString);
+        assertNotNull(fake.stat(3005), "but 3005 was seen while the newer start was in flight: it may be its child");
+
+        started.startFailed(newer);
+        assertEquals(1, reaper.reapAdopted());
+        assertEquals(Set.of(3001, 3005), reaped());
+    }
+
+    @Test
+    void aStartThatBeginsWhileAPassReapsDoesNotHoldUpTheZombiesSeenBeforeIt() {
+        aStartWasSeen();
+        fake.put(3005, SELF, 'Z', 1, 71, "another orphan");
+        long[] begun = {0};
+        FakeSyscalls startsMeanwhile = new FakeSyscalls(fake) {
+            @Override
+            public boolean reapChild(int pidfd, int pid) throws ErrnoException {
+                if (begun[0] == 0) {
+                    begun[0] = started.starting(); // another thread starts a process between two reaps
+                }
+                return super.reapChild(pidfd, pid);
+            }
+        };
+        assertEquals(2, new OrphanReaper(startsMeanwhile, fake, started).reapAdopted());
+        assertEquals(List.of("reap 3001", "reap 3005"), startsMeanwhile.calls);
+        assertTrue(begun[0] > 0);
+        started.startFailed(begun[0]);
+    }
+
+    @Test
+    void aRememberedPidThatNamesAnotherZombieNowIsJudgedAfresh() {
+        aStartWasSeen();
+        OrphanReaper reaper = reaper();
+        long first = started.starting();
+        assertEquals(0, reaper.reapAdopted());
+        long second = started.starting();
+        started.startFailed(first);
+        // 3001 was collected elsewhere and its pid taken by a process that may be the second start's child.
+        fake.put(3001, SELF, 'Z', 1, 95, "a new process on the remembered pid");
+        assertEquals(0, reaper.reapAdopted(), "not the zombie seen before the second start began");
+        assertEquals(Set.of(), reaped());
+        started.startFailed(second);
+        assertEquals(1, reaper.reapAdopted());
+        assertEquals(Set.of(3001), reaped());
+    }
+
+    @Test
+    void startsThatAlwaysOverlapDelayAZombieByOnePassOnly() {
+        aStartWasSeen();
+        OrphanReaper reaper = reaper();
+        long inFlight = started.starting();
+        Set<Integer> expected = new TreeSet<>();
+        for (int i = 0; i < 20; i++) {
+            int pid = 5000 + i;
+            fake.put(pid, SELF, 'Z', 1, 100 + i, "orphan " + i); // appears while a start is in flight
+            int reapedNow = reaper.reapAdopted(); // its first pass: the start in flight may have forked it
+            if (i == 1) {
+                expected.add(3001); // there from the beginning: seen on pass 0, reaped on pass 1
+            }
+            if (i > 0) {
+                expected.add(pid - 1); // seen on the pass before: reaped on this one, its second
+            }
+            assertEquals(expected, reaped(), "after pass " + i + ": " + sys.calls);
+            assertEquals(i == 0 ? 0 : i == 1 ? 2 : 1, reapedNow);
+            long next = started.starting(); // the next start begins before this one ends: never none in flight
+            if (i % 2 == 0) {
+                started.startFailed(inFlight);
+            } else {
+                started.started(inFlight, new FakeProcess(6000 + i), null);
+            }
+            inFlight = next;
+        }
+        assertTrue(started.oldestInFlight() < Long.MAX_VALUE, "a start was in flight on every pass");
+        started.startFailed(inFlight);
+        assertEquals(1, reaper.reapAdopted());
+        assertTrue(reaped().contains(5019));
+    }
+
+    @Test
+    void untrackedChildrenAreProtectedUntilTheirPidIsGoneOrNamesAnotherProcess() {
+        aStartWasSeen();
+        fake.put(3005, SELF, 'S', 1, 71, "a child from before the agent");
+        // dynamic attach: the JDK may be waiting for these; 3999 is gone already, nothing to protect
+        started.untracked(fake, new int[] {3001, 3005, 3999});
+        assertTrue(started.startedByJdk(3001));
+        assertFalse(started.startedByJdk(3999), "an unreadable pid is not recorded");
+        OrphanReaper reaper = reaper();
+        assertEquals(0, reaper.reapAdopted());
+        fake.setState(3005, 'Z'); // it exited: the JDK's reaper will collect it
+        assertEquals(0, reaper.reapAdopted());
+        assertEquals(0, reaper.reapAdopted(), "for as long as it takes");
+        assertEquals(Set.of(), reaped());
+
+        // Between two passes the JDK reaped 3001 and an orphan that took the pid exited: its start time differs.
+        fake.put(3001, SELF, 'Z', 1, 95, "an orphan on a reused pid");
+        assertEquals(1, reaper.reapAdopted());
+        assertEquals(Set.of(3001), reaped());
+        assertNotNull(fake.stat(3005), "still the JDK's child");
+
+        fake.remove(3005); // the JDK reaped it
+        assertEquals(0, reaper.reapAdopted());
+        assertFalse(started.startedByJdk(3005), "forgotten once gone");
+        fake.put(3005, SELF, 'Z', 1, 96, "an orphan that got the pid again");
+        fake.put(3999, SELF, 'Z', 1, 97, "an orphan on the pid that was gone at attach");
+        assertEquals(2, reaper.reapAdopted());
+        assertEquals(Set.of(3001, 3005, 3999), reaped());
+    }
+
+    @Test
+    void withoutTrackingAtTheFirstStartNothingIsReapedUntilTheChildrenAreNoted() {
+        fake.remove(3001);
+        fake.put(3005, SELF, 'Z', 1, 71, "the JDK's child from before the agent, exited, not collected yet");
+        StartedProcesses attached = new StartedProcesses(fake, false); // dynamic attach
+        OrphanReaper reaper = new OrphanReaper(sys, fake, attached);
+        // Patched starts are seen, but a start in code not patched yet may still be under way.
+        attached.startFailed(attached.starting());
+        attached.started(attached.starting(), new FakeProcess(4001), null);
+        assertTrue(attached.startedByJdk(3005));
+        assertTrue(attached.startedByJdk(4242), "before the children are noted every pid counts as the JDK's");
+        assertEquals(0, reaper.reapAdopted());
+        assertArrayEquals(new int[] {0, 0}, reaper.reap(List.of(new Member(ProcTable.read(fake, 3005), -1))));
+        assertEquals(Set.of(), reaped(), "not even a waitid");
+
+        attached.untracked(fake, ProcTable.childPids(fake, SELF)); // 3002 and 3005
+        assertTrue(attached.startedByJdk(3005));
+        assertFalse(attached.startedByJdk(4242));
+        fake.put(3001, SELF, 'Z', 1, 90, "an orphan adopted since");
+        assertEquals(1, reaper.reapAdopted());
+        assertEquals(Set.of(3001), reaped());
+        assertNotNull(fake.stat(3005));
+    }
+
+    @Test
+    void withoutChildrenFilesAdoptedZombiesAreFoundByAScan() {
+        fake.childrenFiles = false;
+        aStartWasSeen();
+        fake.put(3005, SELF, 'Z', 1, 71, "another orphan");
+        ProcSource withoutChildrenFiles = new EscapeesSeamTest.CountingProc(fake) {
+            @Override
+            public int[] children(int pid, boolean allThreads) {
+                throw new AssertionError("no children files here");
+            }
+        };
+        assertEquals(2, new OrphanReaper(sys, withoutChildrenFiles, started).reapAdopted());
+        assertEquals(Set.of(3001, 3005), reaped(), sys.calls::toString);
+        assertNotNull(fake.stat(3002));
+        assertNotNull(fake.stat(3003));
+        assertNotNull(fake.stat(3004));
     }
 
     @Test
@@ -197,7 +374,7 @@ class OrphanReaperTest {
         }
         members.add(new Member(new ProcEntry(3008, SELF, 'S', 1, 75, "the member as it was scanned"), -1));
         members.add(new Member(new ProcEntry(3009, SELF, 'S', 1, 76, "a member gone since"), -1));
-        assertEquals(1, reaper().reap(members));
+        assertArrayEquals(new int[] {1, 0}, reaper().reap(members));
         assertEquals(Set.of(3001), reaped(), sys.calls::toString);
         assertNotNull(fake.stat(3008), "the pid names another process now: not this member's to reap");
     }
@@ -223,11 +400,11 @@ class OrphanReaperTest {
         fake.put(1001, SELF, 'S', 1, 60, "orphan").put(1002, 1001, 'S', 1, 61, "its child");
         fake.put(1101, SELF, 'S', 1, 60, "the JDK's child");
         FakeProcess jdkChild = new FakeProcess(1101);
-        started.starting();
-        started.started(jdkChild, null);
+        started.started(started.starting(), jdkChild, null);
         sys.readable = fd -> true; // every pidfd polls readable once its process died
 
-        TreeKiller killer = new TreeKiller(sys, fake, new KillStats(), started, true);
+        // Cookies off: an adopted cookie-less orphan may be claimed by the one live JDK child that started before it.
+        TreeKiller killer = new TreeKiller(sys, fake, new KillStats(), started, true, false);
         KillResult first = killer.await(killer.kill(Target.tree(1001), "test"), Deadline.of(5000, 4000));
         assertFalse(first.timedOut);
         assertTrue(reaped().contains(1001), "the killed orphan is reaped: " + sys.calls);
@@ -253,7 +430,7 @@ class OrphanReaperTest {
         aStartWasSeen();
         fake.put(1001, SELF, 'S', 1, 60, "orphan");
         sys.readable = fd -> true;
-        TreeKiller killer = new TreeKiller(sys, fake, new KillStats(), started, false);
+        TreeKiller killer = new TreeKiller(sys, fake, new KillStats(), started, false, false);
         killer.await(killer.kill(Target.tree(1001), "test"), Deadline.of(5000, 4000));
         assertEquals(0, killer.reapOrphans());
         assertEquals(Set.of(), reaped());
