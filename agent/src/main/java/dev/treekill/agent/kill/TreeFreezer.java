@@ -50,17 +50,9 @@ final class TreeFreezer {
     void freezeInto(List<ProcEntry> roots, Map<Integer, Member> members) {
         ArrayDeque<Member> open = new ArrayDeque<>();
         for (ProcEntry root : roots) {
-            Member known = members.get(root.pid);
-            if (known != null && !known.gone) {
-                continue;
-            }
-            Member m = signaller.pin(root);
+            Member m = isMember(root.pid, members) ? null : signaller.pin(root);
             if (m != null) {
-                if (known != null) {
-                    signaller.release(known);
-                }
-                members.put(m.pid(), m);
-                stop(m);
+                join(m, members);
                 open.add(m);
             }
         }
@@ -102,17 +94,9 @@ final class TreeFreezer {
     private int addChildren(Member parent, Map<Integer, Member> members, ArrayDeque<Member> open) {
         int added = 0;
         for (int pid : proc.children(parent.pid(), parent.threads != 1)) {
-            Member known = members.get(pid);
-            if (known != null && !known.gone) {
-                continue;
-            }
-            Member kid = signaller.pinChild(pid, parent.entry);
+            Member kid = isMember(pid, members) ? null : signaller.pinChild(pid, parent.entry);
             if (kid != null) {
-                if (known != null) {
-                    signaller.release(known); // a reaped member whose pid a newer process took
-                }
-                members.put(pid, kid);
-                stop(kid);
+                join(kid, members);
                 open.add(kid);
                 added++;
             }
@@ -129,17 +113,9 @@ final class TreeFreezer {
             awaitStopped(members.values());
             int added = 0;
             for (ProcEntry e : ProcTable.scan(proc).descendantsOf(liveEntries(members))) {
-                Member known = members.get(e.pid);
-                if (known != null && !known.gone) {
-                    continue;
-                }
-                Member m = signaller.pin(e);
+                Member m = isMember(e.pid, members) ? null : signaller.pin(e);
                 if (m != null) {
-                    if (known != null) {
-                        signaller.release(known); // a reaped member whose pid a newer process took
-                    }
-                    members.put(m.pid(), m);
-                    stop(m);
+                    join(m, members);
                     added++;
                 }
             }
@@ -212,6 +188,21 @@ final class TreeFreezer {
     private boolean inVfork(int pid) {
         String wchan = proc.wchan(pid);
         return wchan.equals("kernel_clone") || wchan.equals("_do_fork") || wchan.contains("vfork");
+    }
+
+    /** A live member holds {@code pid} already (a gone one does not: its pid may name a newer process now). */
+    private static boolean isMember(int pid, Map<Integer, Member> members) {
+        Member known = members.get(pid);
+        return known != null && !known.gone;
+    }
+
+    /** {@code m}, just pinned, becomes a member and is stopped; a gone member it replaces is let go. */
+    private void join(Member m, Map<Integer, Member> members) {
+        Member replaced = members.put(m.pid(), m);
+        if (replaced != null) {
+            signaller.release(replaced); // reaped, and its pid taken by a newer process
+        }
+        stop(m);
     }
 
     private void stop(Member m) {

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.treekill.agent.hook.StartHooks;
 import dev.treekill.agent.proc.Environ;
 import dev.treekill.agent.proc.FakeProc;
+import dev.treekill.agent.proc.ForwardingProc;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.sys.ErrnoException;
@@ -706,60 +707,24 @@ class EscapeesSeamTest {
     }
 
     /** The fake /proc, counting every environment and uid read. */
-    static class CountingProc implements ProcSource {
-        private final FakeProc fake;
+    static class CountingProc extends ForwardingProc {
         final java.util.Map<Integer, Integer> environReads = new HashMap<>();
         final java.util.Map<Integer, Integer> uidReads = new HashMap<>();
 
         CountingProc(FakeProc fake) {
-            this.fake = fake;
-        }
-
-        @Override
-        public int[] pids() {
-            return fake.pids();
-        }
-
-        @Override
-        public String stat(int pid) {
-            return fake.stat(pid);
-        }
-
-        @Override
-        public boolean hasChildrenFiles() {
-            return fake.hasChildrenFiles();
-        }
-
-        @Override
-        public int[] children(int pid, boolean allThreads) {
-            return fake.children(pid, allThreads);
-        }
-
-        @Override
-        public String threadStates(int pid) {
-            return fake.threadStates(pid);
-        }
-
-        @Override
-        public String wchan(int pid) {
-            return fake.wchan(pid);
-        }
-
-        @Override
-        public long openFilesLimit() {
-            return fake.openFilesLimit();
+            super(fake);
         }
 
         @Override
         public int uid(int pid) {
             uidReads.merge(pid, 1, Integer::sum);
-            return fake.uid(pid);
+            return super.uid(pid);
         }
 
         @Override
         public String environ(int pid) {
             environReads.merge(pid, 1, Integer::sum);
-            return fake.environ(pid);
+            return super.environ(pid);
         }
     }
 }

@@ -92,53 +92,13 @@ class TreeKillerSeamTest {
             }
         };
         int[] reads = {0};
-        dev.treekill.agent.proc.ProcSource forking = new dev.treekill.agent.proc.ProcSource() {
-            @Override
-            public int[] pids() {
-                return proc.pids();
-            }
-
+        dev.treekill.agent.proc.ProcSource forking = new dev.treekill.agent.proc.ForwardingProc(proc) {
             @Override
             public String stat(int pid) {
                 if (pid == 1002 && ++reads[0] == 4) {
                     proc.put(1003, 1002, 'S', 1, 62, "born as the fork returned").setState(1002, 'T');
                 }
                 return proc.stat(pid);
-            }
-
-            @Override
-            public boolean hasChildrenFiles() {
-                return proc.hasChildrenFiles();
-            }
-
-            @Override
-            public int[] children(int pid, boolean allThreads) {
-                return proc.children(pid, allThreads);
-            }
-
-            @Override
-            public String threadStates(int pid) {
-                return proc.threadStates(pid);
-            }
-
-            @Override
-            public String wchan(int pid) {
-                return proc.wchan(pid);
-            }
-
-            @Override
-            public long openFilesLimit() {
-                return proc.openFilesLimit();
-            }
-
-            @Override
-            public int uid(int pid) {
-                return proc.uid(pid);
-            }
-
-            @Override
-            public String environ(int pid) {
-                return proc.environ(pid);
             }
         };
         PendingKill kill = new TreeKiller(sys, forking, new KillStats()).kill(1001, "test");
