@@ -12,6 +12,7 @@ import dev.treekill.agent.kill.Target;
 import dev.treekill.agent.kill.TreeKiller;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.Settings;
+import dev.treekill.agent.proc.Environ;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.sys.ErrnoException;
@@ -25,6 +26,8 @@ public final class AgentRuntime implements Supplier<Engine> {
     private static final int RESERVED_DESCRIPTORS = 4096;
     /** Enough calls for C1 to compile the read and parse methods (its threshold is about 200). */
     private static final int WARM_UP_READS = 300;
+    /** Listing /proc costs more than a read: often enough to compile its parsing, no more. */
+    private static final int WARM_UP_LISTING_EVERY = 10;
 
     /** How often adopted orphans are looked for: zombies hold nothing but a pid, so this need not be quick. */
     private static final long REAP_EVERY_MILLIS = 200;
@@ -132,6 +135,10 @@ public final class AgentRuntime implements Supplier<Engine> {
      */
     public void becomeSubreaper() {
         try {
+            if (!Engines.linuxEngineWorks()) {
+                Log.warn("subreaper=true needs the Linux engine (it reaps what it adopts); not a subreaper");
+                return;
+            }
             NativeAccess.syscalls().becomeSubreaper();
             subreaper = true;
             adoptsOrphans = true;
@@ -156,8 +163,13 @@ public final class AgentRuntime implements Supplier<Engine> {
             return; // the JVM is going down; nothing is reaped without tracking
         }
         int self = selfPidInProc();
-        if (self > 0) {
-            started.untracked(ProcSource.system(), ProcTable.childPids(ProcSource.system(), self));
+        try {
+            if (self > 0) {
+                started.untracked(ProcSource.system(), ProcTable.childPids(ProcSource.system(), self));
+            }
+        } catch (RuntimeException e) {
+            stats.error(); // not tracking, so nothing is reaped: safe, only less useful
+            Log.debug("cannot note this JVM's children: " + e);
         }
     }
 
@@ -200,7 +212,8 @@ public final class AgentRuntime implements Supplier<Engine> {
                 Syscalls sys = NativeAccess.syscalls();
                 sys.reserveDescriptors(RESERVED_DESCRIPTORS);
                 // Run the kill path's reading side (never its signalling side) until the JIT has compiled it:
-                // a kill reads /proc once or twice per process, often before anything else ran it.
+                // a kill reads /proc once or twice per process, often before anything else ran it; with
+                // cookies it lists /proc and reads uids and environments too.
                 ProcSource proc = ProcSource.system();
                 int self = sys.selfPid();
                 for (int i = 0; i < WARM_UP_READS; i++) {
@@ -209,6 +222,14 @@ public final class AgentRuntime implements Supplier<Engine> {
                     sys.closeFd(fd);
                     ProcTable.read(proc, self);
                     proc.children(self, i % 2 == 0);
+                    proc.uid(self);
+                    String environ = proc.environ(self);
+                    if (environ != null) {
+                        Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE);
+                    }
+                    if (i % WARM_UP_LISTING_EVERY == 0) {
+                        proc.pids();
+                    }
                 }
             }
         } catch (Throwable t) {

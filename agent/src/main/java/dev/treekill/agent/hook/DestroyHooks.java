@@ -95,7 +95,13 @@ public final class DestroyHooks implements Hooks.Handler {
         }
         Thread escalation = new Thread(escalation(e, terminated, grace), "treekill-grace-" + what.rootPid());
         escalation.setDaemon(true);
-        escalation.start();
+        try {
+            escalation.start();
+        } catch (RuntimeException | Error t) { // out of threads: no SIGKILL will follow, the SIGTERM stands
+            e.release(terminated);
+            inGrace.remove(what.rootPid());
+            throw t;
+        }
     }
 
     /** After the grace, SIGKILL what is left; a class, not a lambda (see TreeKillAgent). */

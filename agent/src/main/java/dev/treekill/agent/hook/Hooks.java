@@ -24,8 +24,11 @@ public final class Hooks {
 
     /** Receives the starts of processes; installed once by the agent. */
     public interface Starts {
-        /** ProcessImpl.start begins: the child may exist from here on. */
+        /** ProcessImpl.start begins. */
         void starting();
+
+        /** The JDK is about to fork the child: it may exist from here on. */
+        void forking();
 
         /** The environment block of the child being started, with what the agent adds to it. */
         byte[] environmentBlock(byte[] block, int[] envc);
@@ -123,6 +126,17 @@ public final class Hooks {
         if (s != null) {
             try {
                 s.starting();
+            } catch (Throwable t) {
+                report(handler, t);
+            }
+        }
+    }
+
+    public static void forking() {
+        Starts s = starts;
+        if (s != null) {
+            try {
+                s.forking();
             } catch (Throwable t) {
                 report(handler, t);
             }

@@ -82,14 +82,18 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
             return null;
         }
         boolean[] startFound = new boolean[1];
+        boolean forkSite = PROCESS_IMPL.equals(className) && callsForkAndExec(reader);
         ClassWriter writer = new ClassWriter(reader, 0);
         reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
             @Override
             public MethodVisitor visitMethod(int access, String name, String desc, String signature, String[] exceptions) {
                 MethodVisitor mv = super.visitMethod(access, name, desc, signature, exceptions);
+                if (forkSite) {
+                    mv = new ForkInjector(mv);
+                }
                 if (PROCESS_IMPL.equals(className) && START.equals(name + desc) && (access & Opcodes.ACC_STATIC) != 0) {
                     startFound[0] = true;
-                    return new StartInjector(mv);
+                    return new StartInjector(mv, !forkSite);
                 }
                 Integer kind = kinds.get(name + desc);
                 return kind == null ? mv : new HookInjector(mv, kind, maxLocals.get(name + desc));
@@ -121,6 +125,42 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
             return null;
         }
         return writer.toByteArray();
+    }
+
+    /** Whether ProcessImpl forks through its native forkAndExec, as JDK 17 to 25 do. */
+    private static boolean callsForkAndExec(ClassReader reader) {
+        boolean[] found = new boolean[1];
+        reader.accept(new ClassVisitor(Opcodes.ASM9) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String desc, String signature, String[] exceptions) {
+                return new MethodVisitor(Opcodes.ASM9) {
+                    @Override
+                    public void visitMethodInsn(int opcode, String owner, String mname, String mdesc, boolean itf) {
+                        found[0] |= isForkAndExec(owner, mname);
+                    }
+                };
+            }
+        }, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+        return found[0];
+    }
+
+    private static boolean isForkAndExec(String owner, String name) {
+        return PROCESS_IMPL.equals(owner) && "forkAndExec".equals(name);
+    }
+
+    /** Hooks.forking() right before ProcessImpl's native fork: a child may exist from then on. */
+    private static final class ForkInjector extends MethodVisitor {
+        ForkInjector(MethodVisitor mv) {
+            super(Opcodes.ASM9, mv);
+        }
+
+        @Override
+        public void visitMethodInsn(int opcode, String owner, String name, String desc, boolean itf) {
+            if (isForkAndExec(owner, name)) {
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "forking", "()V", false);
+            }
+            super.visitMethodInsn(opcode, owner, name, desc, itf);
+        }
     }
 
     private static Map<String, Integer> kindsOf(String className) {
@@ -211,20 +251,26 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
      * ProcessImpl.start: Hooks.starting() first, Hooks.started(process) before the return, and a handler
      * around the whole body calling Hooks.startFailed() and rethrowing. The handler comes last in the
      * exception table, so the method's own handlers keep catching first; its frame holds only the
-     * parameters, which start never reassigns.
+     * parameters, which start never reassigns. Where the fork itself was not found, the start counts as
+     * forking from its entry.
      */
     private static final class StartInjector extends MethodVisitor {
         private final net.bytebuddy.jar.asm.Label tryStart = new net.bytebuddy.jar.asm.Label();
         private final net.bytebuddy.jar.asm.Label handler = new net.bytebuddy.jar.asm.Label();
+        private final boolean forkingFromEntry;
 
-        StartInjector(MethodVisitor mv) {
+        StartInjector(MethodVisitor mv, boolean forkingFromEntry) {
             super(Opcodes.ASM9, mv);
+            this.forkingFromEntry = forkingFromEntry;
         }
 
         @Override
         public void visitCode() {
             super.visitCode();
             super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "starting", "()V", false);
+            if (forkingFromEntry) {
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "forking", "()V", false);
+            }
             super.visitLabel(tryStart);
         }
 

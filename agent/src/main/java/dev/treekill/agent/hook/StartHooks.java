@@ -31,12 +31,17 @@ public final class StartHooks implements Hooks.Starts {
 
     @Override
     public void starting() {
-        sequence.get()[0] = started.starting();
+        sequence.get()[0] = 0;
         if (cookies) {
             pending.set(started.newCookie());
         } else {
             pending.remove();
         }
+    }
+
+    @Override
+    public void forking() {
+        sequence.get()[0] = started.forking();
     }
 
     @Override

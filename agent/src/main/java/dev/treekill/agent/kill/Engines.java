@@ -21,20 +21,36 @@ public final class Engines {
      * whether started processes carry cookies.
      */
     public static Engine forThisMachine(KillStats stats, StartedProcesses started, boolean subreaper, boolean cookies) {
-        if (NativeAccess.isLinux()) {
-            try {
-                Syscalls sys = NativeAccess.syscalls();
-                if (!procShows(sys.selfPid())) {
-                    Log.warn("/proc shows another PID namespace than this JVM's (mount it for the namespace, e.g. "
-                            + "unshare --mount-proc); using the portable engine");
-                    return new PortableTreeKiller(stats);
-                }
-                return new TreeKiller(sys, ProcSource.system(), stats, started, subreaper, cookies);
-            } catch (IllegalStateException e) {
+        Syscalls sys = linuxSyscalls(true);
+        return sys == null ? new PortableTreeKiller(stats)
+                : new TreeKiller(sys, ProcSource.system(), stats, started, subreaper, cookies);
+    }
+
+    /** Whether the Linux engine works here (then a subreaper's orphans can be reaped). */
+    public static boolean linuxEngineWorks() {
+        return linuxSyscalls(false) != null;
+    }
+
+    /** The native calls, when /proc and they can be used here; else null, with a warning if {@code tell}. */
+    private static Syscalls linuxSyscalls(boolean tell) {
+        if (!NativeAccess.isLinux()) {
+            return null;
+        }
+        try {
+            Syscalls sys = NativeAccess.syscalls();
+            if (procShows(sys.selfPid())) {
+                return sys;
+            }
+            if (tell) {
+                Log.warn("/proc shows another PID namespace than this JVM's (mount it for the namespace, e.g. "
+                        + "unshare --mount-proc); using the portable engine");
+            }
+        } catch (IllegalStateException e) {
+            if (tell) {
                 Log.warn("using the portable engine (no freezing, no zombie awareness)", e.getCause());
             }
         }
-        return new PortableTreeKiller(stats);
+        return null;
     }
 
     /** Whether /proc belongs to this JVM's PID namespace: pids read there must be the pids we signal. */

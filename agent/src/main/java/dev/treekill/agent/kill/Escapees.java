@@ -12,25 +12,29 @@ import java.util.Map;
  * Finds the processes that left a tree but belong to it: those still carrying its cookie (same user,
  * started after the root: only those are worth reading the environment of), and, where this JVM adopts
  * orphans (PID 1 or a subreaper), adopted orphans without a cookie: all of them for the whole JVM; for
- * one process the JDK started only when cookies are off and no other live process the JDK started could
- * be their origin (with cookies on, a cookie-less orphan cleared its environment: nothing says whose it is).
+ * one process the JDK started only under a subreaper with cookies off, and only when no other process the
+ * JDK started was alive when the orphan started. With cookies on, a cookie-less orphan cleared its
+ * environment, and nothing says whose it is; as PID 1, orphans may come from anywhere (docker exec).
  */
 final class Escapees {
     private final ProcSource proc;
     private final int self;
     private final StartedProcesses started;
     private final boolean adoptsOrphans;
+    private final boolean subreaper;
     private final boolean cookies;
     private final int selfUid;
     private final long selfStartTicks;
     /** The cookie this JVM itself was started with (a parent JVM's), or null; read on first need. */
     private volatile String[] inherited;
 
-    Escapees(ProcSource proc, int self, StartedProcesses started, boolean adoptsOrphans, boolean cookies) {
+    Escapees(ProcSource proc, int self, StartedProcesses started, boolean adoptsOrphans, boolean subreaper,
+            boolean cookies) {
         this.proc = proc;
         this.self = self;
         this.started = started;
         this.adoptsOrphans = adoptsOrphans;
+        this.subreaper = subreaper;
         this.cookies = cookies;
         this.selfUid = proc.uid(self);
         ProcEntry me = ProcTable.read(proc, self);
@@ -39,7 +43,11 @@ final class Escapees {
 
     /** Whether any process could belong to {@code target} without being in its tree. */
     boolean mayExist(Target target) {
-        return target.cookie != null || target.allDescendants || (adoptsOrphans && !cookies && target.record != null);
+        return target.cookie != null || target.allDescendants || takesCookielessOrphans(target);
+    }
+
+    private boolean takesCookielessOrphans(Target target) {
+        return subreaper && !cookies && target.record != null;
     }
 
     /**
@@ -100,14 +108,16 @@ final class Escapees {
             return false; // gone, or unreadable: nothing proves it ours
         }
         String cookie = Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE);
-        if (cookie != null) {
-            // A changed cookie is an opt-out; an inherited one of another JVM is not ours either.
+        if (cookie != null && (started.isOurs(cookie) || !cookie.equals(inherited()))) {
+            // One of ours decides; any other is an opt-out (or a stranger's).
             return target.allDescendants ? started.isOurs(cookie) : cookie.equals(target.cookie);
         }
+        // No cookie, or only the one this JVM inherited (which every process it did not tag carries): only
+        // as an orphan adopted here can it be one of ours.
         if (!adoptsOrphans || e.ppid != self || started.startedByJdk(e.pid)) {
             return false;
         }
         return target.allDescendants
-                || (!cookies && target.record != null && started.liveStartedBefore(e.startTime, target.record) == 0);
+                || (takesCookielessOrphans(target) && started.onlyPossibleOrigin(target.record, e.startTime));
     }
 }

@@ -3,7 +3,6 @@ package dev.treekill.agent.kill;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
-import java.lang.ref.WeakReference;
 import java.security.SecureRandom;
 import java.util.Collections;
 import java.util.Iterator;
@@ -40,15 +39,17 @@ public final class StartedProcesses {
     private final Map<Long, long[]> untracked = new ConcurrentHashMap<>();
     /** The JDK's reaper collects its children at once: one that stays a zombie this long is nobody's. */
     private static final long UNREAPED_ZOMBIE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
-    /** Until starts are seen (the first patched start, or the end of an attach), no child may be reaped. */
-    private volatile boolean tracking;
+    /** A patched start forked: starts are seen. */
+    private volatile boolean startSeen;
+    /** Under dynamic attach: the children of before were noted. */
+    private volatile boolean childrenNoted;
     private final boolean trackAtFirstStart;
     private final ProcSource proc;
 
     /**
-     * {@code proc}: where start times are read (null: not recorded). {@code trackAtFirstStart}: false under
-     * dynamic attach, where starts already under way in unpatched code are not seen; then {@link #untracked}
-     * turns tracking on.
+     * {@code proc}: where start and exit times are read (null: not recorded). {@code trackAtFirstStart}: false
+     * under dynamic attach, where starts already under way in unpatched code are not seen; then starts are
+     * tracked only once {@link #untracked} noted the children of before, too.
      */
     public StartedProcesses(ProcSource proc, boolean trackAtFirstStart) {
         this.proc = proc;
@@ -67,29 +68,29 @@ public final class StartedProcesses {
         this(null, true);
     }
 
+
     /** One process the JDK started. */
     public static final class Started {
         final long pid;
-        private final WeakReference<Process> process;
         /** Null when cookies are off or the process opted out. */
         final String cookie;
-        /** Clock ticks since boot, or -1 when not recorded. */
-        final long startTicks;
+        /** Clock ticks since boot, or -1 when not (yet) read. */
+        volatile long startTicks = -1;
+        /** When the JDK had collected its exit status (clock ticks since boot), or -1 if unknown. */
+        volatile long endTicks = -1;
+        /**
+         * Set once the JDK collected its exit status: from then on its pid may name a stranger. A flag, not
+         * Process.isAlive(), which takes the Process's lock: the reaper must never wait for the application.
+         */
+        volatile boolean reaped;
 
-        Started(Process process, String cookie, long startTicks) {
-            this.pid = process.pid();
-            this.process = new WeakReference<>(process);
+        Started(long pid, String cookie) {
+            this.pid = pid;
             this.cookie = cookie;
-            this.startTicks = startTicks;
         }
 
-        /**
-         * False once the JDK collected its exit status: from then on its pid may name a stranger. A Process
-         * that was garbage collected was reaped too: the JDK's reaper keeps it reachable until then.
-         */
         boolean unreaped() {
-            Process p = process.get();
-            return p != null && p.isAlive();
+            return !reaped;
         }
     }
 
@@ -104,38 +105,52 @@ public final class StartedProcesses {
     }
 
     /**
-     * A start begins: from here until {@link #started} or {@link #startFailed} with the number returned, a
-     * new child may exist that is not registered yet.
+     * The JDK is about to fork a child: from here until {@link #started} or {@link #startFailed} with the
+     * number returned, a child may exist that is not registered yet. (Before this point a start forks
+     * nothing: it may wait as long as it likes, say opening a FIFO, without holding up the reaper.)
      */
-    public long starting() {
+    public long forking() {
         long seq = begun.incrementAndGet();
-        inFlight.add(seq);
-        if (trackAtFirstStart) {
-            tracking = true;
-        }
+        inFlight.add(seq); // after `begun`: see OrphanReaper.reap
+        startSeen = true;
         return seq;
     }
 
-    /** Start {@code seq} returned its Process; {@code cookie} is null when it has none. */
+    /** Start {@code seq} (0: it forked nothing) returned its Process; {@code cookie} is null when it has none. */
     public void started(long seq, Process process, String cookie) {
+        Started s = new Started(process.pid(), cookie);
         try {
             if (byPid.size() > PRUNE_ABOVE) {
                 prune();
             }
-            long startTicks = -1;
-            if (proc != null) {
-                ProcEntry e = ProcTable.read(proc, (int) process.pid());
-                startTicks = e == null ? -1 : e.startTime;
-            }
-            Started s = new Started(process, cookie, startTicks);
-            byPid.put(process.pid(), s);
+            byPid.put(s.pid, s);
             byProcess.put(process, s);
         } finally {
             inFlight.remove(seq); // after the record: a reaper that sees it done sees the record too
         }
+        try {
+            if (proc != null) {
+                ProcEntry e = ProcTable.read(proc, (int) s.pid);
+                s.startTicks = e == null ? -1 : e.startTime;
+            }
+        } finally {
+            // Whatever else failed: without this the record would count as unreaped, its pid protected, forever.
+            process.toHandle().onExit().thenRun(reaped(s));
+        }
     }
 
-    /** Start {@code seq} threw: the JDK reaped whatever it had forked before throwing. */
+    /** Notes when the JDK reaped {@code s}; a class, not a lambda (see TreeKillAgent). */
+    private Runnable reaped(Started s) {
+        return new Runnable() {
+            @Override
+            public void run() {
+                s.endTicks = proc == null ? -1 : proc.ticksSinceBoot();
+                s.reaped = true;
+            }
+        };
+    }
+
+    /** Start {@code seq} (0: it forked nothing) threw: the JDK reaped whatever it had forked before throwing. */
     public void startFailed(long seq) {
         inFlight.remove(seq);
     }
@@ -170,23 +185,39 @@ public final class StartedProcesses {
      * are tracked every pid counts as the JDK's.
      */
     boolean startedByJdk(long pid) {
-        return !tracking || untracked.containsKey(pid) || ofPid(pid) != null;
+        return !tracking() || untracked.containsKey(pid) || ofPid(pid) != null;
     }
 
-    /** The live records that started at or before {@code ticks} (clock ticks since boot), {@code except} aside. */
-    int liveStartedBefore(long ticks, Started except) {
-        int n = 0;
+    /** Whether every child the JDK may reap is known: a start was seen (and under attach, the children of before). */
+    private boolean tracking() {
+        return startSeen && (trackAtFirstStart || childrenNoted);
+    }
+
+    /**
+     * Whether {@code target} is the only process the JDK started that can have left an orphan that started at
+     * {@code orphanTicks}: no other one was alive then (started before it, and not reaped before it), and no
+     * child of before an attach, whose life is unknown, is there.
+     */
+    boolean onlyPossibleOrigin(Started target, long orphanTicks) {
+        if (!untracked.isEmpty() || proc == null) {
+            return false;
+        }
         for (Started s : byPid.values()) {
-            if (s != except && s.unreaped() && s.startTicks <= ticks) { // -1, not known: it may be
-                n++;
+            if (s == target) {
+                continue;
+            }
+            boolean startedBefore = s.startTicks < 0 || s.startTicks <= orphanTicks;
+            boolean endedBefore = s.reaped && s.endTicks >= 0 && s.endTicks + 1 < orphanTicks; // 1 tick: /proc/uptime rounds
+            if (startedBefore && !endedBefore) {
+                return false;
             }
         }
-        return n;
+        return true;
     }
 
     /**
      * Under dynamic attach: the children the JVM has once the process classes are patched (and starts in
-     * unpatched code have ended) are the JDK's, as long as they live. Turns tracking on.
+     * unpatched code have ended) are the JDK's, as long as they live. Starts are tracked from the next patched fork on.
      */
     public void untracked(ProcSource proc, int[] children) {
         for (int pid : children) {
@@ -195,7 +226,7 @@ public final class StartedProcesses {
                 untracked.put((long) pid, new long[] {e.startTime, -1});
             }
         }
-        tracking = true;
+        childrenNoted = true;
     }
 
     /**
@@ -220,9 +251,20 @@ public final class StartedProcesses {
         }
     }
 
+    /**
+     * Drops the records the JDK reaped before every live one started: those cannot have left an orphan of any
+     * live process's time. (A Process the application still holds keeps its record in byProcess.)
+     */
     private void prune() {
+        long oldestLive = Long.MAX_VALUE;
+        for (Started s : byPid.values()) {
+            if (s.unreaped()) {
+                oldestLive = Math.min(oldestLive, s.startTicks < 0 ? Long.MIN_VALUE : s.startTicks);
+            }
+        }
         for (Iterator<Started> it = byPid.values().iterator(); it.hasNext(); ) {
-            if (!it.next().unreaped()) {
+            Started s = it.next();
+            if (s.reaped && s.endTicks >= 0 && s.endTicks + 1 < oldestLive) {
                 it.remove();
             }
         }

@@ -48,7 +48,7 @@ public final class TreeKiller implements Engine {
         this.freezer = new TreeFreezer(proc, signaller, stats);
         this.stats = stats;
         boolean adopts = subreaper || sys.selfPid() == 1;
-        this.escapees = new Escapees(proc, sys.selfPid(), started, adopts, cookies);
+        this.escapees = new Escapees(proc, sys.selfPid(), started, adopts, subreaper, cookies);
         this.started = started;
         this.reaper = adopts ? new OrphanReaper(sys, proc, started) : null;
     }

@@ -36,6 +36,12 @@ public interface ProcSource {
      */
     String environ(int pid);
 
+    /**
+     * Now, in the clock ticks process start times count in (/proc/uptime, USER_HZ = 100 on Linux), or -1 if
+     * unknown.
+     */
+    long ticksSinceBoot();
+
     /** This process's soft limit on open files (/proc/self/limits), or Long.MAX_VALUE if unknown. */
     long openFilesLimit();
 

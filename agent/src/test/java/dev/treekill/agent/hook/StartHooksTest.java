@@ -82,10 +82,11 @@ class StartHooksTest {
         return entries(block).stream().filter(e -> e.startsWith(VARIABLE + "=")).count();
     }
 
-    /** starting(), environmentBlock, started(): one whole start; returns the block the child got. */
+    /** starting(), environmentBlock, forking(), started(): one whole start; returns the block the child got. */
     private byte[] start(byte[] block, int[] envc) throws Exception {
         hooks.starting();
         byte[] out = hooks.environmentBlock(block, envc);
+        hooks.forking();
         hooks.started(realProcess());
         return out;
     }
@@ -96,6 +97,7 @@ class StartHooksTest {
         int[] envc = {3};
         hooks.starting();
         byte[] out = hooks.environmentBlock(in, envc);
+        hooks.forking();
         Process p = realProcess();
         hooks.started(p);
 
@@ -429,5 +431,49 @@ class StartHooksTest {
         Process p = realProcess();
         off.started(p);
         assertNotNull(started.of(p));
+    }
+
+    /** Liveness is the record's flag, set when the JDK's own onExit() of the real Process completes. */
+    @Test
+    void aRealProcessLeavesThePidLookupOnceTheJdkReapedIt() throws Exception {
+        hooks.starting();
+        hooks.environmentBlock(block("A=1"), new int[] {1});
+        hooks.forking();
+        Process p = realProcess();
+        hooks.started(p);
+        StartedProcesses.Started record = started.of(p);
+        assertNotNull(record);
+        assertSame(record, started.ofPid(p.pid()), "unreaped: found by pid");
+        p.destroyForcibly();
+        p.waitFor();
+        p.toHandle().onExit().get();
+        while (started.ofPid(p.pid()) != null) { // the record's own onExit action may run a moment later
+            Thread.sleep(10);
+        }
+        assertSame(record, started.of(p), "the application's Process still finds its record");
+    }
+
+    @Test
+    void aStartThatForkedAndFailedLeavesTheNextStartOnThisThreadWhole() throws Exception {
+        hooks.starting();
+        hooks.environmentBlock(block("A=1"), new int[] {1});
+        hooks.forking();
+        hooks.startFailed(); // the JDK threw after its fork, and reaped what it had forked
+        byte[] out = start(block("A=1"), new int[] {1});
+        assertEquals(1, cookieEntries(out));
+        Process p = processes.get(processes.size() - 1);
+        assertNotNull(started.of(p));
+        assertSame(started.of(p), started.ofPid(p.pid()));
+    }
+
+    /** started() without forking() first (number 0: nothing in flight to end) registers the Process all the same. */
+    @Test
+    void aStartWithoutForkingIsStillRegistered() throws Exception {
+        hooks.starting();
+        byte[] out = hooks.environmentBlock(block("A=1"), new int[] {1});
+        Process p = realProcess();
+        hooks.started(p);
+        assertEquals(1, cookieEntries(out));
+        assertSame(started.of(p), started.ofPid(p.pid()));
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.treekill.agent.hook.StartHooks;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.Timeout;
  * Which processes outside a tree belong to it, against a scripted /proc: the re-parented ones carrying the
  * root's exact cookie (same user, started at or after the root, not zombies) with their trees, and, where this
  * JVM adopts orphans, its cookie-less children the JDK did not start: to every tree of the JVM always, to one
- * started process only with cookies off and when no other live process the JDK started could be their origin.
+ * started process only under a subreaper (not as mere PID 1) with cookies off, and when no other process the JDK
+ * started was alive when the orphan started. A record's liveness is its flag, set when the JDK's onExit() fires.
  * Everything else is never signalled, and where nothing outside the tree can belong to it no environment is
  * read at all.
  */
@@ -62,6 +64,7 @@ class EscapeesSeamTest {
         }
         hooks.starting();
         byte[] out = hooks.environmentBlock(block.toString().getBytes(StandardCharsets.ISO_8859_1), new int[] {env.length});
+        hooks.forking();
         hooks.started(p);
         return Environ.valueOf(new String(out, StandardCharsets.ISO_8859_1), VARIABLE);
     }
@@ -176,7 +179,7 @@ class EscapeesSeamTest {
         process(2001, 1, 'S', 70, cookieEntry(cookie));
         process(2012, 1, 'S', 55, cookieEntry(cookie)); // before the root's recorded start
         fake.remove(1002).remove(ROOT); // the tree itself is gone and reaped
-        root.alive = false;
+        root.exit();
         FakeSyscalls sys = new FakeSyscalls(fake);
 
         PendingKill kill = killer(sys, false).kill(Target.started(started.of(root), false), "test");
@@ -242,7 +245,7 @@ class EscapeesSeamTest {
         String cookie = startRoot();
         fake.put(1, 0, 'S', 1, 70, "init").env(1, cookieEntry(cookie));
         fake.env(SELF, cookieEntry(cookie));
-        Escapees escapees = new Escapees(proc, SELF, started, true, true);
+        Escapees escapees = new Escapees(proc, SELF, started, true, true, true);
         List<ProcEntry> found = escapees.find(Target.started(started.of(root), true), 60, new HashMap<>());
         assertEquals(List.of(ROOT, 1002), pids(found), "only the tree's own processes (not members yet here)");
 
@@ -357,7 +360,7 @@ class EscapeesSeamTest {
     }
 
     @Test
-    void withCookiesOffACookielessAdoptedOrphanIsClaimedOnlyWhenNoOtherLiveStartCameBeforeIt() {
+    void withCookiesOffACookielessAdoptedOrphanIsClaimedOnlyWhenNoOtherStartWasAliveWhenItStarted() {
         startRootWithoutCookie(); // started at tick 60
         process(3002, SELF, 'S', 65, "PATH=/bin");
         FakeProcess earlier = new FakeProcess(3002);
@@ -370,7 +373,7 @@ class EscapeesSeamTest {
         assertEquals(65, started.of(earlier).startTicks);
         assertEquals(75, started.of(later).startTicks);
 
-        Escapees escapees = new Escapees(proc, SELF, started, true, false);
+        Escapees escapees = new Escapees(proc, SELF, started, true, true, false);
         Target target = Target.started(started.of(root), true);
         assertTrue(escapees.mayExist(target));
         assertEquals(List.of(), pids(escapees.find(target, 60, new HashMap<>())),
@@ -380,20 +383,16 @@ class EscapeesSeamTest {
         assertEquals(List.of(), pids(escapees.find(Target.started(started.of(later), true), 75, new HashMap<>())),
                 "an orphan older than the root is never its own");
 
-        earlier.alive = false; // the JDK reaped it: the root is the only live start the orphan can come from
+        fake.ticks = 68; // the JDK reaped 3002 at tick 68, before the orphan started: it cannot be its origin
+        earlier.exit();
         fake.remove(3002);
+        assertTrue(started.of(earlier).reaped);
+        assertEquals(68, started.of(earlier).endTicks);
         assertEquals(List.of(3001), pids(escapees.find(target, 60, new HashMap<>())),
                 "a live start that began after the orphan is no origin of it");
 
-        process(3004, SELF, 'S', 70, "PATH=/bin");
-        FakeProcess sameTick = new FakeProcess(3004);
-        startThroughHooks(sameTick, false);
-        assertEquals(List.of(), pids(escapees.find(target, 60, new HashMap<>())), "a start in the very tick counts");
-        sameTick.alive = false;
-        fake.remove(3004);
-
         // With cookies on the same orphan is nobody's: a start without a cookie opted out, and claims none.
-        Escapees withCookies = new Escapees(proc, SELF, started, true, true);
+        Escapees withCookies = new Escapees(proc, SELF, started, true, true, true);
         assertFalse(withCookies.mayExist(target));
         assertEquals(List.of(), pids(withCookies.find(target, 60, new HashMap<>())));
 
@@ -405,18 +404,44 @@ class EscapeesSeamTest {
     }
 
     @Test
+    void aStartAliveWhenTheOrphanStartedRemainsAPossibleOriginOnceTheJdkReapedIt() {
+        startRootWithoutCookie(); // started at tick 60
+        process(3001, SELF, 'S', 70, "PATH=/bin"); // the adopted cookie-less orphan
+        Escapees escapees = new Escapees(proc, SELF, started, true, true, false);
+        Target target = Target.started(started.of(root), true);
+        assertEquals(List.of(3001), pids(escapees.find(target, 60, new HashMap<>())), "the root is the only start");
+
+        process(3004, SELF, 'S', 70, "PATH=/bin");
+        FakeProcess sameTick = new FakeProcess(3004);
+        startThroughHooks(sameTick, false);
+        assertEquals(List.of(), pids(escapees.find(target, 60, new HashMap<>())), "a start in the very tick counts");
+
+        fake.ticks = 90;
+        sameTick.exit(); // reaped since: it was alive when the orphan started, and may have left it all the same
+        fake.remove(3004);
+        assertNull(started.ofPid(3004));
+        assertEquals(List.of(), pids(escapees.find(target, 60, new HashMap<>())));
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        killer(sys, true, false).kill(target, "test");
+        assertEquals(Set.of(ROOT, 1002), sigkilled(sys), sys.signals()::toString);
+        assertFalse(touched(sys).contains(3001), sys.calls::toString);
+    }
+
+    @Test
     void onceTheJdkReapedItsChildThatPidIsNoLongerProtected() {
         startRootWithoutCookie();
         FakeProcess jdkChild = new FakeProcess(3002);
         startThroughHooks(jdkChild, false);
         process(3002, SELF, 'S', 70, "PATH=/bin");
-        Escapees withoutCookies = new Escapees(proc, SELF, started, true, false);
-        Escapees withCookies = new Escapees(proc, SELF, started, true, true);
+        Escapees withoutCookies = new Escapees(proc, SELF, started, true, true, false);
+        Escapees withCookies = new Escapees(proc, SELF, started, true, true, true);
         Target target = Target.started(started.of(root), true);
         Target all = Target.allDescendantsOf(SELF);
         assertFalse(pids(withoutCookies.find(target, 60, new HashMap<>())).contains(3002), "the JDK waits for it");
         assertFalse(pids(withCookies.find(all, -1, new HashMap<>())).contains(3002), "the JDK waits for it");
-        jdkChild.alive = false; // the JDK reaped it: pid 3002 now names another process, a new orphan
+        fake.ticks = 68; // the JDK reaped it at tick 68: pid 3002 now names another process, a new orphan of tick 70
+        jdkChild.exit();
+        assertNull(started.ofPid(3002));
         assertTrue(pids(withoutCookies.find(target, 60, new HashMap<>())).contains(3002));
         assertTrue(pids(withCookies.find(all, -1, new HashMap<>())).contains(3002));
     }
@@ -459,13 +484,13 @@ class EscapeesSeamTest {
     void beforeTheFirstStartIsSeenEveryChildCountsAsTheJdksAndNoneIsClaimed() {
         StartedProcesses untracked = new StartedProcesses(); // no start seen yet
         process(3001, SELF, 'S', 70, "PATH=/bin");
-        Escapees escapees = new Escapees(proc, SELF, untracked, true, true);
+        Escapees escapees = new Escapees(proc, SELF, untracked, true, true, true);
         Target all = Target.allDescendantsOf(SELF);
         assertTrue(escapees.mayExist(all));
         assertEquals(List.of(), pids(escapees.find(all, -1, new HashMap<>())));
         assertTrue(untracked.startedByJdk(3001));
 
-        untracked.startFailed(untracked.starting()); // the first start the agent sees: from now on every start is known
+        untracked.startFailed(untracked.forking()); // the first start the agent sees: from now on every start is known
         assertFalse(untracked.startedByJdk(3001));
         assertTrue(pids(escapees.find(all, -1, new HashMap<>())).contains(3001));
     }
@@ -474,9 +499,9 @@ class EscapeesSeamTest {
     void underDynamicAttachNoChildIsClaimedUntilTheChildrenAreNoted() {
         StartedProcesses attached = new StartedProcesses(fake, false);
         process(3001, SELF, 'S', 70, "PATH=/bin"); // a child the JVM had before the agent came
-        Escapees escapees = new Escapees(proc, SELF, attached, true, true);
+        Escapees escapees = new Escapees(proc, SELF, attached, true, true, true);
         Target all = Target.allDescendantsOf(SELF);
-        attached.startFailed(attached.starting()); // starts are seen, but one in unpatched code may be under way
+        attached.startFailed(attached.forking()); // starts are seen, but one in unpatched code may be under way
         assertTrue(attached.startedByJdk(3001));
         assertEquals(List.of(), pids(escapees.find(all, -1, new HashMap<>())));
 
@@ -513,7 +538,7 @@ class EscapeesSeamTest {
 
     @Test
     void everyChildTreeTakesTheJdksChildrenAsRootsAndAdoptedOnesAsEscapeesButNoCookielessStranger() {
-        started.startFailed(started.starting()); // a start was seen: tracking is on
+        started.startFailed(started.forking()); // a start was seen: tracking is on
         FakeProcess jdkChild = new FakeProcess(3002);
         startThroughHooks(jdkChild, true);
         process(4001, 1, 'S', 70, cookieEntry(started.newCookie()));
@@ -572,6 +597,24 @@ class EscapeesSeamTest {
         neverTouchesInitOrSelf(sys);
     }
 
+    /**
+     * The cookie this JVM inherited from a parent JVM is carried by every process it did not tag, here and
+     * elsewhere: it claims nothing by itself, but an orphan adopted here that carries it is an orphan like one
+     * without a cookie.
+     */
+    @Test
+    void theCookieThisJvmInheritedClaimsNothingButMarksNoOptOut() {
+        startRoot();
+        fake.env(SELF, "TREEKILL_COOKIE=parent-jvm-cookie");
+        process(3003, SELF, 'S', 70, cookieEntry("parent-jvm-cookie")); // forked natively, or adopted: ours
+        process(3004, 1, 'S', 70, cookieEntry("parent-jvm-cookie")); // a sibling of this JVM's: the parent's
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        killer(sys, true).kill(Target.allDescendantsOf(SELF), "test");
+        assertTrue(sigkilled(sys).contains(3003), sys.signals()::toString);
+        assertFalse(touched(sys).contains(3004), () -> "a process of the parent JVM's tree: " + sys.calls);
+        neverTouchesInitOrSelf(sys);
+    }
+
     @Test
     void aChildCarryingTheCookieThisJvmInheritedIsNoOptOut() {
         startRoot();
@@ -596,7 +639,7 @@ class EscapeesSeamTest {
                 throw new AssertionError("no children files here");
             }
         };
-        Escapees escapees = new Escapees(withoutChildrenFiles, SELF, started, true, false);
+        Escapees escapees = new Escapees(withoutChildrenFiles, SELF, started, true, true, false);
         assertEquals(List.of(3001), pids(escapees.find(Target.started(started.of(root), true), 60, new HashMap<>())),
                 "with cookies off, a single tree finds the JVM's children by a scan");
 
@@ -644,6 +687,210 @@ class EscapeesSeamTest {
         assertEquals(Set.of(1601, 2001), sigkilled(sys), sys.signals()::toString);
     }
 
+    // ---- as PID 1 ----
+
+    /** As PID 1 (docker run) orphans may come from anywhere, docker exec say: no single start owns one without a cookie. */
+    @Test
+    void asPid1WithCookiesOffACookielessOrphanIsClaimedByEveryTreeButNeverByOneStart() {
+        startRootWithoutCookie();
+        process(3001, SELF, 'S', 70, "PATH=/bin"); // adopted, no cookie
+        process(3011, 3001, 'S', 71);
+        Target target = Target.started(started.of(root), true);
+        assertTrue(started.onlyPossibleOrigin(started.of(root), 70), "the root is the only start there is");
+        Escapees pid1 = new Escapees(proc, SELF, started, true, false, false); // adopts orphans, no subreaper
+        assertFalse(pid1.mayExist(target), "nothing outside the tree can be the root's");
+        assertEquals(List.of(), pids(pid1.find(target, 60, new HashMap<>())));
+        assertEquals(new HashMap<>(), proc.environReads, "not even read");
+        assertEquals(List.of(3001), pids(pid1.find(Target.allDescendantsOf(SELF), -1, new HashMap<>())),
+                "every tree of the JVM: every adopted orphan");
+        // The same JVM as a subreaper: the root is the orphan's only possible origin.
+        Escapees subreaper = new Escapees(proc, SELF, started, true, true, false);
+        assertEquals(List.of(3001), pids(subreaper.find(target, 60, new HashMap<>())));
+    }
+
+    @Test
+    void aPid1JvmKillingOneStartLeavesACookielessOrphanAndKillingEveryTreeTakesIt() {
+        FakeProc world = new FakeProc()
+                .put(1, 0, 'S', 20, 50, "java")
+                .put(101, 1, 'S', 1, 60, "sh").put(102, 101, 'S', 1, 61, "worker")
+                .put(301, 1, 'S', 1, 70, "orphan").put(311, 301, 'S', 1, 71, "its child");
+        world.env(101, "PATH=/bin").env(102, "PATH=/bin").env(301, "PATH=/bin").env(311, "PATH=/bin");
+        StartedProcesses jvm = new StartedProcesses(world, true);
+        FakeProcess sh = new FakeProcess(101);
+        jvm.started(jvm.forking(), sh, null);
+        assertTrue(jvm.onlyPossibleOrigin(jvm.of(sh), 70));
+
+        FakeSyscalls sys = new FakeSyscalls(world);
+        sys.self = 1;
+        TreeKiller killer = new TreeKiller(sys, world, new KillStats(), jvm, false, false);
+        killer.kill(Target.started(jvm.of(sh), true), "test");
+        assertEquals(Set.of(101, 102), sigkilled(sys), sys.signals()::toString);
+        assertFalse(touched(sys).contains(301), sys.calls::toString);
+
+        for (int pid : new int[] {101, 102}) {
+            world.setState(pid, 'S');
+        }
+        FakeSyscalls all = new FakeSyscalls(world);
+        all.self = 1;
+        new TreeKiller(all, world, new KillStats(), jvm, false, false).kill(Target.allDescendantsOf(1), "test");
+        assertEquals(Set.of(101, 102, 301, 311), sigkilled(all), all.signals()::toString);
+        assertEquals(0, sh.isAliveCalls.get());
+    }
+
+    // ---- the records ----
+
+    @Test
+    void theRecordIsReapedWhenTheJdkReapedItsProcessWithTheTimeOfThat() {
+        String cookie = startRoot();
+        StartedProcesses.Started record = started.of(root);
+        assertFalse(record.reaped);
+        assertEquals(-1, record.endTicks);
+        assertSame(record, started.ofPid(ROOT));
+        assertTrue(started.startedByJdk(ROOT));
+        fake.ticks = 4242;
+        root.exit();
+        assertTrue(record.reaped);
+        assertEquals(4242, record.endTicks, "from ProcSource.ticksSinceBoot() when onExit completed");
+        assertNull(started.ofPid(ROOT), "its pid may name a stranger now");
+        assertFalse(started.startedByJdk(ROOT));
+        assertSame(record, started.of(root), "the application's Process still finds its record");
+        assertEquals(cookie, record.cookie);
+        assertEquals(0, root.isAliveCalls.get());
+    }
+
+    @Test
+    void aChildTheJdkReapedBeforeItsStartReturnedIsReapedAtOnce() {
+        fake.ticks = 61;
+        root.exit(); // it exited and the JDK's reaper took it before the start returned its Process
+        startRootWithoutCookie();
+        StartedProcesses.Started record = started.of(root);
+        assertTrue(record.reaped);
+        assertEquals(61, record.endTicks);
+        assertEquals(60, record.startTicks);
+        assertNull(started.ofPid(ROOT));
+        assertEquals(Long.MAX_VALUE, started.oldestInFlight());
+    }
+
+    @Test
+    void aStartIsVisibleByPidBeforeItLeavesTheStartsInFlightEvenIfItsStartTimeCannotBeRead() {
+        StartedProcesses[] sp = new StartedProcesses[1];
+        List<String> moments = new ArrayList<>();
+        ProcSource failing = new ForwardingProc(fake) {
+            @Override
+            public String stat(int pid) {
+                moments.add("stat " + moment(sp[0], pid));
+                throw new IllegalStateException("/proc unreadable");
+            }
+        };
+        sp[0] = new StartedProcesses(failing, true);
+        FakeProcess p = new FakeProcess(ROOT);
+        long seq = sp[0].forking();
+        assertEquals(seq, sp[0].oldestInFlight());
+        assertNull(sp[0].ofPid(ROOT));
+        p.onHashCode = () -> moments.add("hashCode " + moment(sp[0], ROOT));
+        try {
+            sp[0].started(seq, p, "c");
+        } catch (IllegalStateException expected) {
+            // reading the start time failed; what matters is the record and the starts in flight
+        }
+        p.onHashCode = null;
+        assertTrue(moments.stream().anyMatch(m -> m.startsWith("stat ")), moments::toString);
+        for (String m : moments) {
+            assertFalse(m.endsWith("in flight false, visible false"), "a moment neither in flight nor visible: " + moments);
+        }
+        assertTrue(moments.stream().filter(m -> m.startsWith("stat ")).allMatch(m -> m.endsWith("in flight false, visible true")),
+                "the record is there before the start leaves the starts in flight: " + moments);
+        StartedProcesses.Started record = sp[0].ofPid(ROOT);
+        assertNotNull(record);
+        assertSame(record, sp[0].of(p));
+        assertEquals(-1, record.startTicks, "not known");
+        assertEquals(Long.MAX_VALUE, sp[0].oldestInFlight());
+        assertTrue(sp[0].startedByJdk(ROOT));
+    }
+
+    private static String moment(StartedProcesses sp, int pid) {
+        return "in flight " + (sp.oldestInFlight() != Long.MAX_VALUE) + ", visible " + (sp.ofPid(pid) != null);
+    }
+
+    /**
+     * onlyPossibleOrigin of the root (started at 60) for an orphan that started at tick 70, with one other start:
+     * {@code otherStart} its start in /proc (-1: not there), {@code reapedAt} when the JDK reaped it (null: not yet;
+     * -1: the clock unknown).
+     */
+    private boolean onlyOrigin(long otherStart, Long reapedAt) {
+        StartedProcesses sp = new StartedProcesses(fake, true);
+        FakeProcess target = new FakeProcess(ROOT);
+        sp.started(sp.forking(), target, null);
+        assertEquals(60, sp.of(target).startTicks);
+        assertTrue(sp.onlyPossibleOrigin(sp.of(target), 70), "alone, the root is the only origin");
+        FakeProcess other = new FakeProcess(3002);
+        if (otherStart >= 0) {
+            process(3002, SELF, 'S', otherStart);
+        } else {
+            fake.remove(3002);
+        }
+        sp.started(sp.forking(), other, null);
+        assertEquals(otherStart, sp.of(other).startTicks);
+        if (reapedAt != null) {
+            fake.ticks = reapedAt;
+            other.exit();
+            assertTrue(sp.of(other).reaped);
+            assertEquals((long) reapedAt, sp.of(other).endTicks);
+        }
+        fake.remove(3002);
+        return sp.onlyPossibleOrigin(sp.of(target), 70);
+    }
+
+    @Test
+    void anotherStartAliveWhenTheOrphanStartedMakesTheRootNoOnlyOrigin() {
+        assertFalse(onlyOrigin(65, null), "started before the orphan, not reaped");
+        assertFalse(onlyOrigin(70, null), "started in the orphan's tick");
+        assertTrue(onlyOrigin(75, null), "started after the orphan: not its origin");
+        assertFalse(onlyOrigin(-1, null), "start unknown, not reaped");
+    }
+
+    @Test
+    void anotherStartTheJdkReapedBeforeTheOrphanStartedIsNoOrigin() {
+        assertTrue(onlyOrigin(65, 68L), "reaped at 68, the orphan started at 70");
+        assertTrue(onlyOrigin(-1, 68L), "reaped before the orphan started, whenever it started");
+        assertFalse(onlyOrigin(65, 69L), "reaped within a tick of the orphan's start: /proc/uptime rounds");
+        assertFalse(onlyOrigin(65, 70L), "reaped in the orphan's tick");
+        assertFalse(onlyOrigin(65, 90L), "reaped after the orphan started: alive when it started");
+        assertFalse(onlyOrigin(-1, 90L), "start unknown, reaped after the orphan started");
+        assertFalse(onlyOrigin(65, -1L), "reaped, but when is unknown");
+        assertTrue(onlyOrigin(75, 90L), "started and reaped after the orphan started");
+    }
+
+    @Test
+    void anUntrackedChildOrNoProcMakesNoStartTheOnlyOrigin() {
+        StartedProcesses sp = new StartedProcesses(fake, true);
+        FakeProcess target = new FakeProcess(ROOT);
+        sp.started(sp.forking(), target, null);
+        sp.untracked(fake, new int[] {3999}); // gone already: nothing noted
+        assertTrue(sp.onlyPossibleOrigin(sp.of(target), 70));
+        process(3006, SELF, 'S', 30);
+        sp.untracked(fake, new int[] {3006}); // a child from before an attach: its life is unknown
+        assertFalse(sp.onlyPossibleOrigin(sp.of(target), 70));
+        fake.remove(3006);
+        sp.forgetReapedUntracked(fake); // the JDK reaped it
+        assertTrue(sp.onlyPossibleOrigin(sp.of(target), 70));
+
+        StartedProcesses withoutProc = new StartedProcesses();
+        FakeProcess alone = new FakeProcess(ROOT);
+        withoutProc.started(withoutProc.forking(), alone, null);
+        assertFalse(withoutProc.onlyPossibleOrigin(withoutProc.of(alone), 70), "without /proc no time is known");
+    }
+
+    @Test
+    void theTargetsOwnRecordNeverBlocksIt() {
+        StartedProcesses sp = new StartedProcesses(fake, true);
+        FakeProcess target = new FakeProcess(ROOT);
+        sp.started(sp.forking(), target, null);
+        fake.ticks = 90;
+        target.exit(); // the root exited after the orphan started: only its escapees are left
+        assertTrue(sp.onlyPossibleOrigin(sp.of(target), 70));
+    }
+
     // ---- helpers ----
 
     private static List<Integer> pids(List<ProcEntry> entries) {
@@ -654,13 +901,26 @@ class EscapeesSeamTest {
         return out;
     }
 
-    /** A Process as the JDK returns it, without a real child: pid and liveness as the test sets them. */
+    /**
+     * A Process as the JDK returns it, without a real child. Process.toHandle() throws for a subclass, so it hands
+     * out a {@link FakeHandle} whose onExit() the test completes with {@link #exit()}: "the JDK reaped it".
+     * Liveness must come from that, never from isAlive(), which on a real Process takes its lock: any call of
+     * isAlive() is counted and fails.
+     */
     static final class FakeProcess extends Process {
         private final long pid;
-        volatile boolean alive = true;
+        private final FakeHandle handle;
+        final java.util.concurrent.CompletableFuture<ProcessHandle> exited = new java.util.concurrent.CompletableFuture<>();
+        final java.util.concurrent.atomic.AtomicInteger isAliveCalls = new java.util.concurrent.atomic.AtomicInteger();
 
         FakeProcess(long pid) {
             this.pid = pid;
+            this.handle = new FakeHandle(this);
+        }
+
+        /** The JDK's reaper collected its exit status: onExit() completes (its actions run in this thread). */
+        void exit() {
+            exited.complete(handle);
         }
 
         @Override
@@ -669,8 +929,36 @@ class EscapeesSeamTest {
         }
 
         @Override
+        public ProcessHandle toHandle() {
+            return handle;
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Process> onExit() {
+            return exited.thenApply(h -> this);
+        }
+
+        @Override
         public boolean isAlive() {
-            return alive;
+            isAliveCalls.incrementAndGet();
+            throw new AssertionError("Process.isAlive() of " + pid + " called: it takes the Process's lock");
+        }
+
+        /** Run on every hashCode(): lets a test look into the moment the Process is put in a map. */
+        volatile Runnable onHashCode;
+
+        @Override
+        public int hashCode() {
+            Runnable probe = onHashCode;
+            if (probe != null) {
+                probe.run();
+            }
+            return Long.hashCode(pid);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return this == o;
         }
 
         @Override
@@ -690,12 +978,13 @@ class EscapeesSeamTest {
 
         @Override
         public int waitFor() {
+            exited.join();
             return 0;
         }
 
         @Override
         public int exitValue() {
-            if (alive) {
+            if (!exited.isDone()) {
                 throw new IllegalThreadStateException("alive");
             }
             return 0;
@@ -703,6 +992,71 @@ class EscapeesSeamTest {
 
         @Override
         public void destroy() {
+        }
+    }
+
+    /** The ProcessHandle of a {@link FakeProcess}: onExit() is the test's future; nothing else is real. */
+    static final class FakeHandle implements ProcessHandle {
+        private final FakeProcess process;
+
+        FakeHandle(FakeProcess process) {
+            this.process = process;
+        }
+
+        @Override
+        public long pid() {
+            return process.pid;
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<ProcessHandle> onExit() {
+            return process.exited;
+        }
+
+        @Override
+        public boolean isAlive() {
+            process.isAliveCalls.incrementAndGet();
+            throw new AssertionError("ProcessHandle.isAlive() of " + process.pid + " called: liveness is the record's flag");
+        }
+
+        @Override
+        public java.util.Optional<ProcessHandle> parent() {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public java.util.stream.Stream<ProcessHandle> children() {
+            return java.util.stream.Stream.empty();
+        }
+
+        @Override
+        public java.util.stream.Stream<ProcessHandle> descendants() {
+            return java.util.stream.Stream.empty();
+        }
+
+        @Override
+        public Info info() {
+            throw new UnsupportedOperationException("a fake process has no info");
+        }
+
+        @Override
+        public boolean supportsNormalTermination() {
+            return true;
+        }
+
+        @Override
+        public boolean destroy() {
+            return false;
+        }
+
+        @Override
+        public boolean destroyForcibly() {
+            return false;
+        }
+
+        @Override
+        public int compareTo(ProcessHandle other) {
+            return Long.compare(pid(), other.pid());
         }
     }
 

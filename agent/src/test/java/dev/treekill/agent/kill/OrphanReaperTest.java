@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.treekill.agent.hook.StartHooks;
 import dev.treekill.agent.kill.EscapeesSeamTest.FakeProcess;
 import dev.treekill.agent.proc.FakeProc;
 import dev.treekill.agent.proc.ProcEntry;
@@ -40,11 +41,12 @@ class OrphanReaperTest {
             .put(3003, 1, 'Z', 1, 70, "init's zombie")  // another parent's
             .put(3004, 2500, 'Z', 1, 70, "someone's zombie").put(2500, 1, 'S', 1, 60, "a parent that does not reap");
     private final FakeSyscalls sys = new FakeSyscalls(fake);
-    private final StartedProcesses started = new StartedProcesses();
+    /** With start and exit times from the fake /proc, as where this JVM adopts orphans. */
+    private final StartedProcesses started = new StartedProcesses(fake, true);
 
     /** A start seen and finished: tracking on, none in flight. */
     private void aStartWasSeen() {
-        started.startFailed(started.starting());
+        started.startFailed(started.forking());
     }
 
     private OrphanReaper reaper() {
@@ -89,6 +91,7 @@ class OrphanReaperTest {
     /** The JDK's reaper takes its children at once: an untracked child that stays a zombie was an adopted orphan. */
     @Test
     void anUntrackedChildThatStaysAZombieForASecondIsReapedAfterAll() throws InterruptedException {
+        aStartWasSeen();
         started.untracked(fake, new int[] {3001, 3002});
         assertEquals(0, reaper().reapAdopted(), "a zombie just noted may be the JDK's, about to be reaped");
         Thread.sleep(1100);
@@ -118,14 +121,14 @@ class OrphanReaperTest {
     void aZombieTheJdkStartedAndStillWaitsForIsLeftToTheJdk() {
         aStartWasSeen();
         FakeProcess jdkChild = new FakeProcess(3006); // its Process is not reaped yet: the JDK's reaper waits for it
-        started.started(started.starting(), jdkChild, null);
+        started.started(started.forking(), jdkChild, null);
         fake.put(3006, SELF, 'Z', 1, 72, "the JDK's child");
         assertEquals(1, reaper().reapAdopted());
         assertEquals(Set.of(3001), reaped(), sys.calls::toString);
         assertNotNull(fake.stat(3006));
 
         // Once the JDK reaped it, the pid is free: a zombie there now is another process, an orphan of ours.
-        jdkChild.alive = false;
+        jdkChild.exit();
         assertEquals(1, reaper().reapAdopted());
         assertEquals(Set.of(3001, 3006), reaped());
     }
@@ -149,7 +152,7 @@ class OrphanReaperTest {
     @Test
     void aZombieSeenWhileAnOlderStartIsInFlightIsLeftUntilThatStartEnds() {
         aStartWasSeen();
-        long start = started.starting(); // fork() may have happened: its child exists, the JDK does not know its pid yet
+        long start = started.forking(); // fork() may have happened: its child exists, the JDK does not know its pid yet
         assertEquals(0, reaper().reapAdopted());
         assertEquals(Set.of(), reaped(), "not even a waitid while the start is in flight");
 
@@ -161,7 +164,7 @@ class OrphanReaperTest {
     @Test
     void aZombieSeenWhileAStartIsInFlightIsLeftUntilItReturnsItsProcess() {
         aStartWasSeen();
-        long start = started.starting();
+        long start = started.forking();
         assertEquals(0, reaper().reapAdopted());
         FakeProcess child = new FakeProcess(3007);
         started.started(start, child, null);
@@ -182,7 +185,7 @@ class OrphanReaperTest {
             public String stat(int pid) {
                 if (pid == 3001 && !raced) {
                     raced = true;
-                    racingStart[0] = started.starting();
+                    racingStart[0] = started.forking();
                 }
                 return super.stat(pid);
             }
@@ -202,11 +205,11 @@ class OrphanReaperTest {
     void aStartThatBeginsAfterTheZombieWasSeenDoesNotHoldItUp() {
         aStartWasSeen();
         OrphanReaper reaper = reaper(); // one reaper throughout: it remembers what it saw
-        long older = started.starting();
+        long older = started.forking();
         assertEquals(0, reaper.reapAdopted(), "3001 seen while an older start is in flight");
         assertEquals(Set.of(), reaped());
 
-        long newer = started.starting(); // begins after 3001 was seen: it cannot have forked it
+        long newer = started.forking(); // begins after 3001 was seen: it cannot have forked it
         fake.put(3005, SELF, 'Z', 1, 71, "a zombie first seen while the newer start is in flight");
         assertEquals(0, reaper.reapAdopted(), "the older start is still in flight");
         assertEquals(Set.of(), reaped());
@@ -232,7 +235,7 @@ class OrphanReaperTest {
             @Override
             public boolean reapChild(int pidfd, int pid) throws ErrnoException {
                 if (begun[0] == 0) {
-                    begun[0] = started.starting(); // another thread starts a process between two reaps
+                    begun[0] = started.forking(); // another thread starts a process between two reaps
                 }
                 return super.reapChild(pidfd, pid);
             }
@@ -247,9 +250,9 @@ class OrphanReaperTest {
     void aRememberedPidThatNamesAnotherZombieNowIsJudgedAfresh() {
         aStartWasSeen();
         OrphanReaper reaper = reaper();
-        long first = started.starting();
+        long first = started.forking();
         assertEquals(0, reaper.reapAdopted());
-        long second = started.starting();
+        long second = started.forking();
         started.startFailed(first);
         // 3001 was collected elsewhere and its pid taken by a process that may be the second start's child.
         fake.put(3001, SELF, 'Z', 1, 95, "a new process on the remembered pid");
@@ -264,7 +267,7 @@ class OrphanReaperTest {
     void startsThatAlwaysOverlapDelayAZombieByOnePassOnly() {
         aStartWasSeen();
         OrphanReaper reaper = reaper();
-        long inFlight = started.starting();
+        long inFlight = started.forking();
         Set<Integer> expected = new TreeSet<>();
         for (int i = 0; i < 20; i++) {
             int pid = 5000 + i;
@@ -278,7 +281,7 @@ class OrphanReaperTest {
             }
             assertEquals(expected, reaped(), "after pass " + i + ": " + sys.calls);
             assertEquals(i == 0 ? 0 : i == 1 ? 2 : 1, reapedNow);
-            long next = started.starting(); // the next start begins before this one ends: never none in flight
+            long next = started.forking(); // the next start begins before this one ends: never none in flight
             if (i % 2 == 0) {
                 started.startFailed(inFlight);
             } else {
@@ -329,8 +332,8 @@ class OrphanReaperTest {
         StartedProcesses attached = new StartedProcesses(fake, false); // dynamic attach
         OrphanReaper reaper = new OrphanReaper(sys, fake, attached);
         // Patched starts are seen, but a start in code not patched yet may still be under way.
-        attached.startFailed(attached.starting());
-        attached.started(attached.starting(), new FakeProcess(4001), null);
+        attached.startFailed(attached.forking());
+        attached.started(attached.forking(), new FakeProcess(4001), null);
         assertTrue(attached.startedByJdk(3005));
         assertTrue(attached.startedByJdk(4242), "before the children are noted every pid counts as the JDK's");
         assertEquals(0, reaper.reapAdopted());
@@ -344,6 +347,116 @@ class OrphanReaperTest {
         assertEquals(1, reaper.reapAdopted());
         assertEquals(Set.of(3001), reaped());
         assertNotNull(fake.stat(3005));
+    }
+
+    @Test
+    void underAttachNothingIsReapedUntilTheChildrenAreNotedAndAPatchedStartForked() {
+        StartedProcesses attached = new StartedProcesses(fake, false);
+        OrphanReaper reaper = new OrphanReaper(sys, fake, attached);
+        attached.untracked(fake, new int[] {3002});
+        assertTrue(attached.startedByJdk(3001), "no patched start forked yet");
+        assertEquals(0, reaper.reapAdopted());
+        StartHooks hooks = new StartHooks(attached, false);
+        hooks.starting(); // a patched start that has not forked does not count
+        assertTrue(attached.startedByJdk(3001));
+        assertEquals(0, reaper.reapAdopted());
+        hooks.forking();
+        assertEquals(0, reaper.reapAdopted(), "its child may be 3001");
+        hooks.startFailed();
+        assertFalse(attached.startedByJdk(3001));
+        assertTrue(attached.startedByJdk(3002), "noted at attach");
+        assertEquals(1, reaper.reapAdopted());
+        assertEquals(Set.of(3001), reaped());
+    }
+
+    /** Before its fork a start may wait as long as it likes (opening a FIFO, say): it holds nothing up. */
+    @Test
+    void aStartThatHasNotForkedYetDoesNotHoldUpReaping() {
+        aStartWasSeen();
+        StartHooks hooks = new StartHooks(started, true);
+        long begun = started.startsBegun();
+        hooks.starting();
+        hooks.environmentBlock(new byte[0], new int[] {0});
+        assertEquals(Long.MAX_VALUE, started.oldestInFlight(), "nothing forked: no start in flight");
+        assertEquals(begun, started.startsBegun(), "no number taken before the fork");
+        OrphanReaper reaper = reaper();
+        assertEquals(1, reaper.reapAdopted(), "the start under way does not hold up 3001");
+        assertEquals(Set.of(3001), reaped());
+
+        hooks.forking(); // from here its child may exist
+        assertEquals(begun + 1, started.oldestInFlight());
+        fake.put(3005, SELF, 'Z', 1, 71, "a zombie seen while the start forks");
+        assertEquals(0, reaper.reapAdopted(), "it may be the start's child");
+        fake.put(3007, SELF, 'Z', 1, 73, "the start's child, exited at once");
+        hooks.started(new FakeProcess(3007));
+        assertEquals(Long.MAX_VALUE, started.oldestInFlight());
+        assertEquals(1, reaper.reapAdopted());
+        assertEquals(Set.of(3001, 3005), reaped(), "the start's own child is the JDK's: " + sys.calls);
+    }
+
+    @Test
+    void aStartThatFailsBeforeItsForkLeavesNothingInFlightAndEndsNoOtherThreadsStart() throws Exception {
+        aStartWasSeen();
+        StartHooks hooks = new StartHooks(started, false);
+        java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            long otherSeq = other.submit(() -> {
+                hooks.starting();
+                hooks.forking();
+                return started.oldestInFlight();
+            }).get();
+            assertEquals(started.startsBegun(), otherSeq);
+
+            hooks.starting();
+            hooks.startFailed(); // failed before its fork: it had no number
+            assertEquals(otherSeq, started.oldestInFlight(), "the other thread's start is still in flight");
+            hooks.starting();
+            hooks.forking();
+            hooks.started(new FakeProcess(3008));
+            assertEquals(otherSeq, started.oldestInFlight(), "this thread ended its own start, not the other's");
+            hooks.starting();
+            hooks.startFailed(); // the number of the start before is not this one's
+            assertEquals(otherSeq, started.oldestInFlight());
+            assertEquals(0, reaper().reapAdopted(), "3001 seen while the other start is in flight");
+
+            other.submit(hooks::startFailed).get();
+            assertEquals(Long.MAX_VALUE, started.oldestInFlight());
+            assertEquals(1, reaper().reapAdopted());
+            assertEquals(Set.of(3001), reaped());
+        } finally {
+            other.shutdownNow();
+        }
+    }
+
+    /** Process.isAlive() takes the Process's lock, which the application may hold: the reaper never calls it. */
+    @Test
+    void livenessIsTheRecordsFlagNeverProcessIsAlive() {
+        aStartWasSeen();
+        fake.put(3006, SELF, 'Z', 1, 72, "the JDK's child, exited, not collected yet");
+        FakeProcess jdkChild = new FakeProcess(3006);
+        started.started(started.forking(), jdkChild, null);
+        FakeProcess live = new FakeProcess(3002); // the live child: one the JDK started
+        started.started(started.forking(), live, null);
+        sys.readable = fd -> true;
+        TreeKiller killer = new TreeKiller(sys, fake, new KillStats(), started, true, false);
+
+        assertEquals(1, killer.reapOrphans());
+        assertEquals(Set.of(3001), reaped());
+        killer.await(killer.kill(Target.started(started.of(live), true), "test"), Deadline.of(5000, 4000));
+        killer.reapOrphans();
+        assertEquals(Set.of(3001), reaped(), "the JDK's children are left to the JDK: " + sys.calls);
+        assertNotNull(fake.stat(3002));
+        assertNotNull(fake.stat(3006));
+
+        // The JDK reaps both; pid 3006 is taken by an orphan that exits.
+        fake.remove(3006).remove(3002);
+        jdkChild.exit();
+        live.exit();
+        fake.put(3006, SELF, 'Z', 1, 95, "an orphan on the JDK child's pid");
+        assertEquals(1, killer.reapOrphans());
+        assertEquals(Set.of(3001, 3006), reaped());
+        assertEquals(0, jdkChild.isAliveCalls.get());
+        assertEquals(0, live.isAliveCalls.get());
     }
 
     @Test
@@ -400,7 +513,7 @@ class OrphanReaperTest {
         fake.put(1001, SELF, 'S', 1, 60, "orphan").put(1002, 1001, 'S', 1, 61, "its child");
         fake.put(1101, SELF, 'S', 1, 60, "the JDK's child");
         FakeProcess jdkChild = new FakeProcess(1101);
-        started.started(started.starting(), jdkChild, null);
+        started.started(started.forking(), jdkChild, null);
         sys.readable = fd -> true; // every pidfd polls readable once its process died
 
         // Cookies off: an adopted cookie-less orphan may be claimed by the one live JDK child that started before it.

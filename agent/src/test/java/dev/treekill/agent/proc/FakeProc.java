@@ -103,6 +103,14 @@ public final class FakeProc implements ProcSource {
         return this;
     }
 
+    /** What ticksSinceBoot() says: a test moves the clock. */
+    public long ticks = 10_000;
+
+    @Override
+    public long ticksSinceBoot() {
+        return ticks;
+    }
+
     @Override
     public int uid(int pid) {
         return stat(pid) == null ? -1 : uids.getOrDefault(pid, 0);

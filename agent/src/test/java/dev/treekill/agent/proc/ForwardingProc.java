@@ -52,4 +52,9 @@ public class ForwardingProc implements ProcSource {
     public String environ(int pid) {
         return to.environ(pid);
     }
+
+    @Override
+    public long ticksSinceBoot() {
+        return to.ticksSinceBoot();
+    }
 }

@@ -100,6 +100,11 @@ class ProcTableTest {
             public String environ(int pid) {
                 throw new UnsupportedOperationException("a scan never reads environments");
             }
+
+            @Override
+            public long ticksSinceBoot() {
+                throw new UnsupportedOperationException("a scan never reads the clock");
+            }
         };
         ProcTable table = ProcTable.scan(vanishing);
         assertEquals(1, table.size());
