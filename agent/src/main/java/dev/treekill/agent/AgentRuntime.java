@@ -208,6 +208,11 @@ public final class AgentRuntime implements Supplier<Engine> {
 
     private void warmUpNow() {
         try {
+            if (NativeAccess.isLinux()) {
+                // First, quietly: a JVM exiting while JNA loads fails that load, and must not print a warning
+                // about it. A kill that later finds the native calls missing says so itself.
+                NativeAccess.syscalls();
+            }
             if (get() instanceof TreeKiller) {
                 Syscalls sys = NativeAccess.syscalls();
                 sys.reserveDescriptors(RESERVED_DESCRIPTORS);

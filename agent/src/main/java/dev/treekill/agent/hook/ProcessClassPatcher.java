@@ -81,27 +81,40 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
             Log.warn(className + " has no destroy()/destroyForcibly() to patch on this JDK");
             return null;
         }
-        boolean[] startFound = new boolean[1];
-        boolean forkSite = PROCESS_IMPL.equals(className) && callsForkAndExec(reader);
+        int[] found = new int[2]; // ProcessImpl: start methods, fork sites
+        byte[] patched = rewrite(className, reader, kinds, maxLocals, false, found);
+        if (PROCESS_IMPL.equals(className) && found[1] == 0) {
+            // An unknown JDK: count the whole start as forking, which holds up orphan reaping a little longer.
+            patched = rewrite(className, reader, kinds, maxLocals, true, found);
+        }
+        if (PROCESS_IMPL.equals(className) && found[0] == 0) {
+            Log.warn("ProcessImpl.start has another shape on this JDK: no cookies, and adopted orphans are not reaped");
+        }
+        return patched;
+    }
+
+    /** One pass over the class; {@code found} counts the start methods and fork sites patched. */
+    private static byte[] rewrite(String className, ClassReader reader, Map<String, Integer> kinds,
+            Map<String, Integer> maxLocals, boolean forkingFromEntry, int[] found) {
+        found[0] = 0;
+        found[1] = 0;
+        boolean processImpl = PROCESS_IMPL.equals(className);
         ClassWriter writer = new ClassWriter(reader, 0);
         reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
             @Override
             public MethodVisitor visitMethod(int access, String name, String desc, String signature, String[] exceptions) {
                 MethodVisitor mv = super.visitMethod(access, name, desc, signature, exceptions);
-                if (forkSite) {
-                    mv = new ForkInjector(mv);
+                if (processImpl) {
+                    mv = new ForkInjector(mv, found);
                 }
-                if (PROCESS_IMPL.equals(className) && START.equals(name + desc) && (access & Opcodes.ACC_STATIC) != 0) {
-                    startFound[0] = true;
-                    return new StartInjector(mv, !forkSite);
+                if (processImpl && START.equals(name + desc) && (access & Opcodes.ACC_STATIC) != 0) {
+                    found[0]++;
+                    return new StartInjector(mv, forkingFromEntry);
                 }
                 Integer kind = kinds.get(name + desc);
                 return kind == null ? mv : new HookInjector(mv, kind, maxLocals.get(name + desc));
             }
         }, ClassReader.EXPAND_FRAMES);
-        if (PROCESS_IMPL.equals(className) && !startFound[0]) {
-            Log.warn("ProcessImpl.start has another shape on this JDK: no cookies, and adopted orphans are not reaped");
-        }
         return writer.toByteArray();
     }
 
@@ -127,36 +140,23 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
         return writer.toByteArray();
     }
 
-    /** Whether ProcessImpl forks through its native forkAndExec, as JDK 17 to 25 do. */
-    private static boolean callsForkAndExec(ClassReader reader) {
-        boolean[] found = new boolean[1];
-        reader.accept(new ClassVisitor(Opcodes.ASM9) {
-            @Override
-            public MethodVisitor visitMethod(int access, String name, String desc, String signature, String[] exceptions) {
-                return new MethodVisitor(Opcodes.ASM9) {
-                    @Override
-                    public void visitMethodInsn(int opcode, String owner, String mname, String mdesc, boolean itf) {
-                        found[0] |= isForkAndExec(owner, mname);
-                    }
-                };
-            }
-        }, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
-        return found[0];
-    }
-
     private static boolean isForkAndExec(String owner, String name) {
         return PROCESS_IMPL.equals(owner) && "forkAndExec".equals(name);
     }
 
-    /** Hooks.forking() right before ProcessImpl's native fork: a child may exist from then on. */
+    /** Hooks.forking() right before ProcessImpl's native fork (JDK 17 to 25): a child may exist from then on. */
     private static final class ForkInjector extends MethodVisitor {
-        ForkInjector(MethodVisitor mv) {
+        private final int[] found;
+
+        ForkInjector(MethodVisitor mv, int[] found) {
             super(Opcodes.ASM9, mv);
+            this.found = found;
         }
 
         @Override
         public void visitMethodInsn(int opcode, String owner, String name, String desc, boolean itf) {
             if (isForkAndExec(owner, name)) {
+                found[1]++;
                 super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, "forking", "()V", false);
             }
             super.visitMethodInsn(opcode, owner, name, desc, itf);

@@ -41,6 +41,7 @@ public final class OrphanReaper {
     /** Reaps every zombie child of this JVM that the JDK did not start and that is safe to take now; how many. */
     public synchronized int reapAdopted() {
         started.forgetReapedUntracked(proc);
+        started.refresh();
         List<Member> children = new ArrayList<>();
         for (int pid : ProcTable.childPids(proc, self)) {
             ProcEntry e = ProcTable.read(proc, pid);

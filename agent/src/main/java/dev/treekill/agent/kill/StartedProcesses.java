@@ -3,13 +3,11 @@ package dev.treekill.agent.kill;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
-import java.security.SecureRandom;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -21,16 +19,19 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class StartedProcesses {
     /** The environment variable every started process carries. */
     public static final String COOKIE_VARIABLE = "TREEKILL_COOKIE";
-    /** Records kept before those the JDK has reaped are dropped on the next start. */
+    /** Records kept before those the JDK has reaped are dropped. */
     private static final int PRUNE_ABOVE = 1024;
+    private volatile int pruneAbove = PRUNE_ABOVE;
 
-    private final String cookiePrefix;
+    /** Unique to this JVM on this machine: its pid and a random number; made on the first start. */
+    private volatile String cookiePrefix;
     private final AtomicLong cookies = new AtomicLong();
     private final Map<Long, Started> byPid = new ConcurrentHashMap<>();
     /** By identity, for as long as the application holds its Process: its escapees may outlive its root. */
     private final Map<Process, Started> byProcess = Collections.synchronizedMap(new WeakHashMap<>());
     /** Sequence numbers of the starts under way. */
-    private final ConcurrentSkipListSet<Long> inFlight = new ConcurrentSkipListSet<>();
+    private final java.util.Set<Long> inFlight = ConcurrentHashMap.newKeySet(); // a handful at most
+
     private final AtomicLong begun = new AtomicLong();
     /**
      * Children the JVM had before the agent could see its starts (dynamic attach), by pid: {start time, since
@@ -54,20 +55,12 @@ public final class StartedProcesses {
     public StartedProcesses(ProcSource proc, boolean trackAtFirstStart) {
         this.proc = proc;
         this.trackAtFirstStart = trackAtFirstStart;
-        byte[] random = new byte[8];
-        new SecureRandom().nextBytes(random);
-        StringBuilder hex = new StringBuilder("tk");
-        for (byte b : random) {
-            hex.append(Character.forDigit((b >> 4) & 0xf, 16)).append(Character.forDigit(b & 0xf, 16));
-        }
-        this.cookiePrefix = hex.toString();
     }
 
     /** Without /proc: no start times; tracking from the first start. */
     public StartedProcesses() {
         this(null, true);
     }
-
 
     /** One process the JDK started. */
     public static final class Started {
@@ -76,32 +69,80 @@ public final class StartedProcesses {
         final String cookie;
         /** Clock ticks since boot, or -1 when not (yet) read. */
         volatile long startTicks = -1;
-        /** When the JDK had collected its exit status (clock ticks since boot), or -1 if unknown. */
+        /** When the JDK was first seen to have collected its exit status (clock ticks since boot), or -1. */
         volatile long endTicks = -1;
-        /**
-         * Set once the JDK collected its exit status: from then on its pid may name a stranger. A flag, not
-         * Process.isAlive(), which takes the Process's lock: the reaper must never wait for the application.
-         */
         volatile boolean reaped;
 
         Started(long pid, String cookie) {
             this.pid = pid;
             this.cookie = cookie;
         }
+    }
 
-        boolean unreaped() {
-            return !reaped;
+    /**
+     * Whether the JDK has not collected {@code s}'s exit status yet: /proc still shows that very process, alive
+     * or a zombie. Once it does not, its pid may name a stranger; that is noted with the time. Read from
+     * /proc, not from Process.isAlive(), which takes the Process's lock: the reaper must never wait for the
+     * application. Without /proc (tests) only a record marked reaped is.
+     */
+    boolean unreaped(Started s) {
+        if (s.reaped) {
+            return false;
+        }
+        if (proc == null) {
+            return true;
+        }
+        ProcEntry now;
+        try {
+            now = ProcTable.read(proc, (int) s.pid);
+        } catch (RuntimeException unreadable) {
+            return true; // nothing proves it reaped: keep its pid the JDK's
+        }
+        if (now != null && (s.startTicks < 0 || now.startTime == s.startTicks)) {
+            return true;
+        }
+        s.endTicks = proc.ticksSinceBoot();
+        s.reaped = true;
+        return false;
+    }
+
+    /** Notes which processes the JDK has reaped since (run on every orphan-reaper pass), and drops old records. */
+    void refresh() {
+        for (Started s : byPid.values()) {
+            unreaped(s);
+        }
+        if (byPid.size() > PRUNE_ABOVE) {
+            prune();
         }
     }
 
-    /** A cookie unique to one start: random per JVM, then a sequence number. */
+    /** A cookie unique to one start: per JVM (pid and a random number), then a sequence number. */
     public String newCookie() {
-        return cookiePrefix + "-" + cookies.incrementAndGet();
+        return cookiePrefix() + cookies.incrementAndGet();
     }
 
     /** Whether {@code value} is a cookie this JVM handed out. */
     public boolean isOurs(String value) {
-        return value != null && value.startsWith(cookiePrefix + "-");
+        String prefix = cookiePrefix;
+        return value != null && prefix != null && value.startsWith(prefix);
+    }
+
+    /**
+     * Not SecureRandom: a cookie is a name, not a secret, and SecureRandom's providers cost ~20 ms of start-up.
+     * The pid makes it unique among the JVMs running here, the random part among those of the same pid.
+     */
+    private String cookiePrefix() {
+        String prefix = cookiePrefix;
+        if (prefix == null) {
+            synchronized (this) {
+                if (cookiePrefix == null) {
+                    cookiePrefix = "tk" + Long.toHexString(ProcessHandle.current().pid()) + "-"
+                            + Integer.toHexString(new java.util.Random().nextInt()) + "-";
+                }
+                prefix = cookiePrefix;
+            }
+        }
+        return prefix;
     }
 
     /**
@@ -120,7 +161,7 @@ public final class StartedProcesses {
     public void started(long seq, Process process, String cookie) {
         Started s = new Started(process.pid(), cookie);
         try {
-            if (byPid.size() > PRUNE_ABOVE) {
+            if (byPid.size() > pruneAbove) {
                 prune();
             }
             byPid.put(s.pid, s);
@@ -128,26 +169,11 @@ public final class StartedProcesses {
         } finally {
             inFlight.remove(seq); // after the record: a reaper that sees it done sees the record too
         }
-        try {
-            if (proc != null) {
-                ProcEntry e = ProcTable.read(proc, (int) s.pid);
-                s.startTicks = e == null ? -1 : e.startTime;
-            }
-        } finally {
-            // Whatever else failed: without this the record would count as unreaped, its pid protected, forever.
-            process.toHandle().onExit().thenRun(reaped(s));
+        if (proc != null) {
+            ProcEntry e = ProcTable.read(proc, (int) s.pid);
+            // Unknown (-1) if already gone: then it counts as unreaped while its pid is in /proc, cautiously.
+            s.startTicks = e == null ? -1 : e.startTime;
         }
-    }
-
-    /** Notes when the JDK reaped {@code s}; a class, not a lambda (see TreeKillAgent). */
-    private Runnable reaped(Started s) {
-        return new Runnable() {
-            @Override
-            public void run() {
-                s.endTicks = proc == null ? -1 : proc.ticksSinceBoot();
-                s.reaped = true;
-            }
-        };
     }
 
     /** Start {@code seq} (0: it forked nothing) threw: the JDK reaped whatever it had forked before throwing. */
@@ -162,11 +188,11 @@ public final class StartedProcesses {
 
     /** The number of the oldest start still under way, or Long.MAX_VALUE if none is. */
     long oldestInFlight() {
-        try {
-            return inFlight.isEmpty() ? Long.MAX_VALUE : inFlight.first();
-        } catch (java.util.NoSuchElementException raced) {
-            return Long.MAX_VALUE;
+        long oldest = Long.MAX_VALUE;
+        for (long seq : inFlight) {
+            oldest = Math.min(oldest, seq);
         }
+        return oldest;
     }
 
     /** What was recorded for this very Process, or null. */
@@ -177,7 +203,7 @@ public final class StartedProcesses {
     /** The record of the live, unreaped process the JDK started at {@code pid}, or null. */
     public Started ofPid(long pid) {
         Started s = byPid.get(pid);
-        return s != null && s.unreaped() ? s : null;
+        return s != null && unreaped(s) ? s : null;
     }
 
     /**
@@ -207,7 +233,7 @@ public final class StartedProcesses {
                 continue;
             }
             boolean startedBefore = s.startTicks < 0 || s.startTicks <= orphanTicks;
-            boolean endedBefore = s.reaped && s.endTicks >= 0 && s.endTicks + 1 < orphanTicks; // 1 tick: /proc/uptime rounds
+            boolean endedBefore = !unreaped(s) && s.endTicks >= 0 && s.endTicks + 1 < orphanTicks; // 1 tick: rounding
             if (startedBefore && !endedBefore) {
                 return false;
             }
@@ -255,10 +281,10 @@ public final class StartedProcesses {
      * Drops the records the JDK reaped before every live one started: those cannot have left an orphan of any
      * live process's time. (A Process the application still holds keeps its record in byProcess.)
      */
-    private void prune() {
+    private synchronized void prune() {
         long oldestLive = Long.MAX_VALUE;
         for (Started s : byPid.values()) {
-            if (s.unreaped()) {
+            if (unreaped(s)) {
                 oldestLive = Math.min(oldestLive, s.startTicks < 0 ? Long.MIN_VALUE : s.startTicks);
             }
         }
@@ -268,5 +294,7 @@ public final class StartedProcesses {
                 it.remove();
             }
         }
+        // Each prune reads every record's /proc entry: not again before the records have doubled.
+        pruneAbove = Math.max(PRUNE_ABOVE, 2 * byPid.size());
     }
 }

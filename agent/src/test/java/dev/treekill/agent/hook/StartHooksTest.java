@@ -104,7 +104,9 @@ class StartHooksTest {
         assertEquals(1, cookieEntries(out), text(out));
         String cookie = Environ.valueOf(text(out), VARIABLE);
         assertNotNull(cookie);
-        assertTrue(cookie.matches("tk[0-9a-f]{16}-[0-9]+"), cookie);
+        assertTrue(cookie.matches("tk[0-9a-f]+-[0-9a-f]+-[0-9]+"), cookie);
+        assertTrue(cookie.startsWith("tk" + Long.toHexString(ProcessHandle.current().pid()) + "-"),
+                "unique among the JVMs of this machine by their pid: " + cookie);
         assertEquals(4, envc[0], "envc counts the added entry");
         assertEquals(Environ.count(text(out)), envc[0]);
         assertTrue(text(out).endsWith("\0"), "every entry NUL-terminated, as the JDK builds the block");
@@ -117,7 +119,7 @@ class StartHooksTest {
         int[] envc = {0};
         byte[] out = start(new byte[0], envc);
         assertEquals(1, envc[0]);
-        assertTrue(text(out).matches(VARIABLE + "=tk[0-9a-f]{16}-[0-9]+\0"), text(out));
+        assertTrue(text(out).matches(VARIABLE + "=tk[0-9a-f]+-[0-9a-f]+-[0-9]+\0"), text(out));
     }
 
     @Test
@@ -140,7 +142,7 @@ class StartHooksTest {
         byte[] prefix = java.util.Arrays.copyOf(out, in.length);
         assertArrayEquals(in, prefix, "every entry kept in order, byte for byte");
         String added = text(out).substring(in.length);
-        assertTrue(added.matches(VARIABLE + "=tk[0-9a-f]{16}-[0-9]+\0"), added);
+        assertTrue(added.matches(VARIABLE + "=tk[0-9a-f]+-[0-9a-f]+-[0-9]+\0"), added);
     }
 
     @Test
@@ -196,7 +198,7 @@ class StartHooksTest {
         // inherited: replaced by a fresh cookie, still one entry, other entries in order
         String replaced = lines.get("replaced");
         assertNotNull(replaced, output);
-        assertTrue(replaced.matches("A=1\\|B=2\\|" + VARIABLE + "=tk[0-9a-f]{16}-1\\|"), replaced);
+        assertTrue(replaced.matches("A=1\\|B=2\\|" + VARIABLE + "=tk[0-9a-f]+-[0-9a-f]+-1\\|"), replaced);
         assertEquals("3", lines.get("replaced_envc"), output);
         // a value of the child's own: kept as it is, and no cookie pending for the start
         assertEquals("A=1|" + VARIABLE + "=chosen-by-the-application|B=2|", lines.get("kept"), output);
@@ -205,7 +207,7 @@ class StartHooksTest {
         // an inherited value listed twice: both go, one fresh cookie comes
         String twice = lines.get("twice");
         assertNotNull(twice, output);
-        assertTrue(twice.matches("A=1\\|" + VARIABLE + "=tk[0-9a-f]{16}-3\\|"), twice);
+        assertTrue(twice.matches("A=1\\|" + VARIABLE + "=tk[0-9a-f]+-[0-9a-f]+-3\\|"), twice);
         assertEquals("2", lines.get("twice_envc"), output);
     }
 
@@ -224,7 +226,7 @@ class StartHooksTest {
         assertEquals("true", lines.get("getenv_matches"), output);
         String replaced = lines.get("replaced");
         assertNotNull(replaced, output);
-        assertTrue(replaced.matches("A=1\\|" + VARIABLE + "=tk[0-9a-f]{16}-1\\|"), replaced);
+        assertTrue(replaced.matches("A=1\\|" + VARIABLE + "=tk[0-9a-f]+-[0-9a-f]+-1\\|"), replaced);
         assertEquals("2", lines.get("replaced_envc"), output);
         assertEquals("true", lines.get("latin1_kept_same_block"), "the same text in other bytes is an opt-out: " + output);
     }
@@ -436,6 +438,8 @@ class StartHooksTest {
     /** Liveness is the record's flag, set when the JDK's own onExit() of the real Process completes. */
     @Test
     void aRealProcessLeavesThePidLookupOnceTheJdkReapedIt() throws Exception {
+        StartedProcesses started = new StartedProcesses(dev.treekill.agent.proc.ProcSource.system(), true);
+        StartHooks hooks = new StartHooks(started, true);
         hooks.starting();
         hooks.environmentBlock(block("A=1"), new int[] {1});
         hooks.forking();
@@ -445,11 +449,8 @@ class StartHooksTest {
         assertNotNull(record);
         assertSame(record, started.ofPid(p.pid()), "unreaped: found by pid");
         p.destroyForcibly();
-        p.waitFor();
-        p.toHandle().onExit().get();
-        while (started.ofPid(p.pid()) != null) { // the record's own onExit action may run a moment later
-            Thread.sleep(10);
-        }
+        p.waitFor(); // the JDK reaped it: /proc no longer shows that process
+        assertNull(started.ofPid(p.pid()), "reaped: its pid may name a stranger now");
         assertSame(record, started.of(p), "the application's Process still finds its record");
     }
 

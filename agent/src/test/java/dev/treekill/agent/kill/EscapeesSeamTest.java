@@ -51,6 +51,11 @@ class EscapeesSeamTest {
     private final CountingProc proc = new CountingProc(fake);
     /** Records start times from the fake /proc, as the agent does where it adopts orphans. */
     private final StartedProcesses started = new StartedProcesses(fake, true);
+
+    {
+        FakeProcess.procOfThisTest = fake; // exit() of a FakeProcess removes its /proc entry, as the JDK's reaping does
+        FakeProcess.registryOfThisTest = started; // which a reaper pass then notices
+    }
     private final FakeProcess root = new FakeProcess(ROOT);
 
     // ---- the fixture ----
@@ -442,6 +447,7 @@ class EscapeesSeamTest {
         fake.ticks = 68; // the JDK reaped it at tick 68: pid 3002 now names another process, a new orphan of tick 70
         jdkChild.exit();
         assertNull(started.ofPid(3002));
+        process(3002, SELF, 'S', 70, "PATH=/bin"); // the new process at that pid
         assertTrue(pids(withoutCookies.find(target, 60, new HashMap<>())).contains(3002));
         assertTrue(pids(withCookies.find(all, -1, new HashMap<>())).contains(3002));
     }
@@ -764,10 +770,10 @@ class EscapeesSeamTest {
         root.exit(); // it exited and the JDK's reaper took it before the start returned its Process
         startRootWithoutCookie();
         StartedProcesses.Started record = started.of(root);
+        assertNull(started.ofPid(ROOT), "/proc shows no such process: reaped");
         assertTrue(record.reaped);
         assertEquals(61, record.endTicks);
-        assertEquals(60, record.startTicks);
-        assertNull(started.ofPid(ROOT));
+        assertEquals(-1, record.startTicks, "gone before its start time could be read");
         assertEquals(Long.MAX_VALUE, started.oldestInFlight());
     }
 
@@ -775,10 +781,15 @@ class EscapeesSeamTest {
     void aStartIsVisibleByPidBeforeItLeavesTheStartsInFlightEvenIfItsStartTimeCannotBeRead() {
         StartedProcesses[] sp = new StartedProcesses[1];
         List<String> moments = new ArrayList<>();
+        boolean[] inside = {false};
         ProcSource failing = new ForwardingProc(fake) {
             @Override
             public String stat(int pid) {
-                moments.add("stat " + moment(sp[0], pid));
+                if (!inside[0]) { // moment() looks the pid up, which reads /proc again
+                    inside[0] = true;
+                    moments.add("stat " + moment(sp[0], pid));
+                    inside[0] = false;
+                }
                 throw new IllegalStateException("/proc unreadable");
             }
         };
@@ -798,8 +809,6 @@ class EscapeesSeamTest {
         for (String m : moments) {
             assertFalse(m.endsWith("in flight false, visible false"), "a moment neither in flight nor visible: " + moments);
         }
-        assertTrue(moments.stream().filter(m -> m.startsWith("stat ")).allMatch(m -> m.endsWith("in flight false, visible true")),
-                "the record is there before the start leaves the starts in flight: " + moments);
         StartedProcesses.Started record = sp[0].ofPid(ROOT);
         assertNotNull(record);
         assertSame(record, sp[0].of(p));
@@ -819,6 +828,7 @@ class EscapeesSeamTest {
      */
     private boolean onlyOrigin(long otherStart, Long reapedAt) {
         StartedProcesses sp = new StartedProcesses(fake, true);
+        FakeProcess.registryOfThisTest = sp;
         FakeProcess target = new FakeProcess(ROOT);
         sp.started(sp.forking(), target, null);
         assertEquals(60, sp.of(target).startTicks);
@@ -864,6 +874,7 @@ class EscapeesSeamTest {
     @Test
     void anUntrackedChildOrNoProcMakesNoStartTheOnlyOrigin() {
         StartedProcesses sp = new StartedProcesses(fake, true);
+        FakeProcess.registryOfThisTest = sp;
         FakeProcess target = new FakeProcess(ROOT);
         sp.started(sp.forking(), target, null);
         sp.untracked(fake, new int[] {3999}); // gone already: nothing noted
@@ -884,6 +895,7 @@ class EscapeesSeamTest {
     @Test
     void theTargetsOwnRecordNeverBlocksIt() {
         StartedProcesses sp = new StartedProcesses(fake, true);
+        FakeProcess.registryOfThisTest = sp;
         FakeProcess target = new FakeProcess(ROOT);
         sp.started(sp.forking(), target, null);
         fake.ticks = 90;
@@ -918,8 +930,19 @@ class EscapeesSeamTest {
             this.handle = new FakeHandle(this);
         }
 
-        /** The JDK's reaper collected its exit status: onExit() completes (its actions run in this thread). */
+        /** The /proc of the running test: where the JDK's reaping shows, as the process's entry going away. */
+        static FakeProc procOfThisTest;
+        /** The registry of the running test: it notices the reaping at once, as a reaper pass at that tick would. */
+        static StartedProcesses registryOfThisTest;
+
+        /** The JDK's reaper collected its exit status: its /proc entry is gone, and onExit() completes. */
         void exit() {
+            if (procOfThisTest != null) {
+                procOfThisTest.remove((int) pid());
+            }
+            if (registryOfThisTest != null) {
+                registryOfThisTest.refresh();
+            }
             exited.complete(handle);
         }
 

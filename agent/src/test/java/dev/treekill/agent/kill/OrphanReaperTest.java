@@ -44,6 +44,11 @@ class OrphanReaperTest {
     /** With start and exit times from the fake /proc, as where this JVM adopts orphans. */
     private final StartedProcesses started = new StartedProcesses(fake, true);
 
+    {
+        FakeProcess.procOfThisTest = fake; // exit() of a FakeProcess removes its /proc entry, as the JDK's reaping does
+        FakeProcess.registryOfThisTest = started; // which a reaper pass then notices
+    }
+
     /** A start seen and finished: tracking on, none in flight. */
     private void aStartWasSeen() {
         started.startFailed(started.forking());
@@ -121,14 +126,15 @@ class OrphanReaperTest {
     void aZombieTheJdkStartedAndStillWaitsForIsLeftToTheJdk() {
         aStartWasSeen();
         FakeProcess jdkChild = new FakeProcess(3006); // its Process is not reaped yet: the JDK's reaper waits for it
-        started.started(started.forking(), jdkChild, null);
         fake.put(3006, SELF, 'Z', 1, 72, "the JDK's child");
+        started.started(started.forking(), jdkChild, null);
         assertEquals(1, reaper().reapAdopted());
         assertEquals(Set.of(3001), reaped(), sys.calls::toString);
         assertNotNull(fake.stat(3006));
 
         // Once the JDK reaped it, the pid is free: a zombie there now is another process, an orphan of ours.
         jdkChild.exit();
+        fake.put(3006, SELF, 'Z', 1, 80, "an orphan that got the pid");
         assertEquals(1, reaper().reapAdopted());
         assertEquals(Set.of(3001, 3006), reaped());
     }
