@@ -51,7 +51,7 @@ public final class AgentRuntime implements Supplier<Engine> {
     public AgentRuntime(Settings settings, boolean attached) {
         this.settings = settings;
         this.attachedAt = attached ? System.nanoTime() : -1;
-        this.adoptsOrphans = selfPidInProc() == 1;
+        this.adoptsOrphans = ProcSource.selfPidInProc() == 1;
         this.started = new StartedProcesses(ProcSource.system(), !attached);
     }
 
@@ -162,7 +162,7 @@ public final class AgentRuntime implements Supplier<Engine> {
         } catch (InterruptedException e) {
             return; // the JVM is going down; nothing is reaped without tracking
         }
-        int self = selfPidInProc();
+        int self = ProcSource.selfPidInProc();
         try {
             if (self > 0) {
                 started.untracked(ProcSource.system(), ProcTable.childPids(ProcSource.system(), self));
@@ -195,15 +195,6 @@ public final class AgentRuntime implements Supplier<Engine> {
                 }
             }
         };
-    }
-
-    /** This process's pid as /proc names it (1 as the init of a PID namespace mounted with its own /proc). */
-    private static int selfPidInProc() {
-        try {
-            return Integer.parseInt(new java.io.File("/proc/self").getCanonicalFile().getName());
-        } catch (java.io.IOException | NumberFormatException | SecurityException e) {
-            return -1; // no /proc: not Linux
-        }
     }
 
     private void warmUpNow() {

@@ -55,10 +55,6 @@ public final class Engines {
 
     /** Whether /proc belongs to this JVM's PID namespace: pids read there must be the pids we signal. */
     private static boolean procShows(int selfPid) {
-        try {
-            return new java.io.File("/proc/self").getCanonicalFile().getName().equals(String.valueOf(selfPid));
-        } catch (java.io.IOException e) {
-            return false;
-        }
+        return ProcSource.selfPidInProc() == selfPid;
     }
 }

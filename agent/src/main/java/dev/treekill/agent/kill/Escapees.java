@@ -84,16 +84,22 @@ final class Escapees {
         if (!cookies) {
             return false;
         }
-        String environ = proc.environ(child.pid);
-        String cookie = environ == null ? null : Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE);
+        return isOptOut(cookieIn(proc.environ(child.pid)));
+    }
+
+    /** A cookie set on purpose: neither one this JVM handed out nor the one it inherited. */
+    private boolean isOptOut(String cookie) {
         return cookie != null && !started.isOurs(cookie) && !cookie.equals(inherited());
+    }
+
+    private static String cookieIn(String environ) {
+        return environ == null ? null : Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE);
     }
 
     private String inherited() {
         String[] known = inherited;
         if (known == null) {
-            String environ = proc.environ(self);
-            known = new String[] {environ == null ? null : Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE)};
+            known = new String[] {cookieIn(proc.environ(self))};
             inherited = known;
         }
         return known[0];
@@ -107,8 +113,8 @@ final class Escapees {
         if (environ == null) {
             return false; // gone, or unreadable: nothing proves it ours
         }
-        String cookie = Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE);
-        if (cookie != null && (started.isOurs(cookie) || !cookie.equals(inherited()))) {
+        String cookie = cookieIn(environ);
+        if (started.isOurs(cookie) || isOptOut(cookie)) {
             // One of ours decides; any other is an opt-out (or a stranger's).
             return target.allDescendants ? started.isOurs(cookie) : cookie.equals(target.cookie);
         }

@@ -68,14 +68,20 @@ public final class PortableTreeKiller implements Engine {
     public PendingKill kill(Target target, String trigger) {
         List<ProcessHandle> tree = targetTree(target);
         long start = System.nanoTime();
+        int signalled = signal(tree, true);
+        stats.started();
+        return new HandleKill(target, trigger, start, tree, signalled);
+    }
+
+    /** SIGKILL ({@code forcibly}) or SIGTERM to each, never to this JVM; how many were sent. */
+    private int signal(List<ProcessHandle> handles, boolean forcibly) {
         int signalled = 0;
-        for (ProcessHandle h : tree) {
-            if (h.pid() != self && h.destroyForcibly()) {
+        for (ProcessHandle h : handles) {
+            if (h.pid() != self && (forcibly ? h.destroyForcibly() : h.destroy())) {
                 signalled++;
             }
         }
-        stats.started();
-        return new HandleKill(target, trigger, start, tree, signalled);
+        return signalled;
     }
 
     private List<ProcessHandle> targetTree(Target target) {
@@ -112,13 +118,7 @@ public final class PortableTreeKiller implements Engine {
     public PendingKill terminate(Target target, String trigger) {
         List<ProcessHandle> tree = targetTree(target);
         long start = System.nanoTime();
-        int signalled = 0;
-        for (ProcessHandle h : tree) {
-            if (h.pid() != self && h.destroy()) {
-                signalled++;
-            }
-        }
-        return new HandleKill(target, trigger, start, tree, signalled);
+        return new HandleKill(target, trigger, start, tree, signal(tree, false));
     }
 
     @Override
@@ -141,12 +141,7 @@ public final class PortableTreeKiller implements Engine {
         for (ProcessHandle h : alive) {
             kill.addAll(tree(h.pid()));
         }
-        int signalled = 0;
-        for (ProcessHandle h : kill) {
-            if (h.pid() != self && h.destroyForcibly()) {
-                signalled++;
-            }
-        }
+        int signalled = signal(kill, true);
         KillResult last = waitFor(new HandleKill(terminated.target, terminated.trigger, start, kill, signalled), deadline);
         KillResult result = new KillResult(terminated.rootPid, terminated.signalled,
                 ((HandleKill) terminated).handles.size() - alive.size() + last.exited, last.survivors,

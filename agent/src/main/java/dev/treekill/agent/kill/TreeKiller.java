@@ -99,13 +99,18 @@ public final class TreeKiller implements Engine {
         return new PendingKill(target, rootStart, trigger, start, new ArrayList<>(members.values()), signalled);
     }
 
-    /** Never leave a tree stopped: whatever was pinned was meant to die. */
+    /** A kill that failed half-way: its members still die, and it no longer counts as in progress. */
     private void abandon(Collection<Member> members) {
+        killAndRelease(members);
+        stats.abandoned();
+    }
+
+    /** Never leave a tree stopped: whatever was pinned was meant to die. */
+    private void killAndRelease(Collection<Member> members) {
         for (Member m : members) {
             signaller.signal(m, Syscalls.SIGKILL);
             signaller.release(m);
         }
-        stats.abandoned();
     }
 
     @Override
@@ -281,20 +286,25 @@ public final class TreeKiller implements Engine {
                 freezer.freezeInto(Collections.singletonList(root), members);
             }
         }
+        freezeEscapees(target, rootStart, members);
+        return rootStart;
+    }
+
+    /** Stops the target's escapees with their trees, rescanning until a scan finds no one new (bounded). */
+    private void freezeEscapees(Target target, long rootStart, Map<Integer, Member> members) {
         for (int round = 0; escapees.mayExist(target); round++) {
             List<ProcEntry> found = escapees.find(target, rootStart, members);
             if (found.isEmpty()) {
-                break;
+                return;
             }
             if (round == MAX_ESCAPEE_ROUNDS) {
                 Log.warn(target + ": escapees still appearing after " + round + " scans; killing what was found");
                 stats.error();
-                break;
+                return;
             }
             Log.debug(target + ": escapees " + found);
             freezer.freezeInto(found, members);
         }
-        return rootStart;
     }
 
     /** Stops and SIGKILLs the trees of {@code roots} (and the target's escapees) as one kill. */
@@ -303,19 +313,10 @@ public final class TreeKiller implements Engine {
         Map<Integer, Member> members = new LinkedHashMap<>();
         try {
             freezer.freezeInto(roots, members);
-            for (int round = 0; round < MAX_ESCAPEE_ROUNDS; round++) {
-                List<ProcEntry> found = escapees.find(target, rootStart, members);
-                if (found.isEmpty()) {
-                    break;
-                }
-                freezer.freezeInto(found, members);
-            }
+            freezeEscapees(target, rootStart, members);
             return signalKill(target, rootStart, trigger, start, members);
         } catch (RuntimeException | Error e) {
-            for (Member m : members.values()) {
-                signaller.signal(m, Syscalls.SIGKILL);
-                signaller.release(m);
-            }
+            killAndRelease(members.values());
             throw e;
         }
     }

@@ -49,4 +49,16 @@ public interface ProcSource {
     static ProcSource system() {
         return ProcFs.INSTANCE;
     }
+
+    /**
+     * This process's pid as /proc names it (/proc/self): 1 for the init of a PID namespace mounted with its
+     * own /proc, something else than getpid() when /proc belongs to another namespace; -1 without /proc.
+     */
+    static int selfPidInProc() {
+        try {
+            return Integer.parseInt(new java.io.File("/proc/self").getCanonicalFile().getName());
+        } catch (java.io.IOException | NumberFormatException | SecurityException e) {
+            return -1;
+        }
+    }
 }
