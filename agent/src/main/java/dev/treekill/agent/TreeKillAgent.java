@@ -7,6 +7,7 @@ import dev.treekill.agent.hook.ProcessClassPatcher;
 import dev.treekill.agent.hook.StartHooks;
 import dev.treekill.agent.jmx.JmxBackend;
 import dev.treekill.agent.jmx.PlatformRegistration;
+import dev.treekill.agent.jmx.PlatformServerPatcher;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
@@ -18,6 +19,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.jar.JarFile;
@@ -73,31 +75,61 @@ public final class TreeKillAgent {
         }
         ProcessClassPatcher patcher = new ProcessClassPatcher(runtime.backgroundTask(), options.cookie());
         inst.addTransformer(patcher, true);
-        retransformLoaded(inst, patcher);
+        PlatformServerPatcher serverPatcher = options.jmx() ? expectPlatformServer(inst, runtime) : null;
+        Class<?> managementFactory = retransformLoaded(inst, patcher, serverPatcher);
+        if (managementFactory != null) {
+            // Loaded before the patch (under attach, or another agent ran first): the server may exist already.
+            inst.redefineModule(managementFactory.getModule(), Set.of(), Map.of(),
+                    Map.of("java.lang.management", Set.of(PlatformRegistration.class.getModule())), Set.of(), Map.of());
+            PlatformRegistration.registerIfServerExists(managementFactory);
+        }
         if (options.exitKill()) {
             Runtime.getRuntime().addShutdownHook(runtime.exitKillHook());
-        }
-        if (options.jmx()) {
-            JmxBackend backend = new JmxBackend(runtime.settings(), runtime.stats(), runtime, runtime.started());
-            // Attached to a running JVM: start-up is over and its platform MBeanServer may exist already.
-            PlatformRegistration.register(backend, attached);
         }
         if (Log.enabled(Log.Level.INFO)) {
             Log.info("active (" + options + ")");
         }
     }
 
-    /** Under attach, or when a class was loaded earlier, the process classes are already there. */
-    private static void retransformLoaded(Instrumentation inst, ProcessClassPatcher patcher) throws UnmodifiableClassException {
+    /**
+     * The MBean is registered by whoever creates the platform MBeanServer, inside ManagementFactory's
+     * getPlatformMBeanServer (see PlatformRegistration); the agent never creates it. Null without java.management.
+     */
+    private static PlatformServerPatcher expectPlatformServer(Instrumentation inst, AgentRuntime runtime) {
+        Optional<Module> management = ModuleLayer.boot().findModule("java.management");
+        if (management.isEmpty()) {
+            Log.info("no java.management module in this JVM: no MBean");
+            return null;
+        }
+        // The patched ManagementFactory calls PlatformRegistration, which lives in the boot loader's unnamed module.
+        inst.redefineModule(management.get(), Set.of(PlatformRegistration.class.getModule()), Map.of(), Map.of(),
+                Set.of(), Map.of());
+        PlatformRegistration.expect(new JmxBackend(runtime.settings(), runtime.stats(), runtime, runtime.started()));
+        PlatformServerPatcher patcher = new PlatformServerPatcher();
+        inst.addTransformer(patcher, true);
+        return patcher;
+    }
+
+    /**
+     * Under attach, or when a class was loaded earlier, the classes to patch are already there: retransforms
+     * them; returns ManagementFactory if it was among them.
+     */
+    private static Class<?> retransformLoaded(Instrumentation inst, ProcessClassPatcher patcher,
+            PlatformServerPatcher serverPatcher) throws UnmodifiableClassException {
         List<Class<?>> loaded = new ArrayList<>();
+        Class<?> managementFactory = null;
         for (Class<?> c : inst.getAllLoadedClasses()) {
             if (patcher.isTarget(c)) {
                 loaded.add(c);
+            } else if (serverPatcher != null && serverPatcher.isTarget(c)) {
+                loaded.add(c);
+                managementFactory = c;
             }
         }
         if (!loaded.isEmpty()) {
             inst.retransformClasses(loaded.toArray(new Class<?>[0]));
         }
+        return managementFactory;
     }
 
     /**

@@ -4,7 +4,6 @@ import com.sun.tools.attach.AgentInitializationException;
 import com.sun.tools.attach.AgentLoadException;
 import com.sun.tools.attach.AttachNotSupportedException;
 import com.sun.tools.attach.VirtualMachine;
-import dev.treekill.agent.jmx.PlatformRegistration;
 import dev.treekill.mbeans.TreeKillerMXBean;
 import java.io.File;
 import java.io.IOException;
@@ -19,11 +18,6 @@ import javax.management.remote.JMXServiceURL;
 
 /** A JVM on this machine reached through the Attach API: no JMX port, no authentication setup. */
 final class JvmConnection implements AutoCloseable {
-    /** The MBean registers shortly after the JVM's management agent starts; wait this long for it. */
-    private static final long REGISTRATION_WAIT_MILLIS = 10_000;
-    /** Without a pending registration, only an agent attached a moment ago can still be registering. */
-    private static final long NO_AGENT_WAIT_MILLIS = 1_000;
-
     private final JMXConnector connector;
     private final MBeanServerConnection server;
 
@@ -49,13 +43,14 @@ final class JvmConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Connects to the local management agent of {@code pid} (started on demand) and checks, once, that the
+     * MBean is there: an agent with jmx=true registers it while the platform MBeanServer is created.
+     */
     static JvmConnection open(long pid) throws ConnectException {
         VirtualMachine vm = attach(pid);
         String address;
-        boolean registrationPending;
         try {
-            // Set by an agent loaded with jmx=true: the MBean appears a moment after the server starts.
-            registrationPending = vm.getSystemProperties().getProperty(PlatformRegistration.STATE_PROPERTY) != null;
             address = vm.startLocalManagementAgent();
         } catch (IOException e) {
             throw new ConnectException("cannot start the management agent of JVM " + pid + ": " + e.getMessage(), e);
@@ -64,7 +59,11 @@ final class JvmConnection implements AutoCloseable {
         }
         try {
             JvmConnection c = new JvmConnection(JMXConnectorFactory.connect(new JMXServiceURL(address)));
-            c.awaitMBean(pid, registrationPending ? REGISTRATION_WAIT_MILLIS : NO_AGENT_WAIT_MILLIS);
+            if (!c.server.isRegistered(name())) {
+                c.close();
+                throw new ConnectException("JVM " + pid + " has no " + TreeKillerMXBean.OBJECT_NAME
+                        + " MBean: is the agent loaded (try 'attach " + pid + "') and jmx=true?", null);
+            }
             return c;
         } catch (IOException e) {
             throw new ConnectException("cannot connect to JVM " + pid + " over JMX: " + e.getMessage(), e);
@@ -73,22 +72,6 @@ final class JvmConnection implements AutoCloseable {
 
     TreeKillerMXBean treeKiller() {
         return JMX.newMXBeanProxy(server, name(), TreeKillerMXBean.class, true);
-    }
-
-    private void awaitMBean(long pid, long waitMillis) throws IOException, ConnectException {
-        long end = System.nanoTime() + waitMillis * 1_000_000;
-        while (!server.isRegistered(name())) {
-            if (System.nanoTime() > end) {
-                throw new ConnectException("JVM " + pid + " has no " + TreeKillerMXBean.OBJECT_NAME
-                        + " MBean: is the agent loaded (try 'attach " + pid + "') and jmx=true?", null);
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ConnectException("interrupted", e);
-            }
-        }
     }
 
     private static ObjectName name() {

@@ -3,96 +3,99 @@ package dev.treekill.agent.jmx;
 import dev.treekill.agent.log.Log;
 import dev.treekill.mbeans.TreeKillerBackend;
 import dev.treekill.mbeans.TreeKillerBean;
-import java.lang.management.ManagementFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
+import java.lang.reflect.Field;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.management.MBeanServer;
-import javax.management.MBeanServerFactory;
-import javax.management.MalformedObjectNameException;
-import javax.management.ObjectName;
 
 /**
- * Registers the MBean in the platform MBeanServer without creating it: creating it costs ~100 ms and
- * initialises java.util.logging, which breaks applications that install their own LogManager later.
- * A daemon thread watches (cheaply, without creating anything) for somebody else to create it: JConsole
- * or the CLI attaching, -Dcom.sun.management.jmxremote, or the application itself. Nothing global is
- * changed, so the application's JMX works exactly as without the agent.
+ * Puts the MBean into the platform MBeanServer at the moment that server is created, never creating it:
+ * creating it costs ~100 ms and initialises java.util.logging, which breaks applications that install
+ * their own LogManager later. {@link PlatformServerPatcher} makes {@code getPlatformMBeanServer()} hand
+ * every server it returns to {@link #serverReady} while it still holds ManagementFactory's class lock, so
+ * whoever creates the server (the JDK's management agent for jcmd, the Attach API, JConsole or
+ * {@code -Dcom.sun.management.jmxremote}; Jolokia; the application) registers the MBean before the
+ * server reaches anybody. Nothing global is set, and no thread is started.
  */
 public final class PlatformRegistration {
-    /** Tells the CLI, through the Attach API, that the MBean will appear once JMX starts. */
-    public static final String STATE_PROPERTY = "treekill.jmx";
-    /** The first look waits out the JVM's start-up, so that loading JMX classes competes with nothing. */
-    private static final long FIRST_LOOK_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final long FAST_WATCH_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final long FAST_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-    private static final long SLOW_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** The name of ManagementFactory's field that holds the platform server (JDK 11 to 25). */
+    private static final String SERVER_FIELD = "platformMBeanServer";
 
-    private static volatile TreeKillerBackend pending;
+    /** The backend whose MBean is still to be registered: set once, taken once. */
+    private static final AtomicReference<TreeKillerBackend> PENDING = new AtomicReference<>();
 
     private PlatformRegistration() {
     }
 
-    /** Registers once the platform MBeanServer exists, or at once when {@code now} (the JVM is running already). */
-    public static void register(TreeKillerBackend backend, boolean now) {
-        pending = backend;
-        System.setProperty(STATE_PROPERTY, "pending");
-        Thread t = new Thread(new Runnable() {
-            @Override
-            public void run() {
-                if (!now) {
-                    awaitPlatformServer();
-                }
-                registerPending();
-            }
-        }, "treekill-jmx");
-        t.setDaemon(true);
-        t.start();
+    /** The MBean for {@code backend} goes into the platform server once somebody obtains it. */
+    public static void expect(TreeKillerBackend backend) {
+        PENDING.set(backend);
     }
 
-    /** Polls the servers MBeanServerFactory knows (a lookup, never a creation) for the platform one. */
-    private static void awaitPlatformServer() {
-        long start = System.nanoTime();
-        LockSupport.parkNanos(FIRST_LOOK_NANOS);
-        ObjectName runtime = name("java.lang:type=Runtime"); // the platform server always has it
-        while (true) {
-            for (MBeanServer server : MBeanServerFactory.findMBeanServer(null)) {
-                if (server.isRegistered(runtime)) {
-                    return;
-                }
-            }
-            boolean early = System.nanoTime() - start < FAST_WATCH_NANOS;
-            LockSupport.parkNanos(early ? FAST_INTERVAL_NANOS : SLOW_INTERVAL_NANOS);
-        }
-    }
-
-    private static synchronized void registerPending() {
-        TreeKillerBackend backend = pending;
-        if (backend == null) {
+    /**
+     * Called by the patched {@code ManagementFactory.getPlatformMBeanServer()}, on every call, right before it
+     * returns {@code server}, holding ManagementFactory's class lock. The first call registers the MBean;
+     * every other call (and a re-entrant one from inside the registration) costs one volatile read. Never
+     * throws: this runs inside the application's call.
+     */
+    public static void serverReady(MBeanServer server) {
+        if (PENDING.get() == null) {
             return;
         }
-        pending = null;
+        TreeKillerBackend backend = PENDING.getAndSet(null);
+        if (backend != null && server != null) {
+            register(server, backend);
+        }
+    }
+
+    /**
+     * For a ManagementFactory that was loaded (and possibly used) before it was patched: under dynamic attach,
+     * or after another agent's premain created the server. Holding the class lock of the static synchronized
+     * getPlatformMBeanServer, nobody is creating the server meanwhile: if it exists, it is registered in now;
+     * if not, its creation runs the patched method. Needs java.lang.management opened to this module.
+     */
+    public static void registerIfServerExists(Class<?> managementFactory) {
         try {
-            // The server exists: this returns it (waiting, if its creator is still filling it in).
-            TreeKillerBean bean = TreeKillerBean.register(ManagementFactory.getPlatformMBeanServer(), backend);
+            Field field = managementFactory.getDeclaredField(SERVER_FIELD);
+            field.setAccessible(true);
+            synchronized (managementFactory) {
+                Object server = field.get(null);
+                if (server instanceof MBeanServer) {
+                    serverReady((MBeanServer) server);
+                }
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            Log.warn("cannot tell whether the platform MBeanServer exists (" + e + "): the MBean is registered the"
+                    + " next time somebody obtains it");
+        }
+    }
+
+    private static void register(MBeanServer server, TreeKillerBackend backend) {
+        try {
+            TreeKillerBean bean = TreeKillerBean.register(server, backend);
+            unregisterAtExit(bean);
+            if (Log.enabled(Log.Level.INFO)) {
+                Log.info("MBean registered as " + TreeKillerBean.objectName());
+            }
+        } catch (Throwable t) {
+            try {
+                Log.warn("cannot register the MBean", t);
+            } catch (Throwable ignored) {
+                // Nothing may reach the application's getPlatformMBeanServer() call.
+            }
+        }
+    }
+
+    /** A server created during shutdown cannot take a hook: the bean then goes with the JVM. */
+    private static void unregisterAtExit(TreeKillerBean bean) {
+        try {
             Runtime.getRuntime().addShutdownHook(new Thread(new Runnable() {
                 @Override
                 public void run() {
                     bean.unregister();
                 }
             }, "treekill-jmx-unregister"));
-            System.setProperty(STATE_PROPERTY, "registered");
-            Log.info("MBean registered as " + TreeKillerBean.objectName());
-        } catch (Throwable t) {
-            System.setProperty(STATE_PROPERTY, "failed");
-            Log.warn("cannot register the MBean", t);
-        }
-    }
-
-    private static ObjectName name(String text) {
-        try {
-            return new ObjectName(text);
-        } catch (MalformedObjectNameException e) {
-            throw new IllegalStateException(e);
+        } catch (IllegalStateException shuttingDown) {
+            // nothing to undo
         }
     }
 }

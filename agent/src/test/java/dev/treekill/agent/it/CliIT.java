@@ -125,7 +125,7 @@ class CliIT {
             long root = app.root;
             String pid = Long.toString(app.pid);
 
-            // No agent yet: status says so (after waiting for the MBean for a while).
+            // No agent yet: status says so at once (its look also created the platform MBeanServer).
             JvmRunner.Result status = cli(jdk, "status", pid);
             assertEquals(USAGE, status.exitCode, status::toString);
             assertTrue(status.stderr.contains("is the agent loaded (try 'attach " + pid + "')"), status::toString);
