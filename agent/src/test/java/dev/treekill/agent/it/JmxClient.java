@@ -1,13 +1,11 @@
 package dev.treekill.agent.it;
 
 import com.sun.tools.attach.VirtualMachine;
-import dev.treekill.agent.testing.TaggedProcesses;
 import dev.treekill.mbeans.TreeKillerMXBean;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.time.Duration;
 import javax.management.JMX;
 import javax.management.MBeanServerConnection;
 import javax.management.MalformedObjectNameException;
@@ -22,8 +20,6 @@ import javax.management.remote.JMXServiceURL;
  */
 final class JmxClient implements AutoCloseable {
     static final ObjectName NAME = objectName();
-    /** The MBean registers on a thread of its own once the platform server exists: clients poll for it. */
-    static final Duration REGISTRATION_LIMIT = Duration.ofSeconds(20);
 
     final String address;
     final JMXConnector connector;
@@ -45,27 +41,18 @@ final class JmxClient implements AutoCloseable {
         }
     }
 
-    /** Connects to {@code pid} and waits until the TreeKiller MBean is registered there. */
+    /**
+     * Connects to {@code pid} as a scripted client does: one look, at once, for the TreeKiller MBean, which must
+     * be there (the agent registers it while the platform MBeanServer is being created).
+     */
     static JmxClient connect(long pid) throws Exception {
         String address = localAddress(pid);
         JmxClient client = new JmxClient(address, JMXConnectorFactory.connect(new JMXServiceURL(address)));
-        try {
-            client.awaitRegistered();
-        } catch (RuntimeException | Error e) {
+        if (!client.server.isRegistered(NAME)) {
             client.close();
-            throw e;
+            throw new AssertionError(NAME + " is not registered in JVM " + pid + " at the first look after connecting");
         }
         return client;
-    }
-
-    void awaitRegistered() {
-        TaggedProcesses.await(NAME + " to be registered", REGISTRATION_LIMIT, () -> {
-            try {
-                return server.isRegistered(NAME);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        });
     }
 
     /** A typed proxy, as a Java client of the documented interface uses it. */

@@ -26,12 +26,35 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>{@code -v brief} rather than {@code silent}: the values go to stdout either way, and brief also puts
  * jmxterm's {@code #...} messages, among them a refused operation's reason, on stderr.
  */
-@Timeout(120)
+@Timeout(180)
 class JmxtermIT {
     private static final Duration JMXTERM_LIMIT = Duration.ofSeconds(60);
+    private static final int FRESH_JVMS = 3;
 
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
+
+    /**
+     * The issue's report: jmxterm by pid, first command {@code bean dev.treekill:type=TreeKiller}, failed on 3 of 3
+     * fresh demos ("Please specify domain"). jmxterm starts the JVM's management agent itself and asks at once.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void jmxtermByPidFindsTheMBeanWithItsFirstCommand(Jdk jdk) throws Exception {
+        Path jmxterm = jmxtermJarOrSkip();
+        for (int i = 0; i < FRESH_JVMS; i++) {
+            Served demo = Served.demo(jdk, tagged);
+            try {
+                JvmRunner.Result r = jmxterm(jdk, jmxterm, Long.toString(demo.pid),
+                        "bean " + JmxClient.NAME, "get Scope TreesKilled");
+                assertTrue(r.stderr.contains("#bean is set to " + JmxClient.NAME), r::toString);
+                assertTrue(r.stdout.contains("Scope = descendants;"), r::toString);
+                assertTrue(r.stdout.contains("TreesKilled = 0;"), r::toString);
+            } finally {
+                demo.app.kill();
+            }
+        }
+    }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.treekill.agent.it.Jdk#all")
@@ -40,7 +63,7 @@ class JmxtermIT {
         Served demo = Served.demo(jdk, tagged);
         try {
             String url;
-            try (JmxClient client = JmxClient.connect(demo.pid)) { // waits until the MBean is registered
+            try (JmxClient client = JmxClient.connect(demo.pid)) { // the first look finds the MBean
                 url = client.address;
             }
 
@@ -104,9 +127,14 @@ class JmxtermIT {
         }
     }
 
-    /** {@code java -jar jmxterm.jar -l <url> -n -v brief} with {@code commands} on stdin; it exits at end of input. */
-    private JvmRunner.Result jmxterm(Jdk jdk, Path jar, String url, String... commands) throws Exception {
-        JvmRunner.Running run = JvmRunner.on(jdk, tagged).jar(jar, "-l", url, "-n", "-v", "brief").start();
+    /**
+     * {@code java -jar jmxterm.jar -l <url or pid> -n -v brief} with {@code commands} on stdin; it exits at end of
+     * input. By pid, jmxterm 1.0.4 lists JVMs through JConsole's internal class: on JDK 9+ that package must be
+     * exported to it, as its users do.
+     */
+    private JvmRunner.Result jmxterm(Jdk jdk, Path jar, String target, String... commands) throws Exception {
+        JvmRunner.Running run = JvmRunner.on(jdk, tagged).jvmArg("--add-exports=jdk.jconsole/sun.tools.jconsole=ALL-UNNAMED")
+                .jar(jar, "-l", target, "-n", "-v", "brief").start();
         try {
             for (String c : commands) {
                 run.send(c);

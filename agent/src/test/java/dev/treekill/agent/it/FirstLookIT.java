@@ -1,0 +1,144 @@
+package dev.treekill.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.tools.attach.VirtualMachine;
+import dev.treekill.agent.testing.TaggedProcesses;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.Map;
+import java.util.stream.Stream;
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The first request of a scripted JMX client finds the MBean, whoever created the platform MBeanServer: the
+ * Attach API's local management agent, {@code -Dcom.sun.management.jmxremote.port}, the application itself,
+ * before or after a dynamic attach. Every look is one request made the moment it can be made: no sleep
+ * before it, no retry (see also JmxtermIT for jmxterm by pid).
+ */
+@Timeout(240)
+class FirstLookIT {
+    /** The report: 1 first look in 5 found the MBean. Each JVM here is fresh. */
+    private static final int FRESH_JVMS = 3;
+
+    @RegisterExtension
+    final TaggedProcesses tagged = new TaggedProcesses();
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void aClientThatAttachesToTheServedDemoFindsTheMBeanAtItsFirstLook(Jdk jdk) throws Exception {
+        for (int i = 0; i < FRESH_JVMS; i++) {
+            Served demo = Served.demo(jdk, tagged);
+            try (JmxClient jmx = JmxClient.connect(demo.pid)) { // connect() looks once and fails if it is missing
+                assertEquals("descendants", jmx.get("Scope"), "JVM " + (i + 1) + " of " + FRESH_JVMS);
+            } finally {
+                demo.app.kill();
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void remoteJmxStartedWithTheJvmShowsTheMBeanAtTheFirstLook(Jdk jdk) throws Exception {
+        int port = freePort();
+        JvmRunner.Running app = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+                .jvmArg("-Dcom.sun.management.jmxremote.port=" + port)
+                .jvmArg("-Dcom.sun.management.jmxremote.host=127.0.0.1")
+                .jvmArg("-Djava.rmi.server.hostname=127.0.0.1")
+                .jvmArg("-Dcom.sun.management.jmxremote.authenticate=false")
+                .jvmArg("-Dcom.sun.management.jmxremote.ssl=false")
+                .main(PlatformServerApp.class, "nothing", "wait").start();
+        try {
+            // The JDK starts the connector before main() runs: "ready" means the port listens.
+            app.awaitLine(l -> l.startsWith("ready "), Served.READY_LIMIT);
+            JMXServiceURL url = new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi");
+            try (JMXConnector connector = JMXConnectorFactory.connect(url)) {
+                MBeanServerConnection server = connector.getMBeanServerConnection();
+                assertTrue(server.isRegistered(JmxClient.NAME), () -> "first look over RMI at " + url + "\n" + app.describe());
+                assertEquals("descendants", server.getAttribute(JmxClient.NAME, "Scope"));
+                assertTrue(server.isRegistered(new ObjectName("java.lang:type=Runtime")), "the platform server");
+            }
+            JvmRunner.Result r = app.finish(JvmRunner.DEFAULT_LIMIT);
+            Checks.ok(r);
+            Checks.noAgentWarnings(r);
+        } finally {
+            app.kill();
+        }
+    }
+
+    /** With the agent, every caller's first look finds the MBean; without, none does (the test can fail). */
+    @ParameterizedTest(name = "{0} agent={1}")
+    @MethodSource("jdksWithAndWithoutAgent")
+    void anApplicationThatCreatesThePlatformServerSeesTheMBeanInItsFirstLook(Jdk jdk, boolean agent) throws Exception {
+        JvmRunner runner = JvmRunner.on(jdk.assumeInstalled(), tagged);
+        if (agent) {
+            runner.agent(null);
+        }
+        JvmRunner.Result r = Checks.ok(runner.main(PlatformServerApp.class, "create").run());
+        Map<String, String> looks = r.line("looks ");
+        assertEquals(Integer.toString(PlatformServerApp.CALLERS), looks.get("of"), r::toString);
+        assertEquals(agent ? looks.get("of") : "0", looks.get("found"),
+                () -> "callers racing to create the platform server, each looking once\n" + r);
+        assertEquals(agent ? JmxClient.NAME.toString() : "", r.line("names=").get("names"), r::toString);
+        Checks.noAgentWarnings(r);
+    }
+
+    /**
+     * Dynamic attach to a JVM whose platform server exists already (the application created it), whose
+     * ManagementFactory is loaded without a server, or that has neither: the client's first look after the
+     * attach finds the MBean.
+     */
+    @ParameterizedTest(name = "{0} application did {1} first")
+    @MethodSource("jdksAndFirstUses")
+    void anAttachedAgentsMBeanIsThereAtTheFirstLook(Jdk jdk, String firstUse) throws Exception {
+        JvmRunner runner = JvmRunner.on(jdk.assumeInstalled(), tagged);
+        if (jdk.feature() >= 21) {
+            runner.jvmArg("-XX:+EnableDynamicAgentLoading");
+        }
+        JvmRunner.Running app = runner.main(PlatformServerApp.class, firstUse, "wait").start();
+        try {
+            String ready = app.awaitLine(l -> l.startsWith("ready "), Served.READY_LIMIT);
+            long pid = Long.parseLong(JvmRunner.Result.fields(ready).get("pid"));
+            VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
+            try {
+                vm.loadAgent(JvmRunner.agentJar().toString());
+            } finally {
+                vm.detach();
+            }
+            try (JmxClient jmx = JmxClient.connect(pid)) {
+                assertEquals(true, jmx.get("Enabled"));
+            }
+            JvmRunner.Result r = app.finish(JvmRunner.DEFAULT_LIMIT);
+            Checks.ok(r);
+            Checks.noAgentWarnings(r);
+        } finally {
+            app.kill();
+        }
+    }
+
+    static Stream<Arguments> jdksWithAndWithoutAgent() {
+        return Jdk.all().flatMap(jdk -> Stream.of(Arguments.of(jdk, true), Arguments.of(jdk, false)));
+    }
+
+    static Stream<Arguments> jdksAndFirstUses() {
+        return Jdk.all().flatMap(jdk -> Stream.of("create", "factory", "nothing").map(use -> Arguments.of(jdk, use)));
+    }
+
+    /** A port nobody listens on now (another process may take it before the JVM does: then the test fails loudly). */
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
