@@ -9,6 +9,7 @@ import java.net.URL;
  * where no ordinary class loader looks, so the application never sees our JNA and keeps its own (of any
  * version). JNA cannot be relocated instead: its native library binds to the {@code com.sun.jna} names.
  * Child-first for those names only; everything else (our interfaces, the JDK) comes from the parent.
+ * JNA's classes are defined with their system-property calls redirected to {@link JnaProperties}.
  */
 final class HiddenLoader extends ClassLoader {
     static final String PREFIX = "TREEKILL-INF/jna/";
@@ -63,8 +64,11 @@ final class HiddenLoader extends ClassLoader {
         }
         try (InputStream in = url.openStream()) {
             byte[] bytes = in.readAllBytes();
+            if (name.startsWith(JNA_PACKAGE)) {
+                bytes = JnaPropertyRedirect.rewrite(bytes); // JNA's global properties stay private to it
+            }
             return defineClass(name, bytes, 0, bytes.length);
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) { // unreadable, or a class file the redirect does not know
             throw new ClassNotFoundException(name, e);
         }
     }

@@ -10,6 +10,7 @@ public final class NativeAccess {
     private static volatile Syscalls loaded;
     private static volatile Throwable failure;
     private static volatile Consumer<Module> moduleOpener;
+    static final String PLATFORM_LIBRARY_PATH = "jna.platform.library.path";
 
     private NativeAccess() {
     }
@@ -85,13 +86,11 @@ public final class NativeAccess {
 
     /**
      * Left unset, JNA's first use runs {@code /sbin/ldconfig -p} as a child process to learn library
-     * paths: a process started by our own kill path, through our own hook. JNA sets this very property
-     * itself after computing it, so setting it first to the usual directories changes nothing else.
+     * paths: a process started by our own kill path, through our own hook. Set for the hidden JNA alone
+     * (see {@link JnaProperties}): the application's JNA still builds its own list from the linker's cache.
+     * libc, all the agent loads, is in these directories.
      */
     private static void avoidLdconfig() {
-        if (System.getProperty("jna.platform.library.path") != null) {
-            return;
-        }
         StringBuilder path = new StringBuilder();
         String arch = System.getProperty("os.arch", "").equals("amd64") ? "x86_64" : System.getProperty("os.arch");
         for (String dir : new String[] {"/usr/lib/" + arch + "-linux-gnu", "/lib/" + arch + "-linux-gnu",
@@ -100,6 +99,6 @@ public final class NativeAccess {
                 path.append(path.length() == 0 ? "" : File.pathSeparator).append(dir);
             }
         }
-        System.setProperty("jna.platform.library.path", path.toString());
+        JnaProperties.preset(PLATFORM_LIBRARY_PATH, path.toString());
     }
 }

@@ -3,6 +3,7 @@ package dev.treekill.agent.sys;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,9 +16,25 @@ class NativeAccessTest {
         ClassLoader hidden = sys.getClass().getClassLoader();
         assertTrue(hidden instanceof HiddenLoader, "built with TREEKILL-INF/jna, so loaded privately: " + hidden);
         Class<?> privateJna = Class.forName("com.sun.jna.Native", false, hidden);
-        Class<?> appJna = Class.forName("com.sun.jna.Native");
+        Class<?> appJna = Class.forName("com.sun.jna.Native", false, NativeAccessTest.class.getClassLoader());
         assertNotSame(appJna, privateJna);
         assertTrue(privateJna.getClassLoader() instanceof HiddenLoader);
+    }
+
+    /**
+     * The hidden JNA writes jna.loaded, jnidispatch.path and jna.platform.library.path into its private view, not
+     * into this JVM's properties, where another JNA would read them. (Other tests in this JVM may initialise the
+     * class path's JNA, which sets its own: the out-of-process LibraryIsolationIT compares a whole JVM's.)
+     */
+    @Test
+    void theHiddenJnaKeepsItsPropertiesToItself() {
+        Syscalls sys = NativeAccess.syscalls();
+        assertTrue(sys.getClass().getClassLoader() instanceof HiddenLoader);
+        assertEquals("true", JnaProperties.own("jna.loaded"), "the hidden JNA ran its initialisation");
+        String ownLibrary = JnaProperties.own("jnidispatch.path");
+        assertTrue(ownLibrary != null && ownLibrary.contains("jna"), "and recorded its native library: " + ownLibrary);
+        assertNotEquals(ownLibrary, System.getProperty("jnidispatch.path"), "a path no other JNA extracted");
+        assertTrue(JnaProperties.own(NativeAccess.PLATFORM_LIBRARY_PATH).contains("/lib"));
     }
 
     @Test
