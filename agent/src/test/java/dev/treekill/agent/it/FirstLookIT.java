@@ -6,8 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.tools.attach.VirtualMachine;
 import dev.treekill.agent.testing.TaggedProcesses;
 import java.io.IOException;
+import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.Map;
 import java.util.stream.Stream;
 import javax.management.MBeanServerConnection;
@@ -15,7 +24,9 @@ import javax.management.ObjectName;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -24,13 +35,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The first request of a scripted JMX client finds the MBean, whoever created the platform MBeanServer: the
  * Attach API's local management agent, {@code -Dcom.sun.management.jmxremote.port}, the application itself,
- * before or after a dynamic attach. Every look is one request made the moment it can be made: no sleep
+ * another agent's premain, Jolokia, before or after a dynamic attach. Every look is one request made the moment it can be made: no sleep
  * before it, no retry (see also JmxtermIT for jmxterm by pid).
  */
 @Timeout(240)
 class FirstLookIT {
     /** The report: 1 first look in 5 found the MBean. Each JVM here is fresh. */
     private static final int FRESH_JVMS = 3;
+    private static final int HTTP_LIMIT_MILLIS = 30_000;
 
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
@@ -127,12 +139,69 @@ class FirstLookIT {
         }
     }
 
+    /** Another agent, listed first, created the platform server before treekill's premain ran. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void aServerCreatedBeforeOurPremainHasTheMBeanWhenMainStarts(Jdk jdk, @TempDir Path dir) throws Exception {
+        Path firstAgent = dir.resolve("server-first-agent.jar");
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().putValue("Premain-Class", ServerFirstAgent.class.getName()); // found on -cp
+        new JarOutputStream(Files.newOutputStream(firstAgent), manifest).close();
+        JvmRunner.Result r = Checks.ok(JvmRunner.on(jdk.assumeInstalled(), tagged).jvmArg("-javaagent:" + firstAgent)
+                .agent(null).main(PlatformServerApp.class, "create").run());
+        assertTrue(r.stdout.contains("first agent created DefaultDomain"), r::toString);
+        assertEquals(Integer.toString(PlatformServerApp.CALLERS), r.line("looks ").get("found"), r::toString);
+        Checks.noAgentWarnings(r);
+    }
+
+    /**
+     * Jolokia's JVM agent attached to a running JVM with treekill: its first HTTP read of the MBean succeeds. The
+     * issue's report: InstanceNotFoundException in 3 of 3. Jolokia's launcher exits 1 on JDK 17 and 25 even
+     * when its agent started (with or without treekill): its own "started" line in the target's output counts.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void jolokiasFirstReadFindsTheMBean(Jdk jdk) throws Exception {
+        Path jolokia = itTool("jolokia-agent.jar");
+        JvmRunner runner = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null);
+        if (jdk.feature() >= 21) {
+            runner.jvmArg("-XX:+EnableDynamicAgentLoading");
+        }
+        JvmRunner.Running app = runner.main(PlatformServerApp.class, "nothing", "wait").start();
+        try {
+            long pid = Long.parseLong(JvmRunner.Result.fields(app.awaitLine(l -> l.startsWith("ready "), Served.READY_LIMIT)).get("pid"));
+            int port = freePort();
+            JvmRunner.Result launcher = JvmRunner.on(jdk, tagged)
+                    .jar(jolokia, "--host", "127.0.0.1", "--port", Integer.toString(port), "start", Long.toString(pid)).run();
+            String started = app.awaitLine(l -> l.startsWith("Jolokia: Agent started with URL "), Served.READY_LIMIT);
+            String url = started.substring(started.indexOf("http://")).trim();
+            HttpURLConnection read = (HttpURLConnection) new URL(url + "read/" + JmxClient.NAME + "/TreesKilled").openConnection();
+            read.setConnectTimeout(HTTP_LIMIT_MILLIS);
+            read.setReadTimeout(HTTP_LIMIT_MILLIS);
+            String body = new String(read.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(body.contains("\"status\":200") && body.contains("\"value\":0"),
+                    () -> "Jolokia's first read: " + body + "\nlauncher:\n" + launcher + "\n" + app.describe());
+        } finally {
+            app.kill();
+        }
+    }
+
     static Stream<Arguments> jdksWithAndWithoutAgent() {
         return Jdk.all().flatMap(jdk -> Stream.of(Arguments.of(jdk, true), Arguments.of(jdk, false)));
     }
 
     static Stream<Arguments> jdksAndFirstUses() {
         return Jdk.all().flatMap(jdk -> Stream.of("create", "factory", "nothing").map(use -> Arguments.of(jdk, use)));
+    }
+
+    /** A jar the build copied to target/it-tools; skipped when run outside the build, e.g. from an IDE. */
+    private static Path itTool(String name) {
+        String dir = System.getProperty("treekill.itTools");
+        Assumptions.assumeTrue(dir != null, "treekill.itTools is not set: run through `mvn verify`");
+        Path jar = Paths.get(dir, name);
+        assertTrue(Files.isRegularFile(jar), () -> jar + " is missing: the build's it-tools copy did not run");
+        return jar;
     }
 
     /** A port nobody listens on now (another process may take it before the JVM does: then the test fails loudly). */
