@@ -53,13 +53,11 @@ public final class DestroyHooks implements Hooks.Handler {
             return null;
         }
         Process process = target instanceof Process ? (Process) target : null;
-        long pid = process != null ? process.pid() : ((ProcessHandle) target).pid();
-        boolean alive = process != null ? process.isAlive() : ((ProcessHandle) target).isAlive();
-        StartedProcesses.Started record = process != null ? started.of(process) : started.ofPid(pid);
-        if (!alive && record == null) {
-            return null; // a dead root has no tree left to find, and no cookie to find escapees by
+        Target what = identify(process, target);
+        if (what == null) {
+            return null;
         }
-        Target what = record != null ? Target.started(record, alive) : Target.tree(pid);
+        boolean alive = what.rootAlive();
         try {
             if (kind == Hooks.PROCESS_DESTROY_FORCIBLY || kind == Hooks.HANDLE_DESTROY_FORCIBLY) {
                 return new Token(engine.get().kill(what, "destroyForcibly"), process);
@@ -71,6 +69,29 @@ public final class DestroyHooks implements Hooks.Handler {
             // The engine refuses this JVM and its ancestors: those keep the JDK's own behaviour.
         }
         return null;
+    }
+
+    /**
+     * Who the call names, established before anything is signalled: the root as the JDK identifies it (pid and
+     * start time; a Process through its own handle), with its record when the JDK started it. Null when there
+     * is nothing to do: a stale ProcessHandle (its process gone, its pid perhaps someone else's now), or a
+     * finished Process that left no cookie to find escapees by. A finished Process with a record still has its
+     * escapees.
+     */
+    private Target identify(Process process, Object target) {
+        if (process != null) {
+            StartedProcesses.Started record = started.of(process);
+            if (record == null && !process.isAlive()) {
+                return null; // a dead root has no tree left to find, and no cookie to find escapees by
+            }
+            Target root = engine.get().identify(process.toHandle());
+            if (root == null) {
+                return record == null ? null : Target.started(record, false);
+            }
+            return root.withOwnRecord(record);
+        }
+        Target root = engine.get().identify((ProcessHandle) target);
+        return root == null ? null : root.with(started.ofPid(root.rootPid()));
     }
 
     private void terminate(Target what) {
