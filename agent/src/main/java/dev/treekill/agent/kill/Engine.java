@@ -51,6 +51,15 @@ public interface Engine {
      */
     PendingKill terminate(Target target, String trigger);
 
+    /**
+     * Takes the whole target as {@link #terminate} does (frozen so that nothing forks away, pinned, continued)
+     * but signals nothing: for {@code destroy=mixed}, where the root gets its SIGTERM from the JDK's own
+     * destroy() and the rest only SIGKILL from {@link #escalate}, found by this snapshot even when re-parented.
+     *
+     * @throws IllegalArgumentException if the pid is one treekill must never signal
+     */
+    PendingKill snapshot(Target target, String trigger);
+
     /** Lets go of a terminated target without waiting for it. */
     void release(PendingKill terminated);
 

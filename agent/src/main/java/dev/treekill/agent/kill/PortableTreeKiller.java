@@ -144,6 +144,12 @@ public final class PortableTreeKiller implements Engine {
     }
 
     @Override
+    public PendingKill snapshot(Target target, String trigger) {
+        List<ProcessHandle> tree = targetTree(target);
+        return new HandleKill(target, trigger, System.nanoTime(), tree, 0);
+    }
+
+    @Override
     public void release(PendingKill terminated) {
         // ProcessHandles hold nothing.
     }

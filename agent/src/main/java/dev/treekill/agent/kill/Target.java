@@ -88,6 +88,11 @@ public final class Target {
         return rootPid;
     }
 
+    /** The root's start in clock ticks since boot (its identity with the pid), or -1 where it is not known. */
+    public long startTicks() {
+        return startTicks;
+    }
+
     /** Whether the root process itself is to be signalled; false when only its escapees are left. */
     public boolean rootAlive() {
         return rootAlive;

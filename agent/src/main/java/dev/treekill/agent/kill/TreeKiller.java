@@ -215,6 +215,19 @@ public final class TreeKiller implements Engine {
 
     @Override
     public PendingKill terminate(Target target, String trigger) {
+        return frozenAndContinued(target, trigger, Syscalls.SIGTERM);
+    }
+
+    @Override
+    public PendingKill snapshot(Target target, String trigger) {
+        return frozenAndContinued(target, trigger, NO_SIGNAL);
+    }
+
+    /** For {@link #snapshot}: the members are taken, and sent nothing. */
+    private static final int NO_SIGNAL = 0;
+
+    /** Freezes the target, sends {@code signal} (or {@link #NO_SIGNAL}) to every member, continues them all. */
+    private PendingKill frozenAndContinued(Target target, String trigger, int signal) {
         long start = System.nanoTime();
         Map<Integer, Member> members = new LinkedHashMap<>();
         int signalled = 0;
@@ -222,7 +235,7 @@ public final class TreeKiller implements Engine {
         try {
             rootStart = freeze(target, members);
             for (Member m : members.values()) {
-                if (signaller.signal(m, Syscalls.SIGTERM)) {
+                if (signal != NO_SIGNAL && signaller.signal(m, signal)) {
                     signalled++;
                 }
             }

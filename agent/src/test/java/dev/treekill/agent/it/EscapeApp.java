@@ -138,7 +138,7 @@ public final class EscapeApp {
     }
 
     /** Waits until the daemon's parent (a subshell of {@code root}) is gone: it is an escapee only from then on. */
-    private static void awaitOrphaned(long pid, long root) throws InterruptedException {
+    static void awaitOrphaned(long pid, long root) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < end) {
             String stat = stat(pid);
@@ -160,7 +160,7 @@ public final class EscapeApp {
         return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
     }
 
-    private static boolean isLive(long pid) {
+    static boolean isLive(long pid) {
         String stat = stat(pid);
         if (stat == null) {
             return false;
