@@ -18,7 +18,9 @@ import java.util.function.Supplier;
  * What destroy() and destroyForcibly() do with the agent: on entry (before the JDK's method kills the
  * root, so the tree can still be found) freeze and SIGKILL the tree and its escapees; on exit (outside
  * the Process's lock, which the JDK's reaper needs) wait for them. destroy() sends SIGTERM instead and,
- * with a grace period, SIGKILLs what is left after it, in the background: destroy() never blocks.
+ * with a grace period, SIGKILLs what is left after it, in the background: destroy() never blocks. With
+ * destroy=mixed the live root's SIGTERM is the JDK's own, and the agent only takes the tree for that SIGKILL.
+ * Nothing is signalled before the call's target is identified (pid and start time): a stale one is no target.
  */
 public final class DestroyHooks implements Hooks.Handler {
     private final Settings settings;

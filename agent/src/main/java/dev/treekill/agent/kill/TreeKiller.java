@@ -63,38 +63,14 @@ public final class TreeKiller implements Engine {
         return stats;
     }
 
-    /** Reads of a pid that changes hands under the check before it counts as gone. */
-    private static final int IDENTIFY_ATTEMPTS = 3;
-
-    /**
-     * The process at the handle's pid, if the JDK says it is the handle's own (same start time): /proc is read
-     * before and after asking the JDK, so that the start time pinned is that of the process the JDK compared.
-     * (Two processes of one pid started within one clock tick would look alike; the JDK's own check, in
-     * milliseconds, has the same blind spot.)
-     */
     @Override
     public Target identify(ProcessHandle handle) {
-        long pid = handle.pid();
-        if (pid <= 0 || pid > Integer.MAX_VALUE) {
-            return null;
-        }
-        for (int attempt = 0; attempt < IDENTIFY_ATTEMPTS; attempt++) {
-            ProcEntry before = ProcTable.read(proc, (int) pid);
-            if (before == null) {
-                return null;
-            }
-            java.util.Optional<ProcessHandle> now = ProcessHandle.of(pid);
-            if (before.sameProcess(ProcTable.read(proc, (int) pid))) {
-                return now.isPresent() && handle.equals(now.get()) ? Target.identified(pid, before.startTime, handle) : null;
-            }
-        }
-        return null; // the pid changed hands under each look: whatever the handle named is gone
+        return RootIdentity.ofHandle(proc, handle);
     }
 
     @Override
     public Target identify(long pid) {
-        ProcEntry now = pid <= 0 || pid > Integer.MAX_VALUE ? null : ProcTable.read(proc, (int) pid);
-        return now == null ? null : Target.identified(pid, now.startTime, null);
+        return RootIdentity.ofPid(proc, pid);
     }
 
     @Override
