@@ -172,9 +172,12 @@ public final class EscapeApp {
         Process tree = new ProcessBuilder("/bin/sh", "-c", dev.treekill.agent.testing.TaggedProcesses.WIDE, "sh", "5")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Process root = new ProcessBuilder("/bin/sh", "-c", DAEMONS + "; exec sleep 1000").start();
-        long daemon = Long.parseLong(new BufferedReader(new InputStreamReader(root.getInputStream(), StandardCharsets.UTF_8))
-                .readLine().trim());
+        BufferedReader out = new BufferedReader(new InputStreamReader(root.getInputStream(), StandardCharsets.UTF_8));
+        long daemon = Long.parseLong(out.readLine().trim());
+        long optOut = Long.parseLong(out.readLine().trim());
         awaitOrphaned(daemon, root.pid());
+        // The opted-out one too: until its subshell is gone it is still a member of root's tree, and dies with it.
+        awaitOrphaned(optOut, root.pid());
         System.out.println("ready pid=" + SELF + " root=" + tree.pid() + " daemon=" + daemon);
         System.out.flush();
         if (waitForSigterm) {
