@@ -5,6 +5,7 @@ import dev.treekill.agent.kill.Deadline;
 import dev.treekill.agent.kill.Engine;
 import dev.treekill.agent.kill.Engines;
 import dev.treekill.agent.kill.KillStats;
+import dev.treekill.agent.kill.Target;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Durations;
 import dev.treekill.agent.proc.ProcEntry;
@@ -167,12 +168,18 @@ public final class Cli {
         }
     }
 
+    /** The process at {@code target} as the command line is read: pinned by its start time before the kill. */
     private static KillReport killHere(long target, long timeout) {
-        if (ProcessHandle.of(target).isEmpty()) {
+        Engine engine = Engines.forThisMachine(new KillStats());
+        String refusal = engine.refusal(target);
+        if (refusal != null) {
+            throw new IllegalArgumentException(refusal);
+        }
+        Target root = engine.identify(target);
+        if (root == null) {
             throw new IllegalArgumentException("pid " + target + " does not exist");
         }
-        Engine engine = Engines.forThisMachine(new KillStats());
-        return JmxBackend.report(engine.await(engine.kill(target, "cli"), Deadline.of(timeout, timeout / 2)));
+        return JmxBackend.report(engine.await(engine.kill(root, "cli"), Deadline.of(timeout, timeout / 2)));
     }
 
     static String describe(KillReport r) {

@@ -18,7 +18,9 @@ import java.util.function.Supplier;
  * What destroy() and destroyForcibly() do with the agent: on entry (before the JDK's method kills the
  * root, so the tree can still be found) freeze and SIGKILL the tree and its escapees; on exit (outside
  * the Process's lock, which the JDK's reaper needs) wait for them. destroy() sends SIGTERM instead and,
- * with a grace period, SIGKILLs what is left after it, in the background: destroy() never blocks.
+ * with a grace period, SIGKILLs what is left after it, in the background: destroy() never blocks. With
+ * destroy=mixed the live root's SIGTERM is the JDK's own, and the agent only takes the tree for that SIGKILL.
+ * Nothing is signalled before the call's target is identified (pid and start time): a stale one is no target.
  */
 public final class DestroyHooks implements Hooks.Handler {
     private final Settings settings;
@@ -26,8 +28,11 @@ public final class DestroyHooks implements Hooks.Handler {
     private final KillStats stats;
     private final StartedProcesses started;
     private final AtomicBoolean failedBefore = new AtomicBoolean();
-    /** Roots whose grace is running: a destroy() loop must not start an escalation (and a thread) per call. */
-    private final java.util.Set<Long> inGrace = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * Roots whose grace is running, by pid and start time (a pid handed out again is another root): a destroy()
+     * loop must not start an escalation (and a thread) per call.
+     */
+    private final java.util.Set<String> inGrace = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public DestroyHooks(Settings settings, Supplier<Engine> engine, KillStats stats, StartedProcesses started) {
         this.settings = settings;
@@ -52,60 +57,93 @@ public final class DestroyHooks implements Hooks.Handler {
         if (!settings.enabled()) {
             return null;
         }
-        Process process = target instanceof Process ? (Process) target : null;
-        long pid = process != null ? process.pid() : ((ProcessHandle) target).pid();
-        boolean alive = process != null ? process.isAlive() : ((ProcessHandle) target).isAlive();
-        StartedProcesses.Started record = process != null ? started.of(process) : started.ofPid(pid);
-        if (!alive && record == null) {
-            return null; // a dead root has no tree left to find, and no cookie to find escapees by
+        boolean forcibly = kind == Hooks.PROCESS_DESTROY_FORCIBLY || kind == Hooks.HANDLE_DESTROY_FORCIBLY;
+        AgentOptions.DestroyMode mode = settings.options().destroy();
+        if (!forcibly && mode == AgentOptions.DestroyMode.CHILD) {
+            return null; // the JDK's own SIGTERM to the root, nothing more
         }
-        Target what = record != null ? Target.started(record, alive) : Target.tree(pid);
+        Process process = target instanceof Process ? (Process) target : null;
+        Target what = identify(process, target);
+        if (what == null) {
+            return null;
+        }
         try {
-            if (kind == Hooks.PROCESS_DESTROY_FORCIBLY || kind == Hooks.HANDLE_DESTROY_FORCIBLY) {
+            if (forcibly) {
                 return new Token(engine.get().kill(what, "destroyForcibly"), process);
             }
-            if (alive && settings.options().destroy() == AgentOptions.DestroyMode.TREE) {
-                terminate(what);
-            }
+            terminate(what, mode);
         } catch (IllegalArgumentException refused) {
             // The engine refuses this JVM and its ancestors: those keep the JDK's own behaviour.
         }
         return null;
     }
 
-    private void terminate(Target what) {
+    /**
+     * Who the call names, established before anything is signalled: the root as the JDK identifies it (pid and
+     * start time; a Process through its own handle), with its record when the JDK started it. Null when there
+     * is nothing to do: a stale ProcessHandle (its process gone, its pid perhaps someone else's now), or a
+     * finished Process that left no cookie to find escapees by. A finished Process with a record still has its
+     * escapees.
+     */
+    private Target identify(Process process, Object target) {
+        if (process != null) {
+            StartedProcesses.Started record = started.of(process);
+            if (record == null && !process.isAlive()) {
+                return null; // a dead root has no tree left to find, and no cookie to find escapees by
+            }
+            Target root = engine.get().identify(process.toHandle());
+            if (root == null) {
+                return record == null ? null : Target.started(record, false);
+            }
+            return root.withOwnRecord(record);
+        }
+        Target root = engine.get().identify((ProcessHandle) target);
+        return root == null ? null : root.with(started.ofPid(root.rootPid()));
+    }
+
+    /**
+     * destroy(): {@code tree} sends SIGTERM to every process of the target (escapees included); {@code mixed}
+     * leaves a live root's SIGTERM to the JDK's own destroy() and only takes the tree, so that SIGKILL reaches
+     * what is left of it, re-parented or not, when the grace ends. A finished root has nobody left to pass a
+     * SIGTERM on: with either mode its escapees get it. With a grace, SIGKILL follows in the background.
+     */
+    private void terminate(Target what, AgentOptions.DestroyMode mode) {
         long grace = settings.options().graceMillis();
-        if (grace > 0 && !inGrace.add(what.rootPid())) {
+        String key = what.rootPid() + "@" + what.startTicks();
+        if (grace > 0 && !inGrace.add(key)) {
             return; // SIGTERM went to this tree already, and SIGKILL follows when its grace ends
         }
         Engine e = engine.get();
+        boolean rootOnly = mode == AgentOptions.DestroyMode.MIXED && what.rootAlive();
         PendingKill terminated;
         try {
-            terminated = e.terminate(what, "destroy");
+            terminated = rootOnly ? e.snapshot(what, "destroy") : e.terminate(what, "destroy");
         } catch (RuntimeException | Error t) {
-            inGrace.remove(what.rootPid());
+            inGrace.remove(key);
             throw t;
         }
         if (Log.enabled(Log.Level.INFO)) {
-            Log.info("SIGTERM sent to " + terminated.signalled() + " processes of the " + what);
+            Log.info((rootOnly ? "SIGTERM left to the root; " + terminated.size() + " processes taken"
+                    : "SIGTERM sent to " + terminated.signalled() + " processes") + " of the " + what);
         }
-        if (grace <= 0) {
+        if (grace <= 0 || terminated.size() == 0) {
             e.release(terminated);
+            inGrace.remove(key);
             return;
         }
-        Thread escalation = new Thread(escalation(e, terminated, grace), "treekill-grace-" + what.rootPid());
+        Thread escalation = new Thread(escalation(e, terminated, grace, key), "treekill-grace-" + what.rootPid());
         escalation.setDaemon(true);
         try {
             escalation.start();
         } catch (RuntimeException | Error t) { // out of threads: no SIGKILL will follow, the SIGTERM stands
             e.release(terminated);
-            inGrace.remove(what.rootPid());
+            inGrace.remove(key);
             throw t;
         }
     }
 
     /** After the grace, SIGKILL what is left; a class, not a lambda (see TreeKillAgent). */
-    private Runnable escalation(Engine e, PendingKill terminated, long grace) {
+    private Runnable escalation(Engine e, PendingKill terminated, long grace, String key) {
         return new Runnable() {
             @Override
             public void run() {
@@ -119,7 +157,7 @@ public final class DestroyHooks implements Hooks.Handler {
                 } catch (Throwable t) {
                     failed(t);
                 } finally {
-                    inGrace.remove(terminated.rootPid());
+                    inGrace.remove(key);
                 }
             }
         };

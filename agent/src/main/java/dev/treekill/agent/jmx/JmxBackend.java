@@ -113,27 +113,21 @@ public final class JmxBackend implements TreeKillerBackend {
 
     @Override
     public KillReport killTree(long pid, long timeoutMillis) {
-        checkTarget(pid);
+        Target target = checkTarget(pid);
         Deadline deadline = deadline(timeoutMillis);
         Engine e = engine.get();
-        return Hooks.unhooked(() -> report(e.await(e.kill(target(pid), TRIGGER), deadline)));
+        return Hooks.unhooked(() -> report(e.await(e.kill(target, TRIGGER), deadline)));
     }
 
     @Override
     public KillReport terminateTree(long pid, long graceMillis, long timeoutMillis) {
-        checkTarget(pid);
+        Target target = checkTarget(pid);
         if (graceMillis < 0) {
             throw new IllegalArgumentException("graceMillis must not be negative, was " + graceMillis);
         }
         Deadline deadline = deadline(timeoutMillis);
         Engine e = engine.get();
-        return Hooks.unhooked(() -> report(e.escalate(e.terminate(target(pid), TRIGGER), graceMillis, deadline)));
-    }
-
-    /** A process the JDK started here is killed with its escapees; any other pid with its tree. */
-    private Target target(long pid) {
-        StartedProcesses.Started record = started.ofPid(pid);
-        return record != null ? Target.started(record, true) : Target.tree(pid);
+        return Hooks.unhooked(() -> report(e.escalate(e.terminate(target, TRIGGER), graceMillis, deadline)));
     }
 
     /** Every child tree of this JVM and their escapees: all frozen and killed first, then waited for. */
@@ -169,21 +163,27 @@ public final class JmxBackend implements TreeKillerBackend {
         return Deadline.of(timeoutMillis, Math.min(settings.warnMillis(), timeoutMillis));
     }
 
-    /** Refuses, with the exact reason, any pid an operator must not kill from here. */
-    private void checkTarget(long pid) {
+    /**
+     * The process at {@code pid} now, pinned by its start time before it is checked, so that what was checked
+     * is what gets signalled even if the pid changes hands meanwhile; with its escapees when the JDK started it
+     * here. Refuses, with the exact reason, any pid an operator must not kill from here.
+     */
+    private Target checkTarget(long pid) {
         Engine e = engine.get();
         String refusal = e.refusal(pid);
         if (refusal != null) {
             throw new IllegalArgumentException(refusal);
         }
-        if (ProcessHandle.of(pid).isEmpty()) {
+        Target root = e.identify(pid);
+        if (root == null) {
             throw new IllegalArgumentException("pid " + pid + " does not exist");
         }
         if (settings.options().scope() == AgentOptions.Scope.DESCENDANTS
-                && e.ownDescendants().stream().noneMatch(d -> d.pid == pid)) {
+                && e.ownDescendants().stream().noneMatch(root::isRoot)) {
             throw new IllegalArgumentException("pid " + pid + " is not a descendant of this JVM (pid " + self()
                     + ") and scope=descendants; start the agent with scope=user to allow it");
         }
+        return root.with(started.ofPid(pid));
     }
 
     /** Not a field: ProcessHandle loads ProcessHandleImpl, which must not happen during premain. */

@@ -16,10 +16,26 @@ public interface Engine {
      */
     PendingKill kill(Target target, String trigger);
 
-    /** {@link #kill(Target, String)} of the tree of {@code rootPid} alone. */
+    /** {@link #kill(Target, String)} of the tree of the process at {@code rootPid} now, alone. */
     default PendingKill kill(long rootPid, String trigger) {
-        return kill(Target.tree(rootPid), trigger);
+        Target root = identify(rootPid);
+        return kill(root != null ? root : Target.gone(rootPid), trigger);
     }
+
+    /**
+     * Who {@code handle} names, established before anything is signalled: the process now at its pid if it is
+     * the very process the handle was made for (the JDK's own test, {@code ProcessHandle.equals}, which compares
+     * start times), pinned by its start time. Null when that process is gone (reaped) or its pid names another
+     * process now: a stale handle has nothing left to signal, as in the JDK. A zombie not yet reaped is still it.
+     */
+    Target identify(ProcessHandle handle);
+
+    /**
+     * The process at {@code pid} now, pinned by its start time, for a pid given by a person or a script (JMX,
+     * the command line): later checks and the kill are about that process, even if the pid changes hands
+     * meanwhile. Null if no process has that pid (or it is not a pid).
+     */
+    Target identify(long pid);
 
     /**
      * Phase two: waits until every member has exited (zombies count) or the deadline passes; reaps the
@@ -34,6 +50,15 @@ public interface Engine {
      * @throws IllegalArgumentException if the pid is one treekill must never signal
      */
     PendingKill terminate(Target target, String trigger);
+
+    /**
+     * Takes the whole target as {@link #terminate} does (frozen so that nothing forks away, pinned, continued)
+     * but signals nothing: for {@code destroy=mixed}, where the root gets its SIGTERM from the JDK's own
+     * destroy() and the rest only SIGKILL from {@link #escalate}, found by this snapshot even when re-parented.
+     *
+     * @throws IllegalArgumentException if the pid is one treekill must never signal
+     */
+    PendingKill snapshot(Target target, String trigger);
 
     /** Lets go of a terminated target without waiting for it. */
     void release(PendingKill terminated);

@@ -1,6 +1,5 @@
 package dev.treekill.agent.kill;
 
-import dev.treekill.agent.proc.Environ;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
@@ -9,7 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Finds the processes that left a tree but belong to it: those still carrying its cookie (same user,
+ * Finds the processes that left a tree but belong to it: those still carrying its cookie, or one a nested
+ * JVM with the agent minted beneath it (see {@link Cookies}) (same user,
  * started after the root: only those are worth reading the environment of), and, where this JVM adopts
  * orphans (PID 1 or a subreaper), adopted orphans without a cookie: all of them for the whole JVM; for
  * one process the JDK started only under a subreaper with cookies off, and only when no other process the
@@ -93,7 +93,7 @@ final class Escapees {
     }
 
     private static String cookieIn(String environ) {
-        return environ == null ? null : Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE);
+        return Cookies.in(environ);
     }
 
     private String inherited() {
@@ -115,8 +115,9 @@ final class Escapees {
         }
         String cookie = cookieIn(environ);
         if (started.isOurs(cookie) || isOptOut(cookie)) {
-            // One of ours decides; any other is an opt-out (or a stranger's).
-            return target.allDescendants ? started.isOurs(cookie) : cookie.equals(target.cookie);
+            // One of ours decides (the target's own, or one a nested JVM minted beneath it); any other is an
+            // opt-out (or a stranger's).
+            return target.allDescendants ? started.isOurs(cookie) : Cookies.isBeneath(cookie, target.cookie);
         }
         // No cookie, or only the one this JVM inherited (which every process it did not tag carries): only
         // as an orphan adopted here can it be one of ours.

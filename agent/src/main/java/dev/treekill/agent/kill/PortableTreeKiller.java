@@ -55,12 +55,31 @@ public final class PortableTreeKiller implements Engine {
     }
 
     private List<ProcessHandle> tree(long rootPid) {
+        Optional<ProcessHandle> root = ProcessHandle.of(rootPid);
+        return root.isPresent() ? tree(root.get()) : new ArrayList<>();
+    }
+
+    /** The root and its descendants; nothing if the handle is stale (the JDK compares its start time). */
+    private static List<ProcessHandle> tree(ProcessHandle root) {
         List<ProcessHandle> tree = new ArrayList<>();
-        ProcessHandle.of(rootPid).ifPresent(root -> {
+        if (root.isAlive()) {
             tree.add(root);
             root.descendants().forEach(tree::add);
-        });
+        }
         return tree;
+    }
+
+    /** The JDK's handles carry the start time: the handle itself is the identity, checked on every signal. */
+    @Override
+    public Target identify(ProcessHandle handle) {
+        Optional<ProcessHandle> now = ProcessHandle.of(handle.pid());
+        return now.isPresent() && handle.equals(now.get()) ? Target.identified(handle.pid(), -1, handle) : null;
+    }
+
+    @Override
+    public Target identify(long pid) {
+        Optional<ProcessHandle> now = pid <= 0 ? Optional.empty() : ProcessHandle.of(pid);
+        return now.isPresent() ? Target.identified(pid, -1, now.get()) : null;
     }
 
     /** Without /proc there are no cookies to read and no orphans to reap: the target's tree only. */
@@ -91,7 +110,10 @@ public final class PortableTreeKiller implements Engine {
             return all;
         }
         checkAllowed(target.rootPid);
-        return target.rootAlive ? tree(target.rootPid) : new ArrayList<>();
+        if (!target.rootAlive) {
+            return new ArrayList<>();
+        }
+        return target.handle != null ? tree(target.handle) : tree(target.rootPid);
     }
 
     @Override
@@ -119,6 +141,12 @@ public final class PortableTreeKiller implements Engine {
         List<ProcessHandle> tree = targetTree(target);
         long start = System.nanoTime();
         return new HandleKill(target, trigger, start, tree, signal(tree, false));
+    }
+
+    @Override
+    public PendingKill snapshot(Target target, String trigger) {
+        List<ProcessHandle> tree = targetTree(target);
+        return new HandleKill(target, trigger, System.nanoTime(), tree, 0);
     }
 
     @Override

@@ -17,13 +17,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * numbered because a child exists from fork() on, before the JDK returns its Process.
  */
 public final class StartedProcesses {
-    /** The environment variable every started process carries. */
-    public static final String COOKIE_VARIABLE = "TREEKILL_COOKIE";
+    /** The environment variable every started process carries (see {@link Cookies}). */
+    public static final String COOKIE_VARIABLE = Cookies.VARIABLE;
     /** Records kept before those the JDK has reaped are dropped. */
     private static final int PRUNE_ABOVE = 1024;
     private volatile int pruneAbove = PRUNE_ABOVE;
 
-    /** Unique to this JVM on this machine: its pid and a random number; made on the first start. */
+    /**
+     * Unique to this JVM on this machine: its pid and a random number, beneath the cookie it inherited (see
+     * {@link Cookies#prefix}); made on the first start.
+     */
     private volatile String cookiePrefix;
     private final AtomicLong cookies = new AtomicLong();
     private final Map<Long, Started> byPid = new ConcurrentHashMap<>();
@@ -116,12 +119,18 @@ public final class StartedProcesses {
         }
     }
 
-    /** A cookie unique to one start: per JVM (pid and a random number), then a sequence number. */
+    /**
+     * The one place cookies are minted: a cookie unique to one start, per JVM (pid and a random number, beneath
+     * the cookie this JVM inherited), then a sequence number. See {@link Cookies}.
+     */
     public String newCookie() {
         return cookiePrefix() + cookies.incrementAndGet();
     }
 
-    /** Whether {@code value} is a cookie this JVM handed out. */
+    /**
+     * Whether {@code value} is a cookie this JVM handed out, or one minted beneath one of those (by a nested JVM
+     * with the agent): the processes of this JVM's trees, wherever they went.
+     */
     public boolean isOurs(String value) {
         String prefix = cookiePrefix;
         return value != null && prefix != null && value.startsWith(prefix);
@@ -136,13 +145,22 @@ public final class StartedProcesses {
         if (prefix == null) {
             synchronized (this) {
                 if (cookiePrefix == null) {
-                    cookiePrefix = "tk" + Long.toHexString(ProcessHandle.current().pid()) + "-"
-                            + Integer.toHexString(new java.util.Random().nextInt()) + "-";
+                    cookiePrefix = Cookies.prefix(inheritedCookie(), ProcessHandle.current().pid(),
+                            new java.util.Random().nextInt());
                 }
                 prefix = cookiePrefix;
             }
         }
         return prefix;
+    }
+
+    /** The cookie this JVM was started with, or null. */
+    private static String inheritedCookie() {
+        try {
+            return System.getenv(COOKIE_VARIABLE);
+        } catch (SecurityException e) {
+            return null;
+        }
     }
 
     /**

@@ -64,6 +64,16 @@ public final class TreeKiller implements Engine {
     }
 
     @Override
+    public Target identify(ProcessHandle handle) {
+        return RootIdentity.ofHandle(proc, handle);
+    }
+
+    @Override
+    public Target identify(long pid) {
+        return RootIdentity.ofPid(proc, pid);
+    }
+
+    @Override
     public String refusal(long pid) {
         return signaller.refusal(pid, signaller.ancestors());
     }
@@ -181,6 +191,19 @@ public final class TreeKiller implements Engine {
 
     @Override
     public PendingKill terminate(Target target, String trigger) {
+        return frozenAndContinued(target, trigger, Syscalls.SIGTERM);
+    }
+
+    @Override
+    public PendingKill snapshot(Target target, String trigger) {
+        return frozenAndContinued(target, trigger, NO_SIGNAL);
+    }
+
+    /** For {@link #snapshot}: the members are taken, and sent nothing. */
+    private static final int NO_SIGNAL = 0;
+
+    /** Freezes the target, sends {@code signal} (or {@link #NO_SIGNAL}) to every member, continues them all. */
+    private PendingKill frozenAndContinued(Target target, String trigger, int signal) {
         long start = System.nanoTime();
         Map<Integer, Member> members = new LinkedHashMap<>();
         int signalled = 0;
@@ -188,7 +211,7 @@ public final class TreeKiller implements Engine {
         try {
             rootStart = freeze(target, members);
             for (Member m : members.values()) {
-                if (signaller.signal(m, Syscalls.SIGTERM)) {
+                if (signal != NO_SIGNAL && signaller.signal(m, signal)) {
                     signalled++;
                 }
             }
@@ -281,7 +304,7 @@ public final class TreeKiller implements Engine {
         } else {
             checkAllowed(target.rootPid);
             ProcEntry root = target.rootAlive ? ProcTable.read(proc, (int) target.rootPid) : null;
-            if (root != null && (rootStart < 0 || root.startTime == rootStart)) {
+            if (target.isRoot(root)) { // else its pid names another process now, or none
                 rootStart = root.startTime;
                 freezer.freezeInto(Collections.singletonList(root), members);
             }

@@ -13,12 +13,17 @@ import java.util.Map;
 public final class AgentOptions {
     public enum OnTimeout { WARN, THROW }
 
-    public enum DestroyMode { TREE, CHILD }
+    /**
+     * What destroy() does: SIGTERM to the whole tree; to the root only (the JDK's own behaviour); or, like
+     * systemd's {@code KillMode=mixed}, SIGTERM to the root only and, when {@code grace} ends, SIGKILL to
+     * whatever is left of the whole tree as it was at destroy() (so it needs {@code grace}).
+     */
+    public enum DestroyMode { TREE, CHILD, MIXED }
 
     public enum Scope { DESCENDANTS, USER }
 
     static final String VALID_KEYS =
-            "timeout=<duration>, warn=<duration>, onTimeout=warn|throw, destroy=tree|child, "
+            "timeout=<duration>, warn=<duration>, onTimeout=warn|throw, destroy=tree|child|mixed, "
                     + "jmx=true|false, scope=descendants|user, log=off|warn|info|debug, cookie=true|false, "
                     + "subreaper=true|false, grace=<duration>|off, exitKill=true|false";
 
@@ -50,6 +55,10 @@ public final class AgentOptions {
         AgentOptions options = new AgentOptions();
         for (Map.Entry<String, String> e : split(text).entrySet()) {
             options.set(e.getKey(), e.getValue());
+        }
+        if (options.destroy == DestroyMode.MIXED && options.graceMillis == 0) {
+            throw bad("destroy=mixed needs grace=<duration>: how long the root has to stop the rest of its tree"
+                    + " before what is left gets SIGKILL");
         }
         return options;
     }

@@ -63,6 +63,17 @@ class DestroyHooksTest {
     }
 
     @Test
+    void mixedLeavesTheSigtermToTheJdkAndSigkillsTheWholeTreeWhenTheGraceEnds() throws Exception {
+        Process root = procs.shell(TaggedProcesses.OBEDIENT, 2);
+        TaggedProcesses.awaitDescendants(root, 4);
+        assertNull(hooks("destroy=mixed,grace=300ms").enter(root, Hooks.PROCESS_DESTROY));
+        assertEquals(4, TaggedProcesses.liveDescendants(root.pid()).size(), "no SIGTERM from the agent: the tree lives on");
+        assertTrue(root.isAlive());
+        TaggedProcesses.await("SIGKILL to the whole tree after the grace", Duration.ofSeconds(30), () -> procs.survivors().isEmpty());
+        assertEquals(137, root.waitFor());
+    }
+
+    @Test
     void disabledOrDeadRootsAreLeftToTheJdk() throws Exception {
         DestroyHooks hooks = hooks("");
         Process done = procs.shell("exit 3");

@@ -31,7 +31,8 @@ class AgentOptionsIT {
                 Arguments.of(jdk, "timeout=banana", "banana"),
                 Arguments.of(jdk, "bogus=1", "bogus"),
                 Arguments.of(jdk, "onTimeout=maybe", "maybe"),
-                Arguments.of(jdk, "log=verbose", "verbose")));
+                Arguments.of(jdk, "log=verbose", "verbose"),
+                Arguments.of(jdk, "destroy=mixed", "destroy=mixed needs grace")));
     }
 
     @ParameterizedTest(name = "{0} ={1}")

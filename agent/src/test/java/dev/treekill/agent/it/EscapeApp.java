@@ -26,6 +26,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <li>{@code neighbours}: two processes; the second leaves a daemon that cleared its environment (but for
  *     the test tag) and so has no cookie; destroyForcibly() on the first, then prints {@code neighbours
  *     daemon_alive=<b>} and kills the daemon itself.</li>
+ * <li>{@code nested <agent jar> <inherit|optout>}: starts an inner JVM with the agent (through {@code
+ *     JAVA_TOOL_OPTIONS}; with {@code optout} its launcher sets {@code TREEKILL_COOKIE=dontKillMe}) running
+ *     {@code inner}, destroyForcibly() on it once its daemons have escaped, then prints {@code nested
+ *     daemon_alive=<b> optout_alive=<b> exit=<inner JVM's exit>}.</li>
+ * <li>{@code inner}: the daemons of {@code escape}, then {@code inner daemon=<pid> optout=<pid>}, then waits
+ *     (at most 60 s) to be killed.</li>
  * <li>{@code exit <normal|sigterm>}: starts a wide tree and a double-forked daemon, prints {@code ready
  *     pid=<this JVM> root=<root> daemon=<pid>}, then returns from main ({@code normal}) or waits (at most
  *     60 s) to be sent SIGTERM.</li>
@@ -55,6 +61,12 @@ public final class EscapeApp {
                 case "neighbours":
                     neighbours();
                     break;
+                case "nested":
+                    nested(args[1], args[2].equals("optout"));
+                    break;
+                case "inner":
+                    inner();
+                    break;
                 default:
                     throw new IllegalArgumentException("usage: EscapeApp escape|exit7|exit ...");
             }
@@ -80,6 +92,40 @@ public final class EscapeApp {
         root.destroyForcibly();
         System.out.println("escape daemon_alive=" + isLive(daemon) + " optout_alive=" + isLive(optOut)
                 + " zombies=" + zombieChildren() + " exit=" + root.waitFor());
+    }
+
+    private static void nested(String agentJar, boolean innerOptsOut) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), EscapeApp.class.getName(), "inner");
+        pb.environment().put("JAVA_TOOL_OPTIONS", "-javaagent:" + agentJar);
+        if (innerOptsOut) {
+            pb.environment().put("TREEKILL_COOKIE", "dontKillMe");
+        }
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process inner = pb.start();
+        String ready = new BufferedReader(new InputStreamReader(inner.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        if (ready == null || !ready.startsWith("inner ")) {
+            throw new IllegalStateException("the inner JVM said " + ready);
+        }
+        String[] words = ready.split(" ");
+        long daemon = Long.parseLong(words[1].substring("daemon=".length()));
+        long optOut = Long.parseLong(words[2].substring("optout=".length()));
+        inner.destroyForcibly();
+        System.out.println("nested daemon_alive=" + isLive(daemon) + " optout_alive=" + isLive(optOut)
+                + " exit=" + inner.waitFor());
+    }
+
+    private static void inner() throws Exception {
+        Process root = new ProcessBuilder("/bin/sh", "-c", DAEMONS + "; exec sleep 1000").start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(root.getInputStream(), StandardCharsets.UTF_8));
+        long daemon = Long.parseLong(out.readLine().trim());
+        long optOut = Long.parseLong(out.readLine().trim());
+        awaitOrphaned(daemon, root.pid());
+        awaitOrphaned(optOut, root.pid());
+        System.out.println("inner daemon=" + daemon + " optout=" + optOut);
+        System.out.flush();
+        Thread.sleep(60_000);
+        System.out.println("error nobody killed the inner JVM");
     }
 
     private static void neighbours() throws Exception {
@@ -126,9 +172,12 @@ public final class EscapeApp {
         Process tree = new ProcessBuilder("/bin/sh", "-c", dev.treekill.agent.testing.TaggedProcesses.WIDE, "sh", "5")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Process root = new ProcessBuilder("/bin/sh", "-c", DAEMONS + "; exec sleep 1000").start();
-        long daemon = Long.parseLong(new BufferedReader(new InputStreamReader(root.getInputStream(), StandardCharsets.UTF_8))
-                .readLine().trim());
+        BufferedReader out = new BufferedReader(new InputStreamReader(root.getInputStream(), StandardCharsets.UTF_8));
+        long daemon = Long.parseLong(out.readLine().trim());
+        long optOut = Long.parseLong(out.readLine().trim());
         awaitOrphaned(daemon, root.pid());
+        // The opted-out one too: until its subshell is gone it is still a member of root's tree, and dies with it.
+        awaitOrphaned(optOut, root.pid());
         System.out.println("ready pid=" + SELF + " root=" + tree.pid() + " daemon=" + daemon);
         System.out.flush();
         if (waitForSigterm) {
@@ -138,7 +187,7 @@ public final class EscapeApp {
     }
 
     /** Waits until the daemon's parent (a subshell of {@code root}) is gone: it is an escapee only from then on. */
-    private static void awaitOrphaned(long pid, long root) throws InterruptedException {
+    static void awaitOrphaned(long pid, long root) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < end) {
             String stat = stat(pid);
@@ -160,7 +209,7 @@ public final class EscapeApp {
         return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]);
     }
 
-    private static boolean isLive(long pid) {
+    static boolean isLive(long pid) {
         String stat = stat(pid);
         if (stat == null) {
             return false;

@@ -64,6 +64,34 @@ class EscapeesIT {
         assertEquals(2, tagged.survivors().size(), "both daemons outlive the JVM in the control");
     }
 
+    /** An outer JVM kills an inner JVM (the agent in both, as JAVA_TOOL_OPTIONS gives it): the inner one's daemons. */
+    private Map<String, String> nested(Jdk jdk, String innerCookie) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+                .main(EscapeApp.class, "nested", JvmRunner.agentJar().toString(), innerCookie).run();
+        Map<String, String> line = Checks.ok(r).line("nested ");
+        assertEquals("137", line.get("exit"), r::toString);
+        assertEquals("true", line.get("optout_alive"), () -> "a daemon that changed its cookie opted out\n" + r);
+        Checks.noAgentWarnings(r);
+        line.put("output", "\n" + r);
+        return line;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void theDaemonOfANestedAgentJvmDiesWithTheOuterKill(Jdk jdk) throws Exception {
+        Map<String, String> line = nested(jdk, "inherit");
+        assertEquals("false", line.get("daemon_alive"), () -> "its cookie was minted beneath the outer one\n" + line);
+        assertEquals(1, tagged.survivors().size(), "only the opted-out daemon may outlive the JVM");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void aNestedJvmStartedWithAnOptOutCookieKeepsItsDaemons(Jdk jdk) throws Exception {
+        Map<String, String> line = nested(jdk, "optout");
+        assertEquals("true", line.get("daemon_alive"), () -> "the inner JVM's launcher opted it out\n" + line);
+        assertEquals(2, tagged.survivors().size(), "both daemons outlive the JVM (swept by tag)");
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.treekill.agent.it.Jdk#all")
     void aSubreaperDoesNotPinAnotherProcesssCookielessDaemonOnTheTreeBeingKilled(Jdk jdk) throws Exception {

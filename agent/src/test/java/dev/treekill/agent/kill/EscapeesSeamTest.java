@@ -147,6 +147,28 @@ class EscapeesSeamTest {
     }
 
     @Test
+    void cookiesNestedJvmsMintedBeneathTheRootsCookieAreClaimedAtAnyDepthButNotOptOutsOrSiblings() {
+        String cookie = startRoot();
+        String sibling = startThroughHooks(new FakeProcess(1500), true); // another start of this JVM
+        String inner = Cookies.prefix(cookie, 3000, 0x5eed) + "1"; // a JVM with the agent in ROOT's tree minted it
+        String innerInner = Cookies.prefix(inner, 3100, 0xbeef) + "4"; // and one started by that JVM
+        process(2001, 1, 'S', 70, cookieEntry(inner)); // the inner JVM's setsid daemon
+        process(2002, 1, 'S', 71, cookieEntry(innerInner)); // two levels down
+        process(2010, 1, 'S', 70, cookieEntry("dontKillMe")); // opted out inside the inner JVM
+        process(2011, 1, 'S', 70, cookieEntry(Cookies.prefix("dontKillMe", 3200, 1) + "1")); // a JVM that opted out, nested
+        process(2012, 1, 'S', 70, cookieEntry(Cookies.prefix(sibling, 3300, 2) + "1")); // nested in another tree of ours
+        process(2013, 1, 'S', 70, cookieEntry(cookie + "0/tk1-1-1")); // a longer cookie sharing the prefix, nested
+        FakeSyscalls sys = new FakeSyscalls(fake);
+
+        killer(sys, false).kill(Target.started(started.of(root), true), "test");
+
+        assertEquals(Set.of(ROOT, 1002, 2001, 2002), sigkilled(sys), sys.signals()::toString);
+        neverTouchesInitOrSelf(sys);
+        assertTrue(started.isOurs(innerInner), "beneath one of this JVM's cookies: one of this JVM's trees");
+        assertFalse(started.isOurs(Cookies.prefix("dontKillMe", 3200, 1) + "1"));
+    }
+
+    @Test
     void onlyTheExactCookieOfTheSameUserStartedSinceTheRootAndNotAZombieIsClaimed() {
         String cookie = startRoot();
         String sibling = startThroughHooks(new FakeProcess(1500), true); // another start of this JVM

@@ -38,6 +38,18 @@ class TreeKillerSeamTest {
                 "pidfd_send_signal 1001 9", "pidfd_send_signal 1002 9", "pidfd_send_signal 1003 9"), sys.signals());
     }
 
+    @Test
+    void aSnapshotTakesTheWholeTreeAndSignalsNothingButStopAndContinue() {
+        FakeSyscalls sys = new FakeSyscalls(proc);
+        TreeKiller killer = new TreeKiller(sys, proc, new KillStats());
+        PendingKill snapshot = killer.snapshot(killer.identify(1001), "test");
+        assertEquals(2, snapshot.size());
+        assertEquals(0, snapshot.signalled());
+        assertEquals(List.of("pidfd_send_signal 1001 19", "pidfd_send_signal 1002 19", "pidfd_send_signal 1001 18",
+                "pidfd_send_signal 1002 18"), sys.signals());
+        killer.release(snapshot);
+    }
+
     @ParameterizedTest(name = "children files: {0}")
     @ValueSource(booleans = {true, false})
     void childrenOfAMemberWhoseParentDiedAreStillFound(boolean childrenFiles) {

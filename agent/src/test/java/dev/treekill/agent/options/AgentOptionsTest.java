@@ -80,6 +80,18 @@ class AgentOptionsTest {
     }
 
     @Test
+    void destroyMixedNeedsAGraceAndSaysSo() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("destroy=mixed"));
+        assertTrue(e.getMessage().contains("destroy=mixed needs grace=<duration>"), e.getMessage());
+        assertTrue(e.getMessage().contains("destroy=tree|child|mixed"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("grace=off,destroy=mixed"));
+        AgentOptions o = AgentOptions.parse("grace=2s,destroy=mixed");
+        assertEquals(AgentOptions.DestroyMode.MIXED, o.destroy());
+        assertEquals(2000, o.graceMillis());
+        assertEquals(o.toString(), AgentOptions.parse(o.toString()).toString());
+    }
+
+    @Test
     void unknownKeyIsNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("timout=5s"));
         assertTrue(e.getMessage().contains("unknown option 'timout'"), e.getMessage());

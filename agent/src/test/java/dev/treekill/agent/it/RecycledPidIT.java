@@ -1,0 +1,109 @@
+package dev.treekill.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.treekill.agent.testing.TaggedProcesses;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A pid really handed out again (in a private PID namespace, through ns_last_pid) is never signalled through
+ * a stale identity: a ProcessHandle or a finished Process of the process that had it before, or a root that
+ * exited during destroy()'s or terminateTree's grace. The JDK does nothing in these cases; neither may the agent.
+ */
+@Timeout(180)
+class RecycledPidIT {
+    private static final String[] UNSHARE = {"unshare", "--pid", "--fork", "--mount-proc"};
+
+    @RegisterExtension
+    final TaggedProcesses tagged = new TaggedProcesses();
+
+    @BeforeAll
+    static void needsPidNamespaces() throws Exception {
+        String why;
+        try {
+            Process p = new ProcessBuilder(UNSHARE[0], UNSHARE[1], UNSHARE[2], UNSHARE[3], "sh", "-c",
+                    "echo 100 > /proc/sys/kernel/ns_last_pid").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).trim();
+            boolean done = p.waitFor(30, TimeUnit.SECONDS);
+            why = done && p.exitValue() == 0 ? null : "exit " + (done ? p.exitValue() : "timeout") + ": " + out;
+        } catch (java.io.IOException e) {
+            why = e.getMessage();
+        }
+        String reason = why;
+        Assumptions.assumeTrue(reason == null, () -> "skipped: a PID namespace whose ns_last_pid can be written is "
+                + "needed (`unshare --pid --fork --mount-proc` as root): " + reason);
+    }
+
+    private Map<String, String> stale(Jdk jdk, String options, String entry) throws Exception {
+        JvmRunner runner = JvmRunner.on(jdk.assumeInstalled(), tagged).under(UNSHARE);
+        if (options != null) {
+            runner.agent(options);
+        }
+        JvmRunner.Result r = runner.main(RecycleApp.class, "stale", entry).run();
+        Map<String, String> line = Checks.ok(r).line("stale ");
+        assertEquals("true", line.get("same_pid"), () -> "the test did not recycle the pid\n" + r);
+        assertEquals("3", line.get("a_exit"), r::toString);
+        assertEquals("true", line.get("b_alive"), () -> entry + " on A's stale identity hit B, which has A's pid now\n" + r);
+        Checks.noAgentWarnings(r);
+        return line;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void destroyForciblyOnAStaleProcessHandleSignalsNothing(Jdk jdk) throws Exception {
+        stale(jdk, "log=warn", "handle-forcibly");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void destroyOnAStaleProcessHandleSignalsNothing(Jdk jdk) throws Exception {
+        stale(jdk, "grace=200ms", "handle-destroy");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void destroyForciblyOnAFinishedProcessSparesTheNextOwnerOfItsPid(Jdk jdk) throws Exception {
+        stale(jdk, "log=warn", "process-forcibly");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void destroyOnAFinishedProcessSparesTheNextOwnerOfItsPid(Jdk jdk) throws Exception {
+        stale(jdk, "grace=200ms", "process-destroy");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void withoutTheAgentTheJdkSparesItToo(Jdk jdk) throws Exception {
+        stale(jdk, null, "handle-forcibly"); // the behaviour the agent must keep
+    }
+
+    private void grace(Jdk jdk, String options, String entry) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).under(UNSHARE).agent(options)
+                .main(RecycleApp.class, "grace", entry).run();
+        Map<String, String> line = Checks.ok(r).line("grace ");
+        assertEquals("true", line.get("same_pid"), () -> "the test did not recycle the pid\n" + r);
+        assertEquals("false", line.get("child_alive"), () -> "the grace ended and the SIGTERM-proof child lives\n" + r);
+        assertEquals("true", line.get("b_alive"), () -> "the escalation SIGKILLed the root's pid, now B's\n" + r);
+        Checks.noAgentWarnings(r);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void destroysGraceEscalationSparesTheNextOwnerOfTheRootsPid(Jdk jdk) throws Exception {
+        grace(jdk, "grace=2s", "destroy");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void jmxTerminateTreeSparesTheNextOwnerOfTheRootsPid(Jdk jdk) throws Exception {
+        grace(jdk, null, "jmx");
+    }
+}
