@@ -1,6 +1,7 @@
 package dev.treekill.agent;
 
 import dev.treekill.agent.cli.Cli;
+import dev.treekill.agent.exit.ExitKill;
 import dev.treekill.agent.hook.DestroyHooks;
 import dev.treekill.agent.hook.Hooks;
 import dev.treekill.agent.hook.ProcessClassPatcher;
@@ -52,8 +53,10 @@ public final class TreeKillAgent {
         }
         AgentOptions options = AgentOptions.parse(args); // a bad option stops the JVM here, by design
         AgentRuntime runtime = new AgentRuntime(new Settings(options), attached);
+        ExitKill exit = options.exitKill()
+                ? ExitKill.install(runtime, runtime.settings(), runtime.started(), attached, exporterTo(inst)) : null;
         if (!Hooks.install(new DestroyHooks(runtime.settings(), runtime, runtime.stats(), runtime.started()),
-                new StartHooks(runtime.started(), options.cookie()))) {
+                new StartHooks(runtime.started(), options.cookie(), exit))) {
             Log.warn("agent already active in this JVM; options '" + args + "' ignored");
             return;
         }
@@ -74,9 +77,6 @@ public final class TreeKillAgent {
         ProcessClassPatcher patcher = new ProcessClassPatcher(runtime.backgroundTask(), options.cookie());
         inst.addTransformer(patcher, true);
         retransformLoaded(inst, patcher);
-        if (options.exitKill()) {
-            Runtime.getRuntime().addShutdownHook(runtime.exitKillHook());
-        }
         if (options.jmx()) {
             JmxBackend backend = new JmxBackend(runtime.settings(), runtime.stats(), runtime, runtime.started());
             // Attached to a running JVM: start-up is over and its platform MBeanServer may exist already.
@@ -85,6 +85,17 @@ public final class TreeKillAgent {
         if (Log.enabled(Log.Level.INFO)) {
             Log.info("active (" + options + ")");
         }
+    }
+
+    /** Exports a package of java.base to the agent (the boot class path's unnamed module) alone. */
+    private static Consumer<String> exporterTo(Instrumentation inst) {
+        return new Consumer<String>() {
+            @Override
+            public void accept(String pkg) {
+                inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(pkg, Set.of(Hooks.class.getModule())),
+                        Map.of(), Set.of(), Map.of());
+            }
+        };
     }
 
     /** Under attach, or when a class was loaded earlier, the process classes are already there. */

@@ -116,7 +116,10 @@ final class Escapees {
         String cookie = cookieIn(environ);
         if (started.isOurs(cookie) || isOptOut(cookie)) {
             // One of ours decides; any other is an opt-out (or a stranger's).
-            return target.allDescendants ? started.isOurs(cookie) : cookie.equals(target.cookie);
+            if (!target.allDescendants) {
+                return cookie.equals(target.cookie);
+            }
+            return started.isOurs(cookie) && !(target.sparesShutdownStarts && started.startedDuringShutdown(cookie));
         }
         // No cookie, or only the one this JVM inherited (which every process it did not tag carries): only
         // as an orphan adopted here can it be one of ours.

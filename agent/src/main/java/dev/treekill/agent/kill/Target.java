@@ -17,30 +17,57 @@ public final class Target {
     final boolean allDescendants;
     /** The JDK's record of the root, when the JDK started it. */
     final StartedProcesses.Started record;
+    /** What this kill is called in logs. */
+    private final String name;
+    /**
+     * At exit: what the JVM's own shutdown work started once shutdown had begun is spared (see
+     * {@link StartedProcesses#wasRunningWhenShutdownBegan}).
+     */
+    final boolean sparesShutdownStarts;
 
     private Target(long rootPid, boolean rootAlive, long startTicks, String cookie, boolean allDescendants,
-            StartedProcesses.Started record) {
+            StartedProcesses.Started record, String name, boolean sparesShutdownStarts) {
         this.rootPid = rootPid;
         this.rootAlive = rootAlive;
         this.startTicks = startTicks;
         this.cookie = cookie;
         this.allDescendants = allDescendants;
         this.record = record;
+        this.name = name;
+        this.sparesShutdownStarts = sparesShutdownStarts;
     }
 
     /** The tree of {@code pid} and nothing else. */
     public static Target tree(long pid) {
-        return new Target(pid, true, -1, null, false, null);
+        return new Target(pid, true, -1, null, false, null, "tree of pid " + pid, false);
     }
 
     /** A process the JDK started: its tree (if {@code alive}) and its escapees. */
     public static Target started(StartedProcesses.Started s, boolean alive) {
-        return new Target(s.pid, alive, s.startTicks, s.cookie, false, s);
+        return new Target(s.pid, alive, s.startTicks, s.cookie, false, s, "tree of pid " + s.pid, false);
     }
 
     /** Every child tree of the JVM {@code selfPid}, and every escapee of any of them. */
     public static Target allDescendantsOf(long selfPid) {
-        return new Target(selfPid, false, -1, null, true, null);
+        return new Target(selfPid, false, -1, null, true, null, "every child tree of this JVM", false);
+    }
+
+    /**
+     * The exit kill of the JVM {@code selfPid}: every child tree and escapee that was running when shutdown
+     * began, never what was started after it.
+     */
+    public static Target atExit(long selfPid) {
+        return new Target(selfPid, false, -1, null, true, null, "at exit: every child tree of this JVM", true);
+    }
+
+    /**
+     * Run by the guard, once the JVM {@code jvmPid} (started at {@code jvmStartTicks}, clock ticks since boot)
+     * is dead: every process carrying one of its cookies, with its tree. The killer's own children are roots
+     * too, and a guard has none.
+     */
+    public static Target leftBehindBy(long jvmPid, long jvmStartTicks) {
+        return new Target(jvmPid, false, jvmStartTicks, null, true, null,
+                "what the dead JVM " + jvmPid + " left behind", false);
     }
 
     public long rootPid() {
@@ -49,6 +76,6 @@ public final class Target {
 
     @Override
     public String toString() {
-        return allDescendants ? "every child tree of this JVM" : "tree of pid " + rootPid;
+        return name;
     }
 }
