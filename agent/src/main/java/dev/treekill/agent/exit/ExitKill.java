@@ -51,11 +51,33 @@ public final class ExitKill implements Runnable {
     public static ExitKill install(Supplier<Engine> engine, Settings settings, StartedProcesses started,
             boolean attached, Consumer<String> exporter) {
         ExitKill exit = new ExitKill(engine, settings, started, attached, JvmDeathGuard.forThisJvm(started, settings));
+        LateShutdownHook.claimEarlierSlots();
         if (LateShutdownHook.register(exit, exporter) < 0) {
             Log.warn("exitKill: cannot run after the application's shutdown hooks on this JDK; running beside them");
             Runtime.getRuntime().addShutdownHook(new Thread(exit, "treekill-exit"));
+        } else {
+            Runtime.getRuntime().addShutdownHook(new Thread(exit.prepare(), "treekill-exit-prepare"));
         }
         return exit;
+    }
+
+    /**
+     * Runs beside the application's hooks: builds the engine while it still can. Loading JNA calls
+     * File.deleteOnExit, which fails once the JDK's deleteOnExit slot has run, as it has when the late hook runs.
+     */
+    private Runnable prepare() {
+        return new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    if (started.anyStartSeen() || attached) {
+                        engine.get();
+                    }
+                } catch (Throwable t) {
+                    Log.debug("exit kill: cannot prepare the engine: " + t);
+                }
+            }
+        };
     }
 
     /** Whether shutdown has begun: a start from now on is the shutdown's own work, spared by the exit kill. */
@@ -63,9 +85,14 @@ public final class ExitKill implements Runnable {
         return shutdown.begun();
     }
 
-    /** After every process start: the guard must be running (started, or started again if it died). */
+    /**
+     * After every process start: the guard must be running (started, or started again if it died). Not once
+     * shutdown has begun: the exit kill is about to run, and then the guard stands down.
+     */
     public void afterStart() {
-        guard.ensureRunning();
+        if (!shutdown.begun()) {
+            guard.ensureRunning();
+        }
     }
 
     @Override

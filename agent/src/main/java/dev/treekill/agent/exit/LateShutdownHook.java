@@ -51,6 +51,20 @@ final class LateShutdownHook {
         return -1;
     }
 
+    /**
+     * The JDK's own slots are taken on first use, and once a later slot runs, taking an earlier one fails:
+     * JNA's first load calls File.deleteOnExit, whose hook (slot 2) would then fail to register, and JNA with it,
+     * if it loaded during the exit kill. Initialising that hook now takes its slot in time; it deletes nothing
+     * unless the application asks it to.
+     */
+    static void claimEarlierSlots() {
+        try {
+            Class.forName("java.io.DeleteOnExitHook", true, null);
+        } catch (ClassNotFoundException | LinkageError e) {
+            Log.debug("cannot take the deleteOnExit slot early: " + e);
+        }
+    }
+
     private static Class<?> sharedSecrets() throws ClassNotFoundException {
         for (String name : SHARED_SECRETS) {
             try {

@@ -48,7 +48,7 @@ final class Guard {
         this.proc = proc;
         this.sys = sys;
         // Built now, not at the JVM's death: the kill then starts within milliseconds.
-        this.engine = new TreeKiller(sys, proc, new KillStats(), StartedProcesses.ofCookieFamily(orders.cookieFamily),
+        this.engine = new TreeKiller(sys, proc, new KillStats(), StartedProcesses.ofCookieFamily(proc, orders.cookieFamily),
                 false, true);
     }
 

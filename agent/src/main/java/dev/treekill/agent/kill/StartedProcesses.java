@@ -127,8 +127,8 @@ public final class StartedProcesses {
      * begin with {@code cookieFamily} (what that JVM's {@link #cookieFamily()} returned). Nothing is started
      * or recorded through it; it answers {@link #isOurs} for that JVM.
      */
-    public static StartedProcesses ofCookieFamily(String cookieFamily) {
-        StartedProcesses s = new StartedProcesses(ProcSource.system(), true);
+    public static StartedProcesses ofCookieFamily(ProcSource proc, String cookieFamily) {
+        StartedProcesses s = new StartedProcesses(proc, true);
         s.cookiePrefix = cookieFamily;
         return s;
     }

@@ -12,7 +12,7 @@ import java.util.List;
  * shells forking all the time, and a shell that double-forks two {@code setsid} daemons (one keeps its cookie,
  * one opted out: see {@link EscapeApp#DAEMONS}); with a second argument {@code guarded}, waits (at most 30 s)
  * until its exitKill guard runs (the guard starts with the first process start, off its thread: a JVM that
- * dies before has none); prints {@code ready pid=<this JVM> daemon=<pid> optout=<pid> guard=<pid or none>};
+ * dies before has none), with {@code probe} looks for one after 2 s; prints {@code ready pid=<this JVM> daemon=<pid> optout=<pid> guard=<pid or none>};
  * then, by mode:
  * <ul>
  * <li>{@code wait}: waits (at most 60 s) to be killed;</li>
@@ -32,7 +32,7 @@ public final class AbruptDeathApp {
         long daemon = Long.parseLong(out.readLine().trim());
         long optOut = Long.parseLong(out.readLine().trim());
         Thread.sleep(200); // the daemons' subshells are gone by then, mostly: they are escapees
-        String guard = args.length > 1 && args[1].equals("guarded") ? Long.toString(awaitGuard()) : "none";
+        String guard = args.length > 1 && args[1].equals("guarded") ? Long.toString(awaitGuard()) : lookForGuard(args);
         System.out.println("ready pid=" + ProcessHandle.current().pid() + " daemon=" + daemon + " optout=" + optOut
                 + " guard=" + guard);
         System.out.flush();
@@ -49,8 +49,18 @@ public final class AbruptDeathApp {
             case "normal":
                 break;
             default:
-                throw new IllegalArgumentException("usage: AbruptDeathApp wait|oom|normal [guarded]");
+                throw new IllegalArgumentException("usage: AbruptDeathApp wait|oom|normal [guarded|probe]");
         }
+    }
+
+    /** With {@code probe}: after 2 s (the guard of a JVM starts within a second), the guard's pid or none. */
+    private static String lookForGuard(String[] args) throws InterruptedException {
+        if (args.length > 1 && args[1].equals("probe")) {
+            Thread.sleep(2000);
+            long guard = guardOf(ProcessHandle.current().pid());
+            return guard > 0 ? Long.toString(guard) : "none";
+        }
+        return "none";
     }
 
     /** The pid of the guard watching this JVM, found by its command line. */

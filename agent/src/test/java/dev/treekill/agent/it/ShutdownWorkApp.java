@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
  * shutdown hook that runs a cleanup command ({@code sh -c 'sleep 0.3; echo cleaned > <marker>'}, standing in for
  * {@code docker compose down}) and waits for it, prints {@code ready pid=<this JVM>}; then returns from main
  * ({@code normal}) or waits (at most 60 s) for SIGTERM ({@code sigterm}). The hook prints
- * {@code cleanup exit=<code>} or {@code cleanup error=<exception>}.
+ * {@code cleanup exit=<code>} or {@code cleanup error=<exception>}; it also starts a process it leaves running
+ * (a service the shutdown hands over to, say) and prints {@code spared pid=<pid>}.
  */
 public final class ShutdownWorkApp {
     private ShutdownWorkApp() {
@@ -21,6 +22,8 @@ public final class ShutdownWorkApp {
             try {
                 Process cleanup = new ProcessBuilder("/bin/sh", "-c", "sleep 0.3; echo cleaned > \"$1\"", "sh", marker).start();
                 System.out.println("cleanup exit=" + (cleanup.waitFor(30, TimeUnit.SECONDS) ? cleanup.exitValue() : "none"));
+                Process handedOver = new ProcessBuilder("/bin/sh", "-c", "exec sleep 1000").start();
+                System.out.println("spared pid=" + handedOver.pid());
             } catch (Exception e) {
                 System.out.println("cleanup error=" + e);
             }
