@@ -8,6 +8,7 @@ import dev.treekill.agent.kill.StartedProcesses;
 import dev.treekill.agent.kill.Target;
 import dev.treekill.agent.kill.TreeKiller;
 import dev.treekill.agent.log.Log;
+import dev.treekill.agent.proc.Environ;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
@@ -55,6 +56,7 @@ final class Guard {
     /** Waits for the JVM's death or the order to stand down; kills what the JVM left behind. */
     void watch() throws IOException {
         leaveSession();
+        warmUp();
         if (!awaitEndOfPipe(System.in)) {
             return; // stood down: the JVM's own exit kill ran
         }
@@ -97,6 +99,30 @@ final class Guard {
     void killLeftBehind() {
         PendingKill kill = engine.kill(Target.leftBehindBy(orders.jvmPid, orders.jvmStartTicks), "jvm-death");
         engine.await(kill, Deadline.of(orders.timeoutMillis, orders.warnMillis));
+    }
+
+    /**
+     * Runs the kill's reading side once over every process (never its signalling side): its classes load and
+     * /proc is in the page cache before the JVM dies, not after. About as much as one kill's scan.
+     */
+    private void warmUp() {
+        try {
+            engine.ownDescendants();
+            int self = sys.selfPid();
+            int fd = sys.pidfdOpen(self);
+            sys.pollReadable(fd, 0);
+            sys.closeFd(fd);
+            for (int pid : proc.pids()) {
+                ProcTable.read(proc, pid);
+                proc.uid(pid);
+                String environ = proc.environ(pid);
+                if (environ != null) {
+                    Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE);
+                }
+            }
+        } catch (ErrnoException | RuntimeException e) {
+            Log.debug("guard: warm-up failed: " + e); // the kill reports its own failures
+        }
     }
 
     /** No terminal signal (Ctrl-C, hang-up) and no signal to the JVM's process group reaches the guard. */
