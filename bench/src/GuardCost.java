@@ -94,7 +94,8 @@ public final class GuardCost {
     }
 
     static long guardOf(long jvm) {
-        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine()
+        return ProcessHandle.allProcesses().filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                .filter(p -> p.info().commandLine()
                 .map(c -> c.contains("dev.treekill.agent.guard.GuardMain watch " + jvm + " ")).orElse(false))
                 .mapToLong(ProcessHandle::pid).findFirst().orElse(-1);
     }

@@ -53,6 +53,11 @@ public final class TreeKillAgent {
         }
         AgentOptions options = AgentOptions.parse(args); // a bad option stops the JVM here, by design
         AgentRuntime runtime = new AgentRuntime(new Settings(options), attached);
+        if (Hooks.installed()) {
+            Log.warn("agent already active in this JVM; options '" + args + "' ignored");
+            return;
+        }
+        Log.setLevel(options.log());
         ExitKill exit = options.exitKill()
                 ? ExitKill.install(runtime, runtime.settings(), runtime.started(), attached, exporterTo(inst)) : null;
         if (!Hooks.install(new DestroyHooks(runtime.settings(), runtime, runtime.stats(), runtime.started()),
@@ -60,7 +65,6 @@ public final class TreeKillAgent {
             Log.warn("agent already active in this JVM; options '" + args + "' ignored");
             return;
         }
-        Log.setLevel(options.log());
         // The patched java.base classes call Hooks, which lives in the boot loader's unnamed module.
         inst.redefineModule(Object.class.getModule(), Set.of(Hooks.class.getModule()), Map.of(), Map.of(),
                 Set.of(), Map.of());

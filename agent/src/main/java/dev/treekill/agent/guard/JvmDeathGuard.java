@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * after every start (one /proc read) and started again, with a warning, if it died. The guard is not this
  * JVM's child (it is started through a process that exits at once), carries a cookie of its own (an opt-out:
  * no kill of this JVM takes it) and leaves the JVM's session. Not started where the JVM is PID 1: the kernel
- * ends the namespace with it.
+ * ends the namespace with it, nor with {@code cookie=false}.
  */
 public final class JvmDeathGuard {
     /** The guard's TREEKILL_COOKIE: not one of this JVM's, so no tree kill, killDescendants or exit kill takes it. */
@@ -69,15 +69,24 @@ public final class JvmDeathGuard {
         this.state = on ? State.IDLE : State.OFF;
     }
 
-    /** The guard of this JVM; one that never starts where the JVM is PID 1, or the agent's jar cannot be found. */
+    /**
+     * The guard of this JVM; one that never starts where the JVM is PID 1, off Linux, with {@code cookie=false}
+     * (the guard finds what to kill by its cookies), or where the agent's jar cannot be found.
+     */
     public static JvmDeathGuard forThisJvm(StartedProcesses started, Settings settings) {
+        if (ProcSource.selfPidInProc() == 1 || !NativeAccess.isLinux()) {
+            return new JvmDeathGuard(started, settings, null, ProcSource.system(), false);
+        }
+        if (!settings.options().cookie()) {
+            Log.info("exitKill with cookie=false: no guard (it finds what to kill by cookie); a JVM killed abruptly "
+                    + "leaves its trees");
+            return new JvmDeathGuard(started, settings, null, ProcSource.system(), false);
+        }
         GuardCommand command = GuardCommand.forThisJvm();
-        boolean pid1 = ProcSource.selfPidInProc() == 1;
-        if (command == null && !pid1) {
+        if (command == null) {
             Log.warn("exitKill: cannot find the agent's jar; no guard, so a JVM killed abruptly leaves its trees");
         }
-        return new JvmDeathGuard(started, settings, command, ProcSource.system(),
-                command != null && !pid1 && NativeAccess.isLinux());
+        return new JvmDeathGuard(started, settings, command, ProcSource.system(), command != null);
     }
 
     /**

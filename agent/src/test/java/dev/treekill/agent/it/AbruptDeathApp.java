@@ -76,9 +76,13 @@ public final class AbruptDeathApp {
         throw new IllegalStateException("no guard within 30 s");
     }
 
-    /** The guard watching the JVM {@code jvm} ({@code GuardMain watch <jvm> ...} in its command line), or -1. */
+    /**
+     * The guard watching the JVM {@code jvm} (a {@code java} running {@code GuardMain watch <jvm> ...}), or -1. Not
+     * the shell that starts it, whose arguments name the same.
+     */
     static long guardOf(long jvm) {
         return ProcessHandle.allProcesses()
+                .filter(p -> p.info().command().map(c -> c.endsWith("/java")).orElse(false))
                 .filter(p -> p.info().arguments().map(a -> a.length > 2 && isGuard(a, jvm)).orElse(false))
                 .mapToLong(ProcessHandle::pid).findFirst().orElse(-1);
     }

@@ -38,22 +38,53 @@ class ExitKillIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.treekill.agent.it.Jdk#all")
     void aSigkilledJvmLeavesNothingButTheOptedOutDaemon(Jdk jdk) throws Exception {
-        JvmRunner.Running jvm = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+        // Under a test-side subreaper: whatever outlives the JVM is re-parented to the host and counted there too.
+        JvmRunner.Running host = JvmRunner.on(jdk.assumeInstalled(), tagged).under(subreaperHost(jdk)).agent("exitKill=true")
                 .main(AbruptDeathApp.class, "wait", "guarded").start();
         try {
-            Map<String, String> ready = JvmRunner.Result.fields(jvm.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(60)));
+            Map<String, String> ready = JvmRunner.Result.fields(host.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(60)));
+            long jvm = Long.parseLong(ready.get("pid"));
             long guard = Long.parseLong(ready.get("guard"));
-            assertFalse(ProcessHandle.of(jvm.pid()).get().descendants().anyMatch(p -> p.pid() == guard),
+            long optOut = Long.parseLong(ready.get("optout"));
+            assertFalse(ProcessHandle.of(jvm).get().descendants().anyMatch(p -> p.pid() == guard),
                     "the guard must not be the JVM's descendant");
             int before = tagged.survivors().size();
             assertTrue(before >= 28, () -> "expected the trees, the daemons and the guard alive, got " + before);
-            ProcessHandle.of(jvm.pid()).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL: no hook runs
-            JvmRunner.Result r = jvm.finish(Duration.ofSeconds(60));
-            assertEquals(137, r.exitCode, r::toString);
-            assertOnlyLeft(Long.parseLong(ready.get("optout")), r);
+            ProcessHandle.of(jvm).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL: no hook runs
+            host.awaitLine(l -> l.equals("host child_exit=137"), Duration.ofSeconds(60));
+            List<Long> underHost = awaitLiveDescendants(host.pid(), List.of(optOut));
+            assertEquals(List.of(optOut), underHost, () -> "left under the subreaper: " + describe(underHost));
+            assertOnlyLeft(optOut, host.finish(Duration.ofSeconds(60)));
         } finally {
-            jvm.kill();
+            host.kill();
         }
+    }
+
+    /** {@code java -cp <test classes>:<jna> SubreaperHost}: runs the JVM under test as its child. */
+    private static String[] subreaperHost(Jdk jdk) throws Exception {
+        String jna = java.nio.file.Paths.get(com.sun.jna.Native.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        List<String> cmd = new java.util.ArrayList<>(List.of(jdk.java().toString()));
+        if (jdk.feature() >= 22) {
+            cmd.add("--enable-native-access=ALL-UNNAMED"); // no JNA warning on the stderr the test reads
+        }
+        cmd.addAll(List.of("-cp", JvmRunner.testClasses() + java.io.File.pathSeparator + jna, SubreaperHost.class.getName()));
+        return cmd.toArray(new String[0]);
+    }
+
+    /** Waits (bounded) until the live descendants of {@code pid} are {@code expected}; returns them. */
+    private static List<Long> awaitLiveDescendants(long pid, List<Long> expected) throws InterruptedException {
+        long end = System.nanoTime() + GONE_WITHIN.toNanos();
+        List<Long> live = liveDescendants(pid);
+        while (!live.equals(expected) && System.nanoTime() < end) {
+            Thread.sleep(20);
+            live = liveDescendants(pid);
+        }
+        return live;
+    }
+
+    private static List<Long> liveDescendants(long pid) {
+        return ProcessHandle.of(pid).map(h -> h.descendants().map(ProcessHandle::pid).filter(TaggedProcesses::isLive)
+                .sorted().collect(java.util.stream.Collectors.toList())).orElse(List.of());
     }
 
     @ParameterizedTest(name = "{0}")
