@@ -11,6 +11,15 @@ AGENT=$HERE/../agent/target/treekill-agent.jar
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 "$JBIN/javac" -d "$OUT" "$HERE/src/GuardCost.java"
+# The first start alone, 3x RUNS alternating runs each: the medians.
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+i=0; : > "$OUT/off"; : > "$OUT/on"
+while [ $i -lt $((3 * RUNS)) ]; do
+    "$JBIN/java" -javaagent:"$AGENT" -cp "$OUT" GuardCost firststart >> "$OUT/off"
+    "$JBIN/java" -javaagent:"$AGENT"=exitKill=true -cp "$OUT" GuardCost firststart >> "$OUT/on"
+    i=$((i + 1))
+done
+echo "first start, median of $((3 * RUNS)): exitKill=false $(median < "$OUT/off") us, exitKill=true $(median < "$OUT/on") us"
 i=0
 while [ $i -lt "$RUNS" ]; do
     printf 'exitKill=false '; "$JBIN/java" -javaagent:"$AGENT" -cp "$OUT" GuardCost first

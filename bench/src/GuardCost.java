@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What exitKill=true's guard costs and how fast it acts (see guard.sh). Modes:
+ * {@code firststart}: prints this JVM's first process start in microseconds, and exits;
  * {@code first}: times this JVM's first process start (the guard starts with it, off its thread), then, if a
  * guard comes, how long after the start it runs, its RSS and PSS, and its CPU over 5 idle seconds;
  * {@code victim}: starts a 50-process tree, waits for its guard, prints {@code ready <pid> <start ticks>...}
@@ -17,6 +18,7 @@ public final class GuardCost {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "first": first(); break;
+            case "firststart": firstStart(); break;
             case "victim": victim(); break;
             case "kill": kill(args[1], args[2]); break;
             default: throw new IllegalArgumentException(args[0]);
@@ -47,6 +49,15 @@ public final class GuardCost {
                 .append(" guard_idle_cpu_ticks_5s=").append(cpu1 - cpu0);
         }
         System.out.println(line);
+    }
+
+    /** The first start alone, then exit (the exit kill runs, and the guard, if any, stands down). */
+    private static void firstStart() throws Exception {
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder("/bin/true").start();
+        long t1 = System.nanoTime();
+        p.waitFor();
+        System.out.println((t1 - t0) / 1000);
     }
 
     private static void victim() throws Exception {
