@@ -3,12 +3,7 @@ package dev.treekill.agent;
 import dev.treekill.agent.kill.Engine;
 import dev.treekill.agent.kill.Engines;
 import dev.treekill.agent.kill.KillStats;
-import dev.treekill.agent.hook.Hooks;
-import dev.treekill.agent.kill.Deadline;
-import dev.treekill.agent.kill.KillResult;
-import dev.treekill.agent.kill.PendingKill;
 import dev.treekill.agent.kill.StartedProcesses;
-import dev.treekill.agent.kill.Target;
 import dev.treekill.agent.kill.TreeKiller;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.Settings;
@@ -171,30 +166,6 @@ public final class AgentRuntime implements Supplier<Engine> {
             stats.error(); // not tracking, so nothing is reaped: safe, only less useful
             Log.debug("cannot note this JVM's children: " + e);
         }
-    }
-
-    /** For {@code exitKill=true}: kills every live descendant tree and its escapees when the JVM exits. */
-    public Thread exitKillHook() {
-        return new Thread("treekill-exit") {
-            @Override
-            public void run() {
-                try {
-                    KillResult result = Hooks.unhooked(new Supplier<KillResult>() {
-                        @Override
-                        public KillResult get() {
-                            Engine e = AgentRuntime.this.get();
-                            PendingKill kill = e.kill(Target.allDescendantsOf(ProcessHandle.current().pid()), "exit");
-                            return e.await(kill, Deadline.of(settings.timeoutMillis(), settings.warnMillis()));
-                        }
-                    });
-                    if (result.signalled > 0) {
-                        Log.info("at exit: " + result);
-                    }
-                } catch (Throwable t) {
-                    Log.warn("exitKill failed", t);
-                }
-            }
-        };
     }
 
     private void warmUpNow() {

@@ -1,6 +1,7 @@
 package dev.treekill.agent;
 
 import dev.treekill.agent.cli.Cli;
+import dev.treekill.agent.exit.ExitKill;
 import dev.treekill.agent.hook.DestroyHooks;
 import dev.treekill.agent.hook.Hooks;
 import dev.treekill.agent.hook.ProcessClassPatcher;
@@ -54,12 +55,18 @@ public final class TreeKillAgent {
         }
         AgentOptions options = AgentOptions.parse(args); // a bad option stops the JVM here, by design
         AgentRuntime runtime = new AgentRuntime(new Settings(options), attached);
-        if (!Hooks.install(new DestroyHooks(runtime.settings(), runtime, runtime.stats(), runtime.started()),
-                new StartHooks(runtime.started(), options.cookie()))) {
+        if (Hooks.installed()) {
             Log.warn("agent already active in this JVM; options '" + args + "' ignored");
             return;
         }
         Log.setLevel(options.log());
+        ExitKill exit = options.exitKill()
+                ? ExitKill.install(runtime, runtime.settings(), runtime.started(), attached, exporterTo(inst)) : null;
+        if (!Hooks.install(new DestroyHooks(runtime.settings(), runtime, runtime.stats(), runtime.started()),
+                new StartHooks(runtime.started(), options.cookie(), exit))) {
+            Log.warn("agent already active in this JVM; options '" + args + "' ignored");
+            return;
+        }
         // The patched java.base classes call Hooks, which lives in the boot loader's unnamed module.
         inst.redefineModule(Object.class.getModule(), Set.of(Hooks.class.getModule()), Map.of(), Map.of(),
                 Set.of(), Map.of());
@@ -83,12 +90,20 @@ public final class TreeKillAgent {
                     Map.of("java.lang.management", Set.of(PlatformRegistration.class.getModule())), Set.of(), Map.of());
             PlatformRegistration.registerIfServerExists(managementFactory);
         }
-        if (options.exitKill()) {
-            Runtime.getRuntime().addShutdownHook(runtime.exitKillHook());
-        }
         if (Log.enabled(Log.Level.INFO)) {
             Log.info("active (" + options + ")");
         }
+    }
+
+    /** Exports a package of java.base to the agent (the boot class path's unnamed module) alone. */
+    private static Consumer<String> exporterTo(Instrumentation inst) {
+        return new Consumer<String>() {
+            @Override
+            public void accept(String pkg) {
+                inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(pkg, Set.of(Hooks.class.getModule())),
+                        Map.of(), Set.of(), Map.of());
+            }
+        };
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.treekill.agent.hook;
 
+import dev.treekill.agent.exit.ExitKill;
 import dev.treekill.agent.kill.StartedProcesses;
 import dev.treekill.agent.proc.Environ;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +15,8 @@ public final class StartHooks implements Hooks.Starts {
 
     private final StartedProcesses started;
     private final boolean cookies;
+    /** With exitKill=true: starts once shutdown has begun are marked, and the guard is kept running. Else null. */
+    private final ExitKill exit;
     /** The cookie of the start under way on this thread: set on entry, added to the block, recorded on return. */
     private final ThreadLocal<String> pending = new ThreadLocal<>();
     /** The number of the start under way on this thread. */
@@ -25,8 +28,13 @@ public final class StartHooks implements Hooks.Starts {
     };
 
     public StartHooks(StartedProcesses started, boolean cookies) {
+        this(started, cookies, null);
+    }
+
+    public StartHooks(StartedProcesses started, boolean cookies, ExitKill exit) {
         this.started = started;
         this.cookies = cookies;
+        this.exit = exit;
     }
 
     @Override
@@ -41,7 +49,11 @@ public final class StartHooks implements Hooks.Starts {
 
     @Override
     public void forking() {
-        sequence.get()[0] = started.forking();
+        long seq = started.forking();
+        sequence.get()[0] = seq;
+        if (exit != null && exit.shutdownBegun()) {
+            started.startingDuringShutdown(seq, pending.get());
+        }
     }
 
     @Override
@@ -96,6 +108,9 @@ public final class StartHooks implements Hooks.Starts {
         String cookie = pending.get();
         pending.remove();
         started.started(sequence.get()[0], process, cookie);
+        if (exit != null) {
+            exit.afterStart();
+        }
     }
 
     @Override

@@ -117,7 +117,10 @@ final class Escapees {
         if (started.isOurs(cookie) || isOptOut(cookie)) {
             // One of ours decides (the target's own, or one a nested JVM minted beneath it); any other is an
             // opt-out (or a stranger's).
-            return target.allDescendants ? started.isOurs(cookie) : Cookies.isBeneath(cookie, target.cookie);
+            if (!target.allDescendants) {
+                return Cookies.isBeneath(cookie, target.cookie);
+            }
+            return started.isOurs(cookie) && !(target.sparesShutdownStarts && started.startedDuringShutdown(cookie));
         }
         // No cookie, or only the one this JVM inherited (which every process it did not tag carries): only
         // as an orphan adopted here can it be one of ours.

@@ -34,6 +34,10 @@ public final class StartedProcesses {
     private final Map<Process, Started> byProcess = Collections.synchronizedMap(new WeakHashMap<>());
     /** Sequence numbers of the starts under way. */
     private final java.util.Set<Long> inFlight = ConcurrentHashMap.newKeySet(); // a handful at most
+    /** Sequence numbers of the starts under way that began once shutdown had begun. */
+    private final java.util.Set<Long> inFlightDuringShutdown = ConcurrentHashMap.newKeySet();
+    /** The cookies of the starts begun once shutdown had begun: the exit kill spares them. */
+    private final java.util.Set<String> shutdownCookies = ConcurrentHashMap.newKeySet();
 
     private final AtomicLong begun = new AtomicLong();
     /**
@@ -75,6 +79,8 @@ public final class StartedProcesses {
         /** When the JDK was first seen to have collected its exit status (clock ticks since boot), or -1. */
         volatile long endTicks = -1;
         volatile boolean reaped;
+        /** Started once shutdown had begun (by a shutdown hook, say): the exit kill spares it. */
+        volatile boolean duringShutdown;
 
         Started(long pid, String cookie) {
             this.pid = pid;
@@ -117,6 +123,22 @@ public final class StartedProcesses {
         if (byPid.size() > PRUNE_ABOVE) {
             prune();
         }
+    }
+
+    /**
+     * For the guard, which kills on behalf of a JVM that is gone: the records of another JVM whose cookies
+     * begin with {@code cookieFamily} (what that JVM's {@link #cookieFamily()} returned). Nothing is started
+     * or recorded through it; it answers {@link #isOurs} for that JVM.
+     */
+    public static StartedProcesses ofCookieFamily(ProcSource proc, String cookieFamily) {
+        StartedProcesses s = new StartedProcesses(proc, true);
+        s.cookiePrefix = cookieFamily;
+        return s;
+    }
+
+    /** What every cookie of this JVM begins with (made now if no start made it yet); see {@link #ofCookieFamily}. */
+    public String cookieFamily() {
+        return cookiePrefix();
     }
 
     /**
@@ -175,9 +197,21 @@ public final class StartedProcesses {
         return seq;
     }
 
+    /**
+     * Start {@code seq}, just about to fork with {@code cookie} (null: none), began once shutdown had begun: the
+     * exit kill spares it, its tree and its cookie. Called between {@link #forking} and the fork.
+     */
+    public void startingDuringShutdown(long seq, String cookie) {
+        if (cookie != null) {
+            shutdownCookies.add(cookie);
+        }
+        inFlightDuringShutdown.add(seq);
+    }
+
     /** Start {@code seq} (0: it forked nothing) returned its Process; {@code cookie} is null when it has none. */
     public void started(long seq, Process process, String cookie) {
         Started s = new Started(process.pid(), cookie);
+        s.duringShutdown = inFlightDuringShutdown.contains(seq);
         try {
             if (byPid.size() > pruneAbove) {
                 prune();
@@ -186,6 +220,7 @@ public final class StartedProcesses {
             byProcess.put(process, s);
         } finally {
             inFlight.remove(seq); // after the record: a reaper that sees it done sees the record too
+            inFlightDuringShutdown.remove(seq);
         }
         if (proc != null) {
             ProcEntry e = ProcTable.read(proc, (int) s.pid);
@@ -197,6 +232,50 @@ public final class StartedProcesses {
     /** Start {@code seq} (0: it forked nothing) threw: the JDK reaped whatever it had forked before throwing. */
     public void startFailed(long seq) {
         inFlight.remove(seq);
+        inFlightDuringShutdown.remove(seq);
+    }
+
+    /** Whether {@code cookie} was handed to a start begun once shutdown had begun. */
+    boolean startedDuringShutdown(String cookie) {
+        for (String spared : shutdownCookies) {
+            if (Cookies.isBeneath(cookie, spared)) { // a JVM that shutdown work started mints beneath it
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether this JVM's child {@code pid} is one the exit kill takes: one the JDK started before shutdown
+     * began, or one it did not start at all (a child of before an attach, say). A child without a record
+     * while a start of the shutdown is under way may be that start's, not yet recorded: spared.
+     */
+    public boolean wasRunningWhenShutdownBegan(long pid) {
+        Started s = ofPid(pid);
+        if (s != null) {
+            return !s.duringShutdown;
+        }
+        return inFlightDuringShutdown.isEmpty();
+    }
+
+    /**
+     * Waits, until {@code deadlineNanos} (System.nanoTime), for the starts begun before shutdown to return
+     * their Process: the exit kill must not kill a start in flight (the JDK's spawn helper would fail it).
+     * True if none is left.
+     */
+    public boolean awaitStartsBeforeShutdown(long deadlineNanos) {
+        while (!inFlightDuringShutdown.containsAll(inFlight)) {
+            if (System.nanoTime() - deadlineNanos > 0) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        return true;
+    }
+
+    /** Whether a patched start has forked a child in this JVM yet. */
+    public boolean anyStartSeen() {
+        return startSeen;
     }
 
     /** The number of the last start begun. */

@@ -23,9 +23,16 @@ public final class Target {
     final StartedProcesses.Started record;
     /** The JDK's handle of the root, where the engine identified it by one (the portable engine signals through it). */
     final ProcessHandle handle;
+    /** What this kill is called in logs. */
+    private final String name;
+    /**
+     * At exit: what the JVM's own shutdown work started once shutdown had begun is spared (see
+     * {@link StartedProcesses#wasRunningWhenShutdownBegan}).
+     */
+    final boolean sparesShutdownStarts;
 
     private Target(long rootPid, boolean rootAlive, long startTicks, String cookie, boolean allDescendants,
-            StartedProcesses.Started record, ProcessHandle handle) {
+            StartedProcesses.Started record, ProcessHandle handle, String name, boolean sparesShutdownStarts) {
         this.rootPid = rootPid;
         this.rootAlive = rootAlive;
         this.startTicks = startTicks;
@@ -33,6 +40,8 @@ public final class Target {
         this.allDescendants = allDescendants;
         this.record = record;
         this.handle = handle;
+        this.name = name;
+        this.sparesShutdownStarts = sparesShutdownStarts;
     }
 
     /**
@@ -40,22 +49,22 @@ public final class Target {
      * for a pid read just now. Entry points use {@link Engine#identify(long)}, which pins it at once.
      */
     public static Target tree(long pid) {
-        return new Target(pid, true, -1, null, false, null, null);
+        return new Target(pid, true, -1, null, false, null, null, treeName(pid), false);
     }
 
     /** The process at {@code pid} that started at {@code startTicks} (clock ticks since boot; -1: not known). */
     static Target identified(long pid, long startTicks, ProcessHandle handle) {
-        return new Target(pid, true, startTicks, null, false, null, handle);
+        return new Target(pid, true, startTicks, null, false, null, handle, treeName(pid), false);
     }
 
     /** Nothing: {@code pid} names no process now. A kill of it still refuses the pids treekill never signals. */
     static Target gone(long pid) {
-        return new Target(pid, false, -1, null, false, null, null);
+        return new Target(pid, false, -1, null, false, null, null, treeName(pid), false);
     }
 
     /** A process the JDK started: its tree (if {@code alive}) and its escapees. */
     public static Target started(StartedProcesses.Started s, boolean alive) {
-        return new Target(s.pid, alive, s.startTicks, s.cookie, false, s, null);
+        return new Target(s.pid, alive, s.startTicks, s.cookie, false, s, null, treeName(s.pid), false);
     }
 
     /**
@@ -67,7 +76,7 @@ public final class Target {
         if (s == null || s.pid != rootPid || startTicks < 0 || s.startTicks != startTicks) {
             return this;
         }
-        return new Target(rootPid, rootAlive, startTicks, s.cookie, false, s, handle);
+        return new Target(rootPid, rootAlive, startTicks, s.cookie, false, s, handle, name, false);
     }
 
     /**
@@ -76,12 +85,30 @@ public final class Target {
      */
     public Target withOwnRecord(StartedProcesses.Started s) {
         return s == null ? this : new Target(rootPid, rootAlive, startTicks >= 0 ? startTicks : s.startTicks, s.cookie,
-                false, s, handle);
+                false, s, handle, name, false);
     }
 
     /** Every child tree of the JVM {@code selfPid}, and every escapee of any of them. */
     public static Target allDescendantsOf(long selfPid) {
-        return new Target(selfPid, false, -1, null, true, null, null);
+        return new Target(selfPid, false, -1, null, true, null, null, "every child tree of this JVM", false);
+    }
+
+    /**
+     * The exit kill of the JVM {@code selfPid}: every child tree and escapee that was running when shutdown
+     * began, never what was started after it.
+     */
+    public static Target atExit(long selfPid) {
+        return new Target(selfPid, false, -1, null, true, null, null, "at exit: every child tree of this JVM", true);
+    }
+
+    /**
+     * Run by the guard, once the JVM {@code jvmPid} (started at {@code jvmStartTicks}, clock ticks since boot)
+     * is dead: every process carrying one of its cookies, with its tree. The killer's own children are roots
+     * too, and a guard has none.
+     */
+    public static Target leftBehindBy(long jvmPid, long jvmStartTicks) {
+        return new Target(jvmPid, false, jvmStartTicks, null, true, null, null,
+                "what the dead JVM " + jvmPid + " left behind", false);
     }
 
     public long rootPid() {
@@ -103,8 +130,12 @@ public final class Target {
         return e != null && rootAlive && e.pid == rootPid && (startTicks < 0 || e.startTime == startTicks);
     }
 
+    private static String treeName(long pid) {
+        return "tree of pid " + pid;
+    }
+
     @Override
     public String toString() {
-        return allDescendants ? "every child tree of this JVM" : "tree of pid " + rootPid;
+        return name;
     }
 }

@@ -126,7 +126,7 @@ public final class TreeKiller implements Engine {
     @Override
     public KillResult await(PendingKill kill, Deadline deadline) {
         try {
-            return finished(waitFor(kill, deadline), kill.signalled, deadline);
+            return finished(kill.target, waitFor(kill, deadline), kill.signalled, deadline);
         } catch (RuntimeException | Error e) {
             stats.abandoned();
             throw e;
@@ -165,14 +165,14 @@ public final class TreeKiller implements Engine {
         }
     }
 
-    /** Counts and logs a finished kill; {@code sigkilled} processes got SIGKILL. */
-    private KillResult finished(KillResult result, int sigkilled, Deadline deadline) {
+    /** Counts and logs (one line) a finished kill of {@code target}; {@code sigkilled} processes got SIGKILL. */
+    private KillResult finished(Target target, KillResult result, int sigkilled, Deadline deadline) {
         stats.finished(result, sigkilled);
         if (result.timedOut) {
-            Log.warn("tree of pid " + result.rootPid + ": " + result.survivors.length + " processes still alive after "
+            Log.warn(target + ": " + result.survivors.length + " processes still alive after "
                     + deadline.timeoutMillis + " ms: " + java.util.Arrays.toString(result.survivors));
         } else if (Log.enabled(Log.Level.INFO)) {
-            Log.info("tree of pid " + result.rootPid + " gone: " + result);
+            Log.info(target + " gone: " + result);
         }
         return result;
     }
@@ -182,7 +182,7 @@ public final class TreeKiller implements Engine {
         return new Consumer<List<Member>>() {
             @Override
             public void accept(List<Member> alive) {
-                Log.warn("tree of pid " + kill.rootPid + ": " + alive.size() + " processes still alive after "
+                Log.warn(kill.target + ": " + alive.size() + " processes still alive after "
                         + (System.nanoTime() - kill.startNanos) / 1_000_000 + " ms (giving up at "
                         + deadline.timeoutMillis + " ms): " + alive);
             }
@@ -253,7 +253,7 @@ public final class TreeKiller implements Engine {
             KillResult result = new KillResult(terminated.rootPid, terminated.signalled,
                     terminated.members.size() - alive.size() + last.exited, last.survivors,
                     (System.nanoTime() - terminated.startNanos) / 1e6, last.timedOut, terminated.trigger);
-            return finished(result, kill.signalled, deadline);
+            return finished(terminated.target, result, kill.signalled, deadline);
         } catch (RuntimeException | Error e) {
             stats.abandoned();
             throw e;
@@ -300,7 +300,7 @@ public final class TreeKiller implements Engine {
     long freeze(Target target, Map<Integer, Member> members) {
         long rootStart = target.startTicks;
         if (target.allDescendants) {
-            freezer.freezeInto(liveChildren(), members);
+            freezer.freezeInto(liveChildren(target), members);
         } else {
             checkAllowed(target.rootPid);
             ProcEntry root = target.rootAlive ? ProcTable.read(proc, (int) target.rootPid) : null;
@@ -346,14 +346,16 @@ public final class TreeKiller implements Engine {
 
     /**
      * The roots of this JVM's trees: its live children that did not opt out, and where it adopts orphans only
-     * those the JDK started; the adopted ones are escapees, claimed or not by the escapee search.
+     * those the JDK started; the adopted ones are escapees, claimed or not by the escapee search. At exit, only
+     * those that were running when shutdown began.
      */
-    private List<ProcEntry> liveChildren() {
+    private List<ProcEntry> liveChildren(Target target) {
         List<ProcEntry> children = new ArrayList<>();
         for (int pid : ProcTable.childPids(proc, signaller.selfPid())) {
             ProcEntry e = ProcTable.read(proc, pid);
             if (e != null && !e.isZombie() && e.ppid == signaller.selfPid()
-                    && (reaper == null || started.startedByJdk(pid)) && !escapees.optedOut(e)) {
+                    && (reaper == null || started.startedByJdk(pid)) && !escapees.optedOut(e)
+                    && (!target.sparesShutdownStarts || started.wasRunningWhenShutdownBegan(pid))) {
                 children.add(e);
             }
         }

@@ -10,8 +10,10 @@ public final class ErrnoException extends Exception {
     public static final int EINTR = 4;
     public static final int EBADF = 9;
     public static final int ECHILD = 10;
+    public static final int EAGAIN = 11;
     public static final int EINVAL = 22;
     public static final int EMFILE = 24;
+    public static final int EPIPE = 32;
     public static final int ENOSYS = 38;
 
     private final int errno;

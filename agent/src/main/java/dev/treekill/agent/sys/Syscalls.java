@@ -43,4 +43,22 @@ public interface Syscalls {
 
     /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphans among this process's descendants are re-parented to it. */
     void becomeSubreaper() throws ErrnoException;
+
+    /**
+     * pipe2(O_CLOEXEC | O_NONBLOCK): {read end, write end}. Close-on-exec so that no child inherits either end;
+     * non-blocking so that a write never waits for a reader that stopped reading (EAGAIN instead).
+     */
+    default int[] openPipe() throws ErrnoException {
+        throw new ErrnoException("pipe2", ErrnoException.ENOSYS);
+    }
+
+    /** write(2) of all of {@code bytes} to {@code fd}; how many were written (fewer when a pipe is full). */
+    default int write(int fd, byte[] bytes) throws ErrnoException {
+        throw new ErrnoException("write", ErrnoException.ENOSYS);
+    }
+
+    /** setsid(): this process leaves its session and process group, and its controlling terminal. */
+    default void newSession() throws ErrnoException {
+        throw new ErrnoException("setsid", ErrnoException.ENOSYS);
+    }
 }

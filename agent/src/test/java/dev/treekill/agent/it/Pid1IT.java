@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 @Timeout(180)
 class Pid1IT {
-    private static final String[] UNSHARE = {"unshare", "--pid", "--fork", "--mount-proc"};
+    static final String[] UNSHARE = {"unshare", "--pid", "--fork", "--mount-proc"};
 
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();

@@ -1,0 +1,122 @@
+package dev.treekill.agent.exit;
+
+import dev.treekill.agent.guard.JvmDeathGuard;
+import dev.treekill.agent.hook.Hooks;
+import dev.treekill.agent.kill.Deadline;
+import dev.treekill.agent.kill.Engine;
+import dev.treekill.agent.kill.KillResult;
+import dev.treekill.agent.kill.PendingKill;
+import dev.treekill.agent.kill.StartedProcesses;
+import dev.treekill.agent.kill.Target;
+import dev.treekill.agent.log.Log;
+import dev.treekill.agent.options.Settings;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * {@code exitKill=true}: nothing the JVM started outlives it. Two parts. At a normal exit (end of main,
+ * System.exit, SIGTERM/SIGINT/SIGHUP) a late shutdown hook, run once every application hook has finished,
+ * kills every tree and escapee that was running when shutdown began, never what the application's own
+ * shutdown work started after that. For the deaths that run no hook (SIGKILL, the OOM killer, a crash) a
+ * {@link JvmDeathGuard} process, started with the first process start, kills what is left once the JVM is
+ * gone; after a clean exit kill it is told to stand down.
+ */
+public final class ExitKill implements Runnable {
+    /** How long the exit kill waits for starts begun before shutdown to return their Process. */
+    private static final long START_IN_FLIGHT_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final Supplier<Engine> engine;
+    private final Settings settings;
+    private final StartedProcesses started;
+    /** Under dynamic attach the JVM may have children of before: the exit kill always looks. */
+    private final boolean attached;
+    private final JvmDeathGuard guard;
+    private final ShutdownProbe shutdown = new ShutdownProbe();
+
+    private ExitKill(Supplier<Engine> engine, Settings settings, StartedProcesses started, boolean attached,
+            JvmDeathGuard guard) {
+        this.engine = engine;
+        this.settings = settings;
+        this.started = started;
+        this.attached = attached;
+        this.guard = guard;
+    }
+
+    /**
+     * Registers the exit kill after the application's shutdown hooks ({@code exporter} exports a package of
+     * java.base to the agent: see {@link LateShutdownHook}); on a JDK where that fails, as an ordinary
+     * shutdown hook, which runs beside the application's.
+     */
+    public static ExitKill install(Supplier<Engine> engine, Settings settings, StartedProcesses started,
+            boolean attached, Consumer<String> exporter) {
+        ExitKill exit = new ExitKill(engine, settings, started, attached, JvmDeathGuard.forThisJvm(started, settings));
+        LateShutdownHook.claimEarlierSlots();
+        if (LateShutdownHook.register(exit, exporter) < 0) {
+            Log.warn("exitKill: cannot run after the application's shutdown hooks on this JDK; running beside them");
+            Runtime.getRuntime().addShutdownHook(new Thread(exit, "treekill-exit"));
+        } else {
+            Runtime.getRuntime().addShutdownHook(new Thread(exit.prepare(), "treekill-exit-prepare"));
+        }
+        return exit;
+    }
+
+    /**
+     * Runs beside the application's hooks: builds the engine while it still can. Loading JNA calls
+     * File.deleteOnExit, which fails once the JDK's deleteOnExit slot has run, as it has when the late hook runs.
+     */
+    private Runnable prepare() {
+        return new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    if (started.anyStartSeen() || attached) {
+                        engine.get();
+                    }
+                } catch (Throwable t) {
+                    Log.debug("exit kill: cannot prepare the engine: " + t);
+                }
+            }
+        };
+    }
+
+    /** Whether shutdown has begun: a start from now on is the shutdown's own work, spared by the exit kill. */
+    public boolean shutdownBegun() {
+        return shutdown.begun();
+    }
+
+    /**
+     * After every process start: the guard must be running (started, or started again if it died). Not once
+     * shutdown has begun: the exit kill is about to run, and then the guard stands down.
+     */
+    public void afterStart() {
+        if (!shutdown.begun()) {
+            guard.ensureRunning();
+        }
+    }
+
+    @Override
+    public void run() {
+        try {
+            if (!started.anyStartSeen() && !attached) {
+                return; // nothing was started: nothing to kill, no guard to stand down
+            }
+            if (!started.awaitStartsBeforeShutdown(System.nanoTime() + START_IN_FLIGHT_PATIENCE_NANOS)) {
+                Log.debug("exit kill: a start begun before shutdown is still under way; it is not waited for longer");
+            }
+            KillResult result = Hooks.unhooked(new Supplier<KillResult>() {
+                @Override
+                public KillResult get() {
+                    Engine e = engine.get();
+                    PendingKill kill = e.kill(Target.atExit(ProcessHandle.current().pid()), "exit");
+                    return e.await(kill, Deadline.of(settings.timeoutMillis(), settings.warnMillis()));
+                }
+            });
+            if (!result.timedOut) {
+                guard.standDown(); // what is left was started by the shutdown itself, and may outlive the JVM
+            }
+        } catch (Throwable t) {
+            Log.warn("exitKill failed; the guard, if any, takes over once the JVM is gone", t);
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.treekill.agent.guard;
+
+import dev.treekill.agent.kill.Deadline;
+import dev.treekill.agent.kill.Engine;
+import dev.treekill.agent.kill.KillStats;
+import dev.treekill.agent.kill.PendingKill;
+import dev.treekill.agent.kill.StartedProcesses;
+import dev.treekill.agent.kill.Target;
+import dev.treekill.agent.kill.TreeKiller;
+import dev.treekill.agent.log.Log;
+import dev.treekill.agent.proc.Environ;
+import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.sys.ErrnoException;
+import dev.treekill.agent.sys.NativeAccess;
+import dev.treekill.agent.sys.Syscalls;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The guard process: blocks reading its stdin, the read end of a pipe whose only write end the guarded JVM
+ * holds, and so costs no CPU while the JVM lives. Told to stand down, it exits. At end-of-file the JVM has
+ * died (whoever killed it); once /proc confirms that (it may still be finishing its exit, and a JVM that
+ * merely closed the descriptor must never be taken for dead), it kills every process carrying one of the
+ * JVM's cookies, with its tree, using the agent's own engine (frozen first, pinned by pidfd and start time,
+ * never pid &lt;= 1, never itself), and exits.
+ */
+final class Guard {
+    /** How long a JVM whose pipe closed may take to finish exiting before it is taken for alive. */
+    private static final long EXITING_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(5);
+
+    private final GuardOrders orders;
+    private final ProcSource proc;
+    private final Syscalls sys;
+    private final Engine engine;
+
+    Guard(GuardOrders orders) {
+        this(orders, ProcSource.system(), NativeAccess.syscalls());
+    }
+
+    Guard(GuardOrders orders, ProcSource proc, Syscalls sys) {
+        this.orders = orders;
+        this.proc = proc;
+        this.sys = sys;
+        // Built now, not at the JVM's death: the kill then starts within milliseconds.
+        this.engine = new TreeKiller(sys, proc, new KillStats(), StartedProcesses.ofCookieFamily(proc, orders.cookieFamily),
+                false, true);
+    }
+
+    /** Waits for the JVM's death or the order to stand down; kills what the JVM left behind. */
+    void watch() throws IOException {
+        leaveSession();
+        warmUp();
+        if (!awaitEndOfPipe(System.in)) {
+            return; // stood down: the JVM's own exit kill ran
+        }
+        if (!jvmIsDead()) {
+            Log.warn("guard: lost the pipe of JVM " + orders.jvmPid + ", which still runs; exiting (the JVM starts "
+                    + "a new guard at its next process start)");
+            return;
+        }
+        killLeftBehind();
+    }
+
+    /** True at end-of-file (the JVM is gone or let go of the pipe), false when told to stand down. */
+    static boolean awaitEndOfPipe(InputStream in) throws IOException {
+        BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1));
+        String line;
+        while ((line = lines.readLine()) != null) {
+            if (line.equals(JvmDeathGuard.STAND_DOWN)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the guarded JVM is gone or a zombie, waiting a little for one that is still exiting. */
+    boolean jvmIsDead() {
+        long end = System.nanoTime() + EXITING_PATIENCE_NANOS;
+        while (true) {
+            ProcEntry jvm = ProcTable.read(proc, (int) orders.jvmPid);
+            if (jvm == null || jvm.startTime != orders.jvmStartTicks || jvm.isZombie()) {
+                return true;
+            }
+            if (System.nanoTime() - end > 0) {
+                return false;
+            }
+            LockSupport.parkNanos(500_000);
+        }
+    }
+
+    /** Freezes and kills what the JVM left, waits for it (bounded), and logs one line (at info). */
+    void killLeftBehind() {
+        PendingKill kill = engine.kill(Target.leftBehindBy(orders.jvmPid, orders.jvmStartTicks), "jvm-death");
+        engine.await(kill, Deadline.of(orders.timeoutMillis, orders.warnMillis));
+    }
+
+    /**
+     * Runs the kill's reading side once over every process (never its signalling side): its classes load and
+     * /proc is in the page cache before the JVM dies, not after. About as much as one kill's scan.
+     */
+    private void warmUp() {
+        try {
+            engine.ownDescendants();
+            int self = sys.selfPid();
+            int fd = sys.pidfdOpen(self);
+            sys.pollReadable(fd, 0);
+            sys.closeFd(fd);
+            for (int pid : proc.pids()) {
+                ProcTable.read(proc, pid);
+                proc.uid(pid);
+                String environ = proc.environ(pid);
+                if (environ != null) {
+                    Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE);
+                }
+            }
+        } catch (ErrnoException | RuntimeException e) {
+            Log.debug("guard: warm-up failed: " + e); // the kill reports its own failures
+        }
+    }
+
+    /** No terminal signal (Ctrl-C, hang-up) and no signal to the JVM's process group reaches the guard. */
+    private void leaveSession() {
+        try {
+            sys.newSession();
+        } catch (ErrnoException e) {
+            Log.debug("guard: setsid failed: " + e); // already a group leader: it was started apart anyway
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package dev.treekill.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.treekill.agent.testing.TaggedProcesses;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * {@code exitKill=true}, however the JVM ends. SIGKILL and a crash run no shutdown hook: the guard kills what
+ * the JVM started (wide trees, trees forking all the time, double-forked setsid daemons) once it is gone; only
+ * the daemon that opted out survives. Counted from outside the JVM: every process the child JVM starts carries
+ * the test's tag, and every tagged process alive afterwards is a survivor (the guard too, until it exits). A
+ * normal exit leaves no guard behind. The control: without exitKill the trees outlive a SIGKILLed JVM. The
+ * application's own shutdown work (a hook that runs a cleanup command and waits for it) completes every time.
+ */
+@Timeout(300)
+class ExitKillIT {
+    /** How long the guard may take from the JVM's death to the last process gone: generous, the machine is shared. */
+    private static final Duration GONE_WITHIN = Duration.ofSeconds(15);
+    private static final int REPEATS = 3;
+
+    @RegisterExtension
+    final TaggedProcesses tagged = new TaggedProcesses();
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void aSigkilledJvmLeavesNothingButTheOptedOutDaemon(Jdk jdk) throws Exception {
+        // Under a test-side subreaper: whatever outlives the JVM is re-parented to the host and counted there too.
+        JvmRunner.Running host = JvmRunner.on(jdk.assumeInstalled(), tagged).under(subreaperHost(jdk)).agent("exitKill=true")
+                .main(AbruptDeathApp.class, "wait", "guarded").start();
+        try {
+            Map<String, String> ready = JvmRunner.Result.fields(host.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(60)));
+            long jvm = Long.parseLong(ready.get("pid"));
+            long guard = Long.parseLong(ready.get("guard"));
+            long optOut = Long.parseLong(ready.get("optout"));
+            assertFalse(ProcessHandle.of(jvm).get().descendants().anyMatch(p -> p.pid() == guard),
+                    "the guard must not be the JVM's descendant");
+            int before = tagged.survivors().size();
+            assertTrue(before >= 28, () -> "expected the trees, the daemons and the guard alive, got " + before);
+            ProcessHandle.of(jvm).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL: no hook runs
+            host.awaitLine(l -> l.equals("host child_exit=137"), Duration.ofSeconds(60));
+            List<Long> underHost = awaitLiveDescendants(host.pid(), List.of(optOut));
+            assertEquals(List.of(optOut), underHost, () -> "left under the subreaper: " + describe(underHost));
+            assertOnlyLeft(optOut, host.finish(Duration.ofSeconds(60)));
+        } finally {
+            host.kill();
+        }
+    }
+
+    /** {@code java -cp <test classes>:<jna> SubreaperHost}: runs the JVM under test as its child. */
+    private static String[] subreaperHost(Jdk jdk) throws Exception {
+        String jna = java.nio.file.Paths.get(com.sun.jna.Native.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        List<String> cmd = new java.util.ArrayList<>(List.of(jdk.java().toString()));
+        if (jdk.feature() >= 22) {
+            cmd.add("--enable-native-access=ALL-UNNAMED"); // no JNA warning on the stderr the test reads
+        }
+        cmd.addAll(List.of("-cp", JvmRunner.testClasses() + java.io.File.pathSeparator + jna, SubreaperHost.class.getName()));
+        return cmd.toArray(new String[0]);
+    }
+
+    /** Waits (bounded) until the live descendants of {@code pid} are {@code expected}; returns them. */
+    private static List<Long> awaitLiveDescendants(long pid, List<Long> expected) throws InterruptedException {
+        long end = System.nanoTime() + GONE_WITHIN.toNanos();
+        List<Long> live = liveDescendants(pid);
+        while (!live.equals(expected) && System.nanoTime() < end) {
+            Thread.sleep(20);
+            live = liveDescendants(pid);
+        }
+        return live;
+    }
+
+    private static List<Long> liveDescendants(long pid) {
+        return ProcessHandle.of(pid).map(h -> h.descendants().map(ProcessHandle::pid).filter(TaggedProcesses::isLive)
+                .sorted().collect(java.util.stream.Collectors.toList())).orElse(List.of());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void aCrashedJvmLeavesNothingButTheOptedOutDaemon(Jdk jdk) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).jvmArg("-Xmx32m")
+                .jvmArg("-XX:+CrashOnOutOfMemoryError").agent("exitKill=true")
+                .main(AbruptDeathApp.class, "oom", "guarded").run();
+        assertNotEquals(0, r.exitCode, r::toString);
+        assertTrue(r.stdout.contains("Aborting due to java.lang.OutOfMemoryError"), r::toString);
+        assertOnlyLeft(Long.parseLong(r.line("ready ").get("optout")), r);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void aNormalExitLeavesNothingButTheOptedOutDaemonAndNoGuard(Jdk jdk) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+                .main(AbruptDeathApp.class, "normal", "guarded").run();
+        Checks.ok(r);
+        assertNotEquals("none", r.line("ready ").get("guard"), r::toString);
+        assertOnlyLeft(Long.parseLong(r.line("ready ").get("optout")), r); // the guard is tagged too: gone
+        Checks.noAgentWarnings(r);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void withoutExitKillTheTreesOutliveASigkilledJvm(Jdk jdk) throws Exception {
+        JvmRunner.Running jvm = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+                .main(AbruptDeathApp.class, "wait", "probe").start();
+        try {
+            Map<String, String> ready = JvmRunner.Result.fields(jvm.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(60)));
+            assertEquals("none", ready.get("guard"), "no guard without exitKill");
+            ProcessHandle.of(jvm.pid()).ifPresent(ProcessHandle::destroyForcibly);
+            JvmRunner.Result r = jvm.finish(Duration.ofSeconds(60));
+            Thread.sleep(1000);
+            int left = tagged.survivors().size();
+            assertTrue(left >= 25, () -> "the control: the trees must outlive the JVM, " + left + " did\n" + r);
+        } finally {
+            jvm.kill();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void theGuardIsInvisibleToTheApplicationAndComesBackWhenKilled(Jdk jdk) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+                .main(GuardWatchApp.class).run();
+        Map<String, String> line = Checks.ok(r).line("guard ");
+        assertEquals("false", line.get("visible"), r::toString);
+        assertEquals("1", line.get("live_descendants"), () -> "the sleep alone, not the guard\n" + r);
+        assertEquals("true", line.get("alive_after_kills"), () -> "a tree kill or killDescendants took the guard\n" + r);
+        assertNotEquals(line.get("first"), line.get("second"), r::toString);
+        assertTrue(r.stderr.contains("[treekill] the exitKill guard (pid " + line.get("first") + ") is gone; starting a new one"),
+                () -> "a guard that died is logged\n" + r);
+        awaitNoneLeft(r);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void theApplicationsShutdownCleanupCompletesOnANormalExit(Jdk jdk, @TempDir Path dir) throws Exception {
+        for (int i = 0; i < REPEATS; i++) {
+            Path marker = dir.resolve("marker-" + i);
+            JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+                    .main(ShutdownWorkApp.class, "normal", marker.toString()).run();
+            assertCleanedAndTreeGone(0, r, marker);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void theApplicationsShutdownCleanupCompletesOnSigterm(Jdk jdk, @TempDir Path dir) throws Exception {
+        for (int i = 0; i < REPEATS; i++) {
+            Path marker = dir.resolve("marker-" + i);
+            JvmRunner.Running jvm = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+                    .main(ShutdownWorkApp.class, "sigterm", marker.toString()).start();
+            try {
+                jvm.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(60));
+                ProcessHandle.of(jvm.pid()).ifPresent(ProcessHandle::destroy);
+                assertCleanedAndTreeGone(143, jvm.finish(Duration.ofSeconds(60)), marker);
+            } finally {
+                jvm.kill();
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void noGuardWhenTheJvmIsPid1(Jdk jdk) throws Exception {
+        Pid1IT.needsPidNamespaces();
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).under(Pid1IT.UNSHARE).agent("exitKill=true")
+                .main(AbruptDeathApp.class, "normal", "probe").run();
+        Map<String, String> ready = Checks.ok(r).line("ready ");
+        assertEquals("1", ready.get("pid"), r::toString);
+        assertEquals("none", ready.get("guard"), () -> "PID 1 needs no guard\n" + r);
+    }
+
+    private void assertCleanedAndTreeGone(int exitCode, JvmRunner.Result r, Path marker) throws Exception {
+        assertEquals(exitCode, r.exitCode, r::toString);
+        assertTrue(r.stdout.contains("cleanup exit=0"), () -> "the cleanup command was killed\n" + r);
+        assertEquals("cleaned", Files.exists(marker) ? new String(Files.readAllBytes(marker), StandardCharsets.UTF_8).trim() : "",
+                () -> "the cleanup did not finish\n" + r);
+        long spared = Long.parseLong(r.line("spared ").get("pid"));
+        assertOnlyLeft(spared, r); // started by the shutdown itself: neither the exit kill nor the guard takes it
+        ProcessHandle.of(spared).ifPresent(ProcessHandle::destroyForcibly); // ours: our child JVM printed its pid
+        Checks.noAgentWarnings(r);
+    }
+
+    /** Waits (bounded) until only {@code survivor} carries the tag; fails naming what is left. */
+    private void assertOnlyLeft(long survivor, JvmRunner.Result r) throws InterruptedException {
+        List<Long> left = awaitSurvivors(List.of(survivor));
+        assertEquals(List.of(survivor), left, () -> "expected only " + survivor + " alive, got " + describe(left) + "\n" + r);
+    }
+
+    private void awaitNoneLeft(JvmRunner.Result r) throws InterruptedException {
+        List<Long> left = awaitSurvivors(List.of());
+        assertEquals(List.of(), left, () -> "expected nothing left, got " + describe(left) + "\n" + r);
+    }
+
+    private List<Long> awaitSurvivors(List<Long> expected) throws InterruptedException {
+        long end = System.nanoTime() + GONE_WITHIN.toNanos();
+        List<Long> left = tagged.survivors();
+        while (!left.equals(expected) && System.nanoTime() < end) {
+            Thread.sleep(20);
+            left = tagged.survivors();
+        }
+        return left;
+    }
+
+    private static String describe(List<Long> pids) {
+        StringBuilder sb = new StringBuilder();
+        for (long pid : pids) {
+            sb.append("\n  ").append(pid).append(' ').append(ProcessHandle.of(pid).flatMap(p -> p.info().commandLine()).orElse("?"));
+        }
+        return sb.toString();
+    }
+}
