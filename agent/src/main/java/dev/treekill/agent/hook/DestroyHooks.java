@@ -56,6 +56,9 @@ public final class DestroyHooks implements Hooks.Handler {
         long pid = process != null ? process.pid() : ((ProcessHandle) target).pid();
         boolean alive = process != null ? process.isAlive() : ((ProcessHandle) target).isAlive();
         StartedProcesses.Started record = process != null ? started.of(process) : started.ofPid(pid);
+        if (record != null) {
+            record.markDestroyed(); // what is left of it later is not a leak: see LibraryBridge.liveMembers
+        }
         if (!alive && record == null) {
             return null; // a dead root has no tree left to find, and no cookie to find escapees by
         }
