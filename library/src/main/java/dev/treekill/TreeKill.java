@@ -62,12 +62,7 @@ public final class TreeKill {
 
     /** Whether the agent is active in this JVM (without installing it). */
     public static boolean isActive() {
-        try {
-            Agent.installed("");
-            return true;
-        } catch (IllegalStateException e) {
-            return false;
-        }
+        return Agent.activeWithoutInstalling();
     }
 
     /**

@@ -97,9 +97,19 @@ public final class Agent {
         }
     }
 
-    /** The agent if it is active now, without installing it; null if not. */
+    /** The agent as an earlier {@link #installed} call found or installed it; null if none did. */
     public static synchronized Agent ifActive() {
         return instance;
+    }
+
+    /** Whether an agent with the bridge is active in this JVM, without installing one. */
+    public static boolean activeWithoutInstalling() {
+        try {
+            Class<?> bridge = bootClass(BRIDGE);
+            return bridge != null && isActive(bridge);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Where the agent came from: {@code -javaagent} or {@code attached from <jar>}. */

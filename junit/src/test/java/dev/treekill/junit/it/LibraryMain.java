@@ -17,8 +17,10 @@ public final class LibraryMain {
     }
 
     public static void main(String[] args) throws Exception {
+        System.out.println("ACTIVE_BEFORE " + TreeKill.isActive());
         TreeKill.install();
         TreeKill.install(); // idempotent
+        System.out.println("ACTIVE_AFTER " + TreeKill.isActive());
         System.out.println("ORIGIN " + Agent.installed("").origin());
 
         Process server = new ProcessBuilder("/bin/sh", "-c", "sleep 300 & sleep 300 & wait").start();

@@ -20,6 +20,7 @@ class TreeKillLibraryIT {
     void installsTheAgentAndKillsTrees() throws Exception {
         ForkedSuite.Output out = new ForkedSuite(tagged).main(LibraryMain.class);
 
+        assertTrue(out.stdout.contains("ACTIVE_BEFORE false"), out.toString());
         assertTrue(out.stdout.contains("ORIGIN attached from "), out.toString());
         assertKilledAndRefused(out);
     }
@@ -28,11 +29,13 @@ class TreeKillLibraryIT {
     void usesTheAgentAlreadyThere() throws Exception {
         ForkedSuite.Output out = new ForkedSuite(tagged).jvmArg("-javaagent:" + agentJar()).main(LibraryMain.class);
 
+        assertTrue(out.stdout.contains("ACTIVE_BEFORE true"), out.toString());
         assertTrue(out.stdout.contains("ORIGIN -javaagent"), out.toString());
         assertKilledAndRefused(out);
     }
 
     private void assertKilledAndRefused(ForkedSuite.Output out) {
+        assertTrue(out.stdout.contains("ACTIVE_AFTER true"), out.toString());
         assertTrue(out.stdout.contains("KILLED signalled=3 exited=3 survivors=0 timedOut=false trigger=library"), out.toString());
         assertTrue(out.stdout.contains("LEFT 0 of 3"), out.toString());
         assertTrue(out.stdout.contains("PID1 refused: "), out.toString());
