@@ -5,19 +5,23 @@ import java.util.List;
 
 /**
  * What one test, one class or the whole suite owns: the processes started on its thread while it ran.
- * Scopes nest on a thread (suite, class, test); a start belongs to the innermost one still open.
+ * A start goes to the scope current on its thread, or, once that closed, to the scope's owner: the test's
+ * class, an outer class, then the suite.
  */
 final class Scope {
     /** How reports name it: "ExampleTest.leaks()", "ExampleTest" or "the suite". */
     final String name;
-    /** The scope that was current on this thread before this one, or null. */
+    /** The owner: a test's class, a nested class's outer class; null for a top-level class (the suite owns it). */
     final Scope parent;
+    /** What was current on the opening thread before (a JUnit worker may run a test while in another class). */
+    final Scope previous;
     private final List<Process> processes = new ArrayList<>();
     private boolean open = true;
 
-    Scope(String name, Scope parent) {
+    Scope(String name, Scope parent, Scope previous) {
         this.name = name;
         this.parent = parent;
+        this.previous = previous;
     }
 
     /** Adds {@code p} if this scope is still open; false if it closed (then the caller tries the parent). */

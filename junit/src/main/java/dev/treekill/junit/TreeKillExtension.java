@@ -58,8 +58,10 @@ public final class TreeKillExtension implements BeforeAllCallback, AfterAllCallb
         check(context);
     }
 
+    /** Opens the scope of a class or test, owned by the scope of the enclosing class (if any). */
     private static void open(ExtensionContext context, String name) {
-        context.getStore(NAMESPACE).put(Scope.class, SCOPES.push(name));
+        Scope owner = context.getParent().map(p -> p.getStore(NAMESPACE).get(Scope.class, Scope.class)).orElse(null);
+        context.getStore(NAMESPACE).put(Scope.class, SCOPES.push(name, owner));
     }
 
     private static void check(ExtensionContext context) {

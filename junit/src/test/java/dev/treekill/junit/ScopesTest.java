@@ -16,8 +16,8 @@ class ScopesTest {
 
     @Test
     void theInnermostOpenScopeOfTheStartingThreadTakesIt() {
-        Scope cls = scopes.push("Cls");
-        Scope test = scopes.push("Cls.test()");
+        Scope cls = scopes.push("Cls", null);
+        Scope test = scopes.push("Cls.test()", cls);
         Process inTest = new Dummy();
         scopes.accept(inTest);
         scopes.pop(test);
@@ -31,8 +31,8 @@ class ScopesTest {
 
     @Test
     void aThreadCreatedDuringATestStartsForItThenForTheClassThenForTheRun() throws Exception {
-        Scope cls = scopes.push("Cls");
-        Scope test = scopes.push("Cls.test()");
+        Scope cls = scopes.push("Cls", null);
+        Scope test = scopes.push("Cls.test()", cls);
         ExecutorService executor = Executors.newSingleThreadExecutor(); // its thread is created at the first submit
         try {
             Process duringTest = startOn(executor);
@@ -51,9 +51,33 @@ class ScopesTest {
         }
     }
 
+    /** A JUnit worker waiting inside class B runs a test of class A: afterwards A owns that test's leftovers. */
+    @Test
+    void aTestRunOnAWorkerInsideAnotherClassLeavesItsThreadsToItsOwnClass() throws Exception {
+        Scope classA = scopes.push("A", null);
+        scopes.pop(classA); // A runs on another worker; this one goes on with B
+        Scope classB = scopes.push("B", null);
+        Scope testOfA = scopes.push("A.test()", classA);
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Process duringTest = startOn(executor);
+            scopes.pop(testOfA);
+            List<Process> testOwned = testOfA.close();
+            Process afterTest = startOn(executor);
+            Process onWorker = new Dummy();
+            scopes.accept(onWorker);
+
+            assertEquals(List.of(duringTest), testOwned);
+            assertEquals(List.of(afterTest), classA.close());
+            assertEquals(List.of(onWorker), classB.close(), "the worker is back in B");
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
     @Test
     void aThreadThatNeverHadAScopeStartsForTheRun() throws Exception {
-        Scope test = scopes.push("Cls.test()");
+        Scope test = scopes.push("Cls.test()", null);
         Process p = new Dummy();
         scopes.pop(test);
         Thread stranger = new Thread(() -> scopes.accept(p)); // created outside any scope
