@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.treekill.junit.scenarios.BeforeAllScenario;
 import dev.treekill.junit.scenarios.LeakingScenario;
 import dev.treekill.junit.scenarios.ParallelScenario;
+import dev.treekill.junit.scenarios.SuiteLevelScenario;
 import dev.treekill.junit.scenarios.SurvivorScenario;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,8 @@ class TreeKillExtensionIT {
 
     @Test
     void beforeAllProcessesGoAfterTheClassAndSurvivorsFailTheTest() throws Exception {
-        ForkedSuite.Output out = new ForkedSuite(tagged).suite(List.of(BeforeAllScenario.class, SurvivorScenario.class));
+        ForkedSuite.Output out = new ForkedSuite(tagged).suite(List.of(BeforeAllScenario.class, SurvivorScenario.class,
+                SuiteLevelScenario.class));
 
         long server = out.spawned("beforeAll").get(0);
         assertEquals("SUCCESSFUL", out.status("BeforeAllScenario#first"), "alive during the class\n" + out);
@@ -80,7 +82,13 @@ class TreeKillExtensionIT {
         assertEquals("FAILED", out.status("SurvivorScenario#treeOutlivesTheTimeout"), "whatever the mode\n" + out);
         assertTrue(out.message("SurvivorScenario#treeOutlivesTheTimeout").contains("still alive 30000 ms after SIGKILL: [" + unkillable + "]"),
                 out.toString());
-        assertNothingLeft(out, server, unkillable);
+        long suiteLevel = out.spawned("suite-level").get(0);
+        assertEquals("SUCCESSFUL", out.status("SuiteLevelScenario#startsFromAThreadOfNoTest"), out.toString());
+        assertEquals(List.of(), out.entries("SuiteLevelScenario#startsFromAThreadOfNoTest", KEY), out.toString());
+        assertEquals(List.of(), out.entries("SuiteLevelScenario", KEY), out.toString());
+        assertTrue(out.stderr.contains("[treekill] the suite left 2 processes running; killed:\n[treekill]   pid "
+                + suiteLevel + ": /bin/sh -c sleep 300 & wait"), "checked when the run ends\n" + out);
+        assertNothingLeft(out, server, unkillable, suiteLevel);
     }
 
     @Test
