@@ -11,8 +11,11 @@ import dev.treekill.agent.proc.Environ;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -73,48 +76,51 @@ public final class LibraryBridge {
     }
 
     /**
-     * The live (not zombie) processes left of {@code process}, a process the JDK started here: its tree while
-     * its root is the JDK's unreaped child, and the processes of this user still carrying its cookie (started
-     * after it). Root first. Empty when nothing is left, or when the agent did not see it start.
+     * For each of {@code processes} (processes the JDK started here), the live (not zombie) processes left of
+     * it: its tree while its root is the JDK's unreaped child, root first, then the processes of this user that
+     * still carry its cookie (started after it). Empty for a process the agent did not see start. One pass
+     * over /proc for all of them.
      */
-    public static long[] liveMembers(Process process) {
+    public static long[][] liveMembers(Process[] processes) {
         AgentRuntime r = runtime();
-        StartedProcesses.Started s = r.started().of(process);
-        if (s == null) {
-            return new long[0];
-        }
-        Set<Long> live = new LinkedHashSet<>();
-        if (r.started().ofPid(s.pid()) == s) {
-            for (ProcEntry e : r.get().describe(s.pid())) {
-                if (!e.isZombie()) {
-                    live.add((long) e.pid);
+        List<Set<Long>> live = new ArrayList<>();
+        Map<String, Set<Long>> byCookie = new HashMap<>();
+        long notBefore = Long.MAX_VALUE;
+        for (Process process : processes) {
+            Set<Long> members = new LinkedHashSet<>();
+            live.add(members);
+            StartedProcesses.Started s = r.started().of(process);
+            if (s == null) {
+                continue;
+            }
+            if (r.started().ofPid(s.pid()) == s) {
+                for (ProcEntry e : r.get().describe(s.pid())) {
+                    if (!e.isZombie()) {
+                        members.add((long) e.pid);
+                    }
                 }
             }
+            if (s.cookie() != null) {
+                byCookie.put(s.cookie(), members);
+                notBefore = Math.min(notBefore, s.startTicks() < 0 ? 0 : s.startTicks());
+            }
         }
-        if (s.cookie() != null) {
-            live.addAll(cookieCarriers(s));
+        if (!byCookie.isEmpty()) {
+            addCookieCarriers(byCookie, notBefore);
         }
-        long[] out = new long[live.size()];
-        int i = 0;
-        for (long pid : live) {
-            out[i++] = pid;
+        long[][] out = new long[live.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = live.get(i).stream().mapToLong(Long::longValue).toArray();
         }
         return out;
     }
 
-    /** Whether destroy() or destroyForcibly() was called on {@code process} (then what is left of it was meant to go). */
-    public static boolean destroyed(Process process) {
-        StartedProcesses.Started s = runtime().started().of(process);
-        return s != null && s.destroyed();
-    }
-
     /** The same choice as the escapee search: same user, started after the root, carrying its cookie. */
-    private static Set<Long> cookieCarriers(StartedProcesses.Started s) {
-        Set<Long> found = new LinkedHashSet<>();
+    private static void addCookieCarriers(Map<String, Set<Long>> byCookie, long notBeforeTicks) {
         ProcSource proc = ProcSource.system();
         int self = ProcSource.selfPidInProc();
         if (self <= 0) {
-            return found; // no /proc: no escapees to find
+            return; // no /proc: no escapees to find
         }
         int uid = proc.uid(self);
         for (int pid : proc.pids()) {
@@ -122,15 +128,22 @@ public final class LibraryBridge {
                 continue;
             }
             ProcEntry e = ProcTable.read(proc, pid);
-            if (e == null || e.isZombie() || (s.startTicks() >= 0 && e.startTime < s.startTicks()) || proc.uid(pid) != uid) {
+            if (e == null || e.isZombie() || e.startTime < notBeforeTicks || proc.uid(pid) != uid) {
                 continue;
             }
             String environ = proc.environ(pid);
-            if (environ != null && s.cookie().equals(Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE))) {
-                found.add((long) pid);
+            Set<Long> owner = environ == null ? null
+                    : byCookie.get(Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE));
+            if (owner != null) {
+                owner.add((long) pid);
             }
         }
-        return found;
+    }
+
+    /** Whether destroy() or destroyForcibly() was called on {@code process} (then what is left of it was meant to go). */
+    public static boolean destroyed(Process process) {
+        StartedProcesses.Started s = runtime().started().of(process);
+        return s != null && s.destroyed();
     }
 
     /**

@@ -49,8 +49,10 @@ final class LeakCheck {
 
     static Outcome run(Agent agent, List<Process> owned, long timeoutMillis) {
         Outcome out = new Outcome();
-        for (Process p : owned) {
-            long[] live = agent.liveMembers(p);
+        long[][] left = agent.liveMembers(owned.toArray(new Process[0]));
+        for (int i = 0; i < left.length; i++) {
+            Process p = owned.get(i);
+            long[] live = left[i];
             if (live.length == 0) {
                 continue;
             }

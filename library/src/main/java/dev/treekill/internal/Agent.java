@@ -43,7 +43,7 @@ public final class Agent {
         MethodType report = MethodType.methodType(Map.class, Process.class, long.class, String.class);
         this.addStartListener = lookup.findStatic(bridge, "addStartListener", MethodType.methodType(void.class, Consumer.class));
         this.removeStartListener = lookup.findStatic(bridge, "removeStartListener", MethodType.methodType(void.class, Consumer.class));
-        this.liveMembers = lookup.findStatic(bridge, "liveMembers", MethodType.methodType(long[].class, Process.class));
+        this.liveMembers = lookup.findStatic(bridge, "liveMembers", MethodType.methodType(long[][].class, Process[].class));
         this.destroyed = lookup.findStatic(bridge, "destroyed", MethodType.methodType(boolean.class, Process.class));
         this.killStarted = lookup.findStatic(bridge, "killStarted", report);
         this.killTree = lookup.findStatic(bridge, "killTree", report.changeParameterType(0, long.class));
@@ -146,9 +146,12 @@ public final class Agent {
         invoke(() -> removeStartListener.invoke(listener));
     }
 
-    /** Live processes left of a process started here: its tree (while its root is unreaped) and its escapees. */
-    public long[] liveMembers(Process process) {
-        return (long[]) invoke(() -> liveMembers.invoke(process));
+    /**
+     * For each process started here, the live processes left of it: its tree (while its root is unreaped), root
+     * first, and its escapees. One pass over /proc.
+     */
+    public long[][] liveMembers(Process[] processes) {
+        return (long[][]) invoke(() -> liveMembers.invoke(processes));
     }
 
     /** Whether destroy() or destroyForcibly() was called on it. */
