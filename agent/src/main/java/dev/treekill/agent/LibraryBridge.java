@@ -25,7 +25,9 @@ import java.util.function.Consumer;
  * The agent's face to treekill-library and treekill-junit, which live in the application's class loader
  * while the agent lives in the boot loader: they find this class with {@code Class.forName(name, true,
  * null)} and call its static methods reflectively. Only JDK types cross, so no class of ours exists twice
- * and no second engine is ever built. Every kill goes through the agent's one engine.
+ * and no second engine is ever built. Every kill goes through the agent's one engine. This class's name and
+ * its public methods are a contract with treekill-library (dev.treekill.internal.Agent): moving or changing
+ * them means changing that class and {@link #VERSION} too.
  */
 public final class LibraryBridge {
     /** Bumped when a method's meaning changes; a library checks it before the first call. */
