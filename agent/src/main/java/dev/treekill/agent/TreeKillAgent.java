@@ -67,6 +67,7 @@ public final class TreeKillAgent {
             Log.warn("agent already active in this JVM; options '" + args + "' ignored");
             return;
         }
+        LibraryBridge.bind(runtime);
         // The patched java.base classes call Hooks, which lives in the boot loader's unnamed module.
         inst.redefineModule(Object.class.getModule(), Set.of(Hooks.class.getModule()), Map.of(), Map.of(),
                 Set.of(), Map.of());

@@ -59,14 +59,16 @@ public final class DestroyHooks implements Hooks.Handler {
         }
         boolean forcibly = kind == Hooks.PROCESS_DESTROY_FORCIBLY || kind == Hooks.HANDLE_DESTROY_FORCIBLY;
         AgentOptions.DestroyMode mode = settings.options().destroy();
+        Process process = target instanceof Process ? (Process) target : null;
         if (!forcibly && mode == AgentOptions.DestroyMode.CHILD) {
+            markDestroyed(process == null ? null : started.of(process));
             return null; // the JDK's own SIGTERM to the root, nothing more
         }
-        Process process = target instanceof Process ? (Process) target : null;
         Target what = identify(process, target);
         if (what == null) {
             return null;
         }
+        markDestroyed(what.record());
         try {
             if (forcibly) {
                 return new Token(engine.get().kill(what, "destroyForcibly"), process);
@@ -76,6 +78,13 @@ public final class DestroyHooks implements Hooks.Handler {
             // The engine refuses this JVM and its ancestors: those keep the JDK's own behaviour.
         }
         return null;
+    }
+
+    /** What is left of a destroyed start later was meant to go, and is not a leak: see LibraryBridge.liveMembers. */
+    private static void markDestroyed(StartedProcesses.Started record) {
+        if (record != null) {
+            record.markDestroyed();
+        }
     }
 
     /**

@@ -53,6 +53,12 @@ public final class StartedProcesses {
     private volatile boolean childrenNoted;
     private final boolean trackAtFirstStart;
     private final ProcSource proc;
+    /**
+     * Told of every start, on the thread that started it, after the record exists (see LibraryBridge): what a
+     * test started is decided by the thread it ran on. Empty unless a library asked.
+     */
+    private final java.util.List<java.util.function.Consumer<Process>> startListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * {@code proc}: where start and exit times are read (null: not recorded). {@code trackAtFirstStart}: false
@@ -81,11 +87,44 @@ public final class StartedProcesses {
         volatile boolean reaped;
         /** Started once shutdown had begun (by a shutdown hook, say): the exit kill spares it. */
         volatile boolean duringShutdown;
+        /** destroy() or destroyForcibly() was called on it: whatever of it is left was meant to go. */
+        volatile boolean destroyed;
 
         Started(long pid, String cookie) {
             this.pid = pid;
             this.cookie = cookie;
         }
+
+        public long pid() {
+            return pid;
+        }
+
+        /** Null when cookies are off or the process opted out. */
+        public String cookie() {
+            return cookie;
+        }
+
+        /** Clock ticks since boot, or -1 when not known. */
+        public long startTicks() {
+            return startTicks;
+        }
+
+        public boolean destroyed() {
+            return destroyed;
+        }
+
+        public void markDestroyed() {
+            destroyed = true;
+        }
+    }
+
+    /** {@code listener} hears of every later start, on the starting thread; it must be quick and not throw. */
+    public void addStartListener(java.util.function.Consumer<Process> listener) {
+        startListeners.add(listener);
+    }
+
+    public void removeStartListener(java.util.function.Consumer<Process> listener) {
+        startListeners.remove(listener);
     }
 
     /**
@@ -226,6 +265,9 @@ public final class StartedProcesses {
             ProcEntry e = ProcTable.read(proc, (int) s.pid);
             // Unknown (-1) if already gone: then it counts as unreaped while its pid is in /proc, cautiously.
             s.startTicks = e == null ? -1 : e.startTime;
+        }
+        for (java.util.function.Consumer<Process> listener : startListeners) {
+            listener.accept(process); // the caller (StartHooks via Hooks) suppresses what escapes
         }
     }
 

@@ -111,6 +111,11 @@ public final class Target {
                 "what the dead JVM " + jvmPid + " left behind", false);
     }
 
+    /** The JDK's record of the root (pid and start time checked), or null when the JDK did not start it. */
+    public StartedProcesses.Started record() {
+        return record;
+    }
+
     public long rootPid() {
         return rootPid;
     }

@@ -1,6 +1,7 @@
 package dev.treekill.agent.hook;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -131,5 +132,27 @@ class DestroyHooksTest {
         } finally {
             Log.setLevel(level);
         }
+    }
+
+    /** A library tells what a test ended itself (left to die) from a leak by this mark. */
+    @Test
+    void destroyAndDestroyForciblyMarkTheStartRecord() throws Exception {
+        StartedProcesses started = new StartedProcesses();
+        DestroyHooks hooks = new DestroyHooks(new Settings(AgentOptions.parse("")), () -> engine, stats, started);
+        Process forced = procs.shell("exec sleep 60");
+        Process terminated = procs.shell("exec sleep 60");
+        Process untouched = procs.shell("exec sleep 60");
+        for (Process p : List.of(forced, terminated, untouched)) {
+            started.started(0, p, null);
+        }
+        Object token = hooks.enter(forced, Hooks.PROCESS_DESTROY_FORCIBLY);
+        forced.destroyForcibly();
+        hooks.exit(token);
+        hooks.enter(terminated, Hooks.PROCESS_DESTROY);
+        terminated.destroy();
+
+        assertTrue(started.of(forced).destroyed());
+        assertTrue(started.of(terminated).destroyed());
+        assertFalse(started.of(untouched).destroyed());
     }
 }

@@ -478,4 +478,23 @@ class StartHooksTest {
         assertEquals(1, cookieEntries(out));
         assertSame(started.of(p), started.ofPid(p.pid()));
     }
+
+    /** What the library bridge builds on: each start is told on the starting thread, once its record exists. */
+    @Test
+    void startListenersHearEachStartOnTheStartingThreadAfterItsRecord() throws Exception {
+        List<String> heard = new ArrayList<>();
+        java.util.function.Consumer<Process> listener = p -> heard.add(Thread.currentThread().getName() + " "
+                + (started.of(p) != null) + " " + p.pid());
+        started.addStartListener(listener);
+        Process p = realProcess();
+        hooks.starting();
+        hooks.forking();
+        hooks.started(p);
+        started.removeStartListener(listener);
+        hooks.starting();
+        hooks.forking();
+        hooks.started(realProcess());
+
+        assertEquals(List.of(Thread.currentThread().getName() + " true " + p.pid()), heard);
+    }
 }

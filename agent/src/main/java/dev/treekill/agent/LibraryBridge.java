@@ -1,0 +1,197 @@
+package dev.treekill.agent;
+
+import dev.treekill.agent.hook.Hooks;
+import dev.treekill.agent.kill.Deadline;
+import dev.treekill.agent.kill.Engine;
+import dev.treekill.agent.kill.KillResult;
+import dev.treekill.agent.kill.StartedProcesses;
+import dev.treekill.agent.kill.Target;
+import dev.treekill.agent.log.Log;
+import dev.treekill.agent.proc.Environ;
+import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.proc.ProcTable;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * The agent's face to treekill-library and treekill-junit, which live in the application's class loader
+ * while the agent lives in the boot loader: they find this class with {@code Class.forName(name, true,
+ * null)} and call its static methods reflectively. Only JDK types cross, so no class of ours exists twice
+ * and no second engine is ever built. Every kill goes through the agent's one engine. This class's name and
+ * its public methods are a contract with treekill-library (dev.treekill.internal.Agent): moving or changing
+ * them means changing that class and {@link #VERSION} too.
+ */
+public final class LibraryBridge {
+    /** Bumped when a method's meaning changes; a library checks it before the first call. */
+    public static final int VERSION = 1;
+
+    private static volatile AgentRuntime runtime;
+    /** The listeners as given, and the guarded ones the start registry calls. */
+    private static final Map<Consumer<Process>, Consumer<Process>> LISTENERS = new ConcurrentHashMap<>();
+
+    private LibraryBridge() {
+    }
+
+    /** Called once by the agent when it is active. */
+    static void bind(AgentRuntime active) {
+        runtime = active;
+    }
+
+    /** Whether the agent is active in this JVM (its hooks installed). */
+    public static boolean active() {
+        return runtime != null && Hooks.installed();
+    }
+
+    /**
+     * {@code listener} hears of every process started from now on, on the thread that started it, right after
+     * the start. A listener that throws is logged at debug and never reaches the starting code.
+     */
+    public static void addStartListener(Consumer<Process> listener) {
+        Consumer<Process> guarded = new Consumer<Process>() {
+            @Override
+            public void accept(Process process) {
+                try {
+                    listener.accept(process);
+                } catch (Throwable t) {
+                    Log.debug("a start listener failed: " + t);
+                }
+            }
+        };
+        if (LISTENERS.putIfAbsent(listener, guarded) == null) {
+            runtime().started().addStartListener(guarded);
+        }
+    }
+
+    public static void removeStartListener(Consumer<Process> listener) {
+        Consumer<Process> guarded = LISTENERS.remove(listener);
+        if (guarded != null) {
+            runtime().started().removeStartListener(guarded);
+        }
+    }
+
+    /**
+     * For each of {@code processes} (processes the JDK started here), the live (not zombie) processes left of
+     * it: its tree while its root is the JDK's unreaped child, root first, then the processes of this user that
+     * still carry its cookie (started after it). Empty for a process the agent did not see start. One pass
+     * over /proc for all of them.
+     */
+    public static long[][] liveMembers(Process[] processes) {
+        AgentRuntime r = runtime();
+        List<Set<Long>> live = new ArrayList<>();
+        Map<String, Set<Long>> byCookie = new HashMap<>();
+        long notBefore = Long.MAX_VALUE;
+        for (Process process : processes) {
+            Set<Long> members = new LinkedHashSet<>();
+            live.add(members);
+            StartedProcesses.Started s = r.started().of(process);
+            if (s == null) {
+                continue;
+            }
+            if (r.started().ofPid(s.pid()) == s) {
+                for (ProcEntry e : r.get().describe(s.pid())) {
+                    if (!e.isZombie()) {
+                        members.add((long) e.pid);
+                    }
+                }
+            }
+            if (s.cookie() != null) {
+                byCookie.put(s.cookie(), members);
+                notBefore = Math.min(notBefore, s.startTicks() < 0 ? 0 : s.startTicks());
+            }
+        }
+        if (!byCookie.isEmpty()) {
+            addCookieCarriers(byCookie, notBefore);
+        }
+        long[][] out = new long[live.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = live.get(i).stream().mapToLong(Long::longValue).toArray();
+        }
+        return out;
+    }
+
+    /** The same choice as the escapee search: same user, started after the root, carrying its cookie. */
+    private static void addCookieCarriers(Map<String, Set<Long>> byCookie, long notBeforeTicks) {
+        ProcSource proc = ProcSource.system();
+        int self = ProcSource.selfPidInProc();
+        if (self <= 0) {
+            return; // no /proc: no escapees to find
+        }
+        int uid = proc.uid(self);
+        for (int pid : proc.pids()) {
+            if (pid <= 1 || pid == self) {
+                continue;
+            }
+            ProcEntry e = ProcTable.read(proc, pid);
+            if (e == null || e.isZombie() || e.startTime < notBeforeTicks || proc.uid(pid) != uid) {
+                continue;
+            }
+            String environ = proc.environ(pid);
+            Set<Long> owner = environ == null ? null
+                    : byCookie.get(Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE));
+            if (owner != null) {
+                owner.add((long) pid);
+            }
+        }
+    }
+
+    /** Whether destroy() or destroyForcibly() was called on {@code process} (then what is left of it was meant to go). */
+    public static boolean destroyed(Process process) {
+        StartedProcesses.Started s = runtime().started().of(process);
+        return s != null && s.destroyed();
+    }
+
+    /**
+     * Kills what is left of {@code process} (its tree if its root is alive, and its escapees) and waits up to
+     * {@code timeoutMillis}, zombie-aware. Returns the report as a map with the MBean's KillReport item names
+     * (rootPid, signalled, exited, survivors, elapsedMillis, timedOut, trigger).
+     */
+    public static Map<String, Object> killStarted(Process process, long timeoutMillis, String trigger) {
+        AgentRuntime r = runtime();
+        StartedProcesses.Started s = r.started().of(process);
+        Target target = s != null ? Target.started(s, r.started().ofPid(s.pid()) == s) : Target.tree(process.pid());
+        return kill(r, target, timeoutMillis, trigger);
+    }
+
+    /**
+     * Kills the tree of {@code pid} (with the escapees of a process the JDK started here) and waits up to
+     * {@code timeoutMillis}; the result as {@link #killStarted}.
+     *
+     * @throws IllegalArgumentException for a pid treekill never signals (pid 1, this JVM, its ancestors)
+     */
+    public static Map<String, Object> killTree(long pid, long timeoutMillis, String trigger) {
+        AgentRuntime r = runtime();
+        StartedProcesses.Started s = r.started().ofPid(pid);
+        return kill(r, s != null ? Target.started(s, true) : Target.tree(pid), timeoutMillis, trigger);
+    }
+
+    private static Map<String, Object> kill(AgentRuntime r, Target target, long timeoutMillis, String trigger) {
+        Engine engine = r.get(); // it refuses pid 1, this JVM and its ancestors itself
+        Deadline deadline = Deadline.of(timeoutMillis, Math.min(r.settings().warnMillis(), timeoutMillis / 2));
+        KillResult k = Hooks.unhooked(() -> engine.await(engine.kill(target, trigger), deadline));
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("rootPid", k.rootPid);
+        report.put("signalled", k.signalled);
+        report.put("exited", k.exited);
+        report.put("survivors", k.survivors.clone());
+        report.put("elapsedMillis", k.elapsedMillis);
+        report.put("timedOut", k.timedOut);
+        report.put("trigger", k.trigger);
+        return report;
+    }
+
+    private static AgentRuntime runtime() {
+        AgentRuntime r = runtime;
+        if (r == null) {
+            throw new IllegalStateException("the treekill agent is not active in this JVM");
+        }
+        return r;
+    }
+}

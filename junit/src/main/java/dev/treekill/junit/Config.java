@@ -1,0 +1,76 @@
+package dev.treekill.junit;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * The extension's settings, read from JUnit configuration parameters (junit-platform.properties, Maven
+ * Surefire's configurationParameters, -D system properties, Gradle's systemProperty). A bad value fails
+ * the class with a message that lists the valid ones.
+ */
+final class Config {
+    static final String LEAKS = "treekill.leaks";
+    static final String TIMEOUT = "treekill.timeout";
+    static final String AGENT_OPTIONS = "treekill.agentOptions";
+    static final long DEFAULT_TIMEOUT_MILLIS = 30_000;
+
+    /** What a leak does. */
+    enum Leaks {
+        /** Reported (console and test report); the test passes. */
+        WARN,
+        /** Reported, and the test (or class) fails. */
+        FAIL,
+        /** Not reported; still killed. */
+        OFF
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m)?");
+
+    final Leaks leaks;
+    final long timeoutMillis;
+    /** Options for the agent if the extension installs it (key=value,...); ignored when it is active already. */
+    final String agentOptions;
+
+    private Config(Leaks leaks, long timeoutMillis, String agentOptions) {
+        this.leaks = leaks;
+        this.timeoutMillis = timeoutMillis;
+        this.agentOptions = agentOptions;
+    }
+
+    static Config of(ExtensionContext context) {
+        Leaks leaks = context.getConfigurationParameter(LEAKS).map(Config::leaks).orElse(Leaks.WARN);
+        long timeout = context.getConfigurationParameter(TIMEOUT).map(Config::millis).orElse(DEFAULT_TIMEOUT_MILLIS);
+        return new Config(leaks, timeout, context.getConfigurationParameter(AGENT_OPTIONS).orElse(""));
+    }
+
+    static Leaks leaks(String value) {
+        try {
+            return Leaks.valueOf(value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new ExtensionConfigurationException(LEAKS + "=" + value + " is not one of warn, fail, off");
+        }
+    }
+
+    /** {@code 500ms}, {@code 10s}, {@code 2m}, or plain milliseconds; more than zero. */
+    static long millis(String value) {
+        Matcher m = DURATION.matcher(value.trim().toLowerCase(Locale.ROOT));
+        long millis = -1;
+        if (m.matches()) {
+            try {
+                long n = Long.parseLong(m.group(1));
+                String unit = m.group(2) == null ? "ms" : m.group(2);
+                millis = unit.equals("ms") ? n : Math.multiplyExact(n, unit.equals("s") ? 1000L : 60_000L);
+            } catch (ArithmeticException | NumberFormatException e) {
+                millis = -1;
+            }
+        }
+        if (millis <= 0) {
+            throw new ExtensionConfigurationException(TIMEOUT + "=" + value
+                    + " is not a duration more than zero (500ms, 10s, 2m, or plain milliseconds)");
+        }
+        return millis;
+    }
+}

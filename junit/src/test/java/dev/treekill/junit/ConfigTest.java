@@ -1,0 +1,37 @@
+package dev.treekill.junit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ConfigTest {
+    @Test
+    void durationsInTheAgentsFormat() {
+        assertEquals(500, Config.millis("500ms"));
+        assertEquals(10_000, Config.millis("10s"));
+        assertEquals(120_000, Config.millis("2m"));
+        assertEquals(250, Config.millis(" 250 "));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "0s", "-1", "ten", "10h", "", "99999999999999999999"})
+    void badDurationsAreRefusedWithTheFormat(String value) {
+        ExtensionConfigurationException e = assertThrows(ExtensionConfigurationException.class, () -> Config.millis(value));
+        assertTrue(e.getMessage().startsWith("treekill.timeout=" + value + " is not a duration"), e.getMessage());
+        assertTrue(e.getMessage().contains("500ms, 10s, 2m"), e.getMessage());
+    }
+
+    @Test
+    void leakModes() {
+        assertEquals(Config.Leaks.WARN, Config.leaks("warn"));
+        assertEquals(Config.Leaks.FAIL, Config.leaks("FAIL"));
+        assertEquals(Config.Leaks.OFF, Config.leaks(" off"));
+        ExtensionConfigurationException e = assertThrows(ExtensionConfigurationException.class, () -> Config.leaks("loud"));
+        assertEquals("treekill.leaks=loud is not one of warn, fail, off", e.getMessage());
+    }
+}

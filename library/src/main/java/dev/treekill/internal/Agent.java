@@ -1,0 +1,202 @@
+package dev.treekill.internal;
+
+import dev.treekill.mbeans.KillReport;
+import java.io.File;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import net.bytebuddy.agent.ByteBuddyAgent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The treekill agent active in this JVM, seen from the application's class loader. The agent lives in the
+ * boot loader (its jar puts itself on the boot class path); this class reaches its {@code LibraryBridge}
+ * there by name and calls it through method handles with JDK types only, so the engine exists once, in
+ * the agent. Not API: treekill-library and treekill-junit use it; applications use {@code TreeKill}.
+ */
+public final class Agent {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    private static final String BRIDGE = "dev.treekill.agent.LibraryBridge";
+    private static final String HOOKS = "dev.treekill.agent.hook.Hooks";
+    private static final int BRIDGE_VERSION = 1;
+
+    private static Agent instance;
+    private static AgentUnavailableException failure;
+    /** Test seam: what the engine's reports pass through before a caller sees them. */
+    private static volatile UnaryOperator<KillReport> reportFilter = UnaryOperator.identity();
+
+    private final MethodHandle addStartListener;
+    private final MethodHandle removeStartListener;
+    private final MethodHandle liveMembers;
+    private final MethodHandle destroyed;
+    private final MethodHandle killStarted;
+    private final MethodHandle killTree;
+    /** How it came here: "-javaagent" or "attached from <jar>". */
+    private final String origin;
+
+    private Agent(Class<?> bridge, String origin) throws ReflectiveOperationException {
+        MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+        MethodType report = MethodType.methodType(Map.class, Process.class, long.class, String.class);
+        this.addStartListener = lookup.findStatic(bridge, "addStartListener", MethodType.methodType(void.class, Consumer.class));
+        this.removeStartListener = lookup.findStatic(bridge, "removeStartListener", MethodType.methodType(void.class, Consumer.class));
+        this.liveMembers = lookup.findStatic(bridge, "liveMembers", MethodType.methodType(long[][].class, Process[].class));
+        this.destroyed = lookup.findStatic(bridge, "destroyed", MethodType.methodType(boolean.class, Process.class));
+        this.killStarted = lookup.findStatic(bridge, "killStarted", report);
+        this.killTree = lookup.findStatic(bridge, "killTree", report.changeParameterType(0, long.class));
+        this.origin = origin;
+    }
+
+    /**
+     * The active agent, installed into this JVM on the first call when it did not come with
+     * {@code -javaagent} (dynamic self-attach through byte-buddy-agent, with {@code options}; later calls'
+     * options are ignored). Tried once: a failure is remembered and thrown again.
+     *
+     * @throws AgentUnavailableException when the agent is not active and cannot be installed
+     */
+    public static synchronized Agent installed(String options) {
+        if (instance != null) {
+            return instance;
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        try {
+            Class<?> bridge = bootClass(BRIDGE);
+            String origin = "-javaagent";
+            if (bridge == null || !isActive(bridge)) {
+                if (bootClass(HOOKS) != null) {
+                    throw new IllegalStateException("an older treekill agent without the library bridge is active; "
+                            + "use the agent jar of the same version as treekill-library");
+                }
+                File jar = AgentJar.locate();
+                attach(jar, options);
+                bridge = bootClass(BRIDGE);
+                if (bridge == null || !isActive(bridge)) {
+                    throw new IllegalStateException("attached " + jar + " but the agent did not become active "
+                            + "(its own message is on stderr)");
+                }
+                origin = "attached from " + jar;
+            }
+            int version = bridge.getField("VERSION").getInt(null);
+            if (version != BRIDGE_VERSION) {
+                throw new IllegalStateException("the active treekill agent speaks bridge version " + version
+                        + ", this library " + BRIDGE_VERSION + ": use jars of the same treekill version");
+            }
+            instance = new Agent(bridge, origin);
+            LOG.info("treekill agent active in this JVM (pid {}): {}", ProcessHandle.current().pid(), origin);
+            return instance;
+        } catch (RuntimeException | ReflectiveOperationException | LinkageError e) {
+            failure = new AgentUnavailableException("treekill: the agent is not active in this JVM and cannot be "
+                    + "installed into it (" + e.getMessage() + "). Start the JVM with "
+                    + "-javaagent:/path/to/treekill-agent.jar (Surefire/Failsafe <argLine>, Gradle jvmArgs)", e);
+            throw failure;
+        }
+    }
+
+    /** The agent as an earlier {@link #installed} call found or installed it; null if none did. */
+    public static synchronized Agent ifActive() {
+        return instance;
+    }
+
+    /** Whether an agent with the bridge is active in this JVM, without installing one. */
+    public static boolean activeWithoutInstalling() {
+        try {
+            Class<?> bridge = bootClass(BRIDGE);
+            return bridge != null && isActive(bridge);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Where the agent came from: {@code -javaagent} or {@code attached from <jar>}. */
+    public String origin() {
+        return origin;
+    }
+
+    private static void attach(File jar, String options) {
+        String pid = Long.toString(ProcessHandle.current().pid());
+        LOG.debug("attaching {} to this JVM (pid {}) with options '{}'", jar, pid, options);
+        // Handles JDK 9+'s ban on attaching to oneself (it attaches from a helper JVM then).
+        ByteBuddyAgent.attach(jar, pid, options == null ? "" : options);
+    }
+
+    /** The class as the boot loader has it, or null: never loaded from the application's class path. */
+    private static Class<?> bootClass(String name) {
+        try {
+            return Class.forName(name, true, null);
+        } catch (ClassNotFoundException e) {
+            return null;
+        }
+    }
+
+    private static boolean isActive(Class<?> bridge) throws ReflectiveOperationException {
+        return (Boolean) bridge.getMethod("active").invoke(null);
+    }
+
+    /** Hears of every later start, on the starting thread; must be quick. */
+    public void addStartListener(Consumer<Process> listener) {
+        invoke(() -> addStartListener.invoke(listener));
+    }
+
+    public void removeStartListener(Consumer<Process> listener) {
+        invoke(() -> removeStartListener.invoke(listener));
+    }
+
+    /**
+     * For each process started here, the live processes left of it: its tree (while its root is unreaped), root
+     * first, and its escapees. One pass over /proc.
+     */
+    public long[][] liveMembers(Process[] processes) {
+        return (long[][]) invoke(() -> liveMembers.invoke(processes));
+    }
+
+    /** Whether destroy() or destroyForcibly() was called on it. */
+    public boolean destroyed(Process process) {
+        return (Boolean) invoke(() -> destroyed.invoke(process));
+    }
+
+    /** Kills what is left of a process started here and waits, zombie-aware, up to the timeout. */
+    public KillReport killStarted(Process process, long timeoutMillis, String trigger) {
+        return report(invoke(() -> killStarted.invoke(process, timeoutMillis, trigger)));
+    }
+
+    /** Kills the tree of {@code pid} (and a started process's escapees) and waits up to the timeout. */
+    public KillReport killTree(long pid, long timeoutMillis, String trigger) {
+        return report(invoke(() -> killTree.invoke(pid, timeoutMillis, trigger)));
+    }
+
+    /**
+     * Test seam: every report goes through {@code filter} (identity by default). Lets a test show what a
+     * caller does with a tree the kernel did not let go within the timeout, which a real test cannot make
+     * happen on demand without an uninterruptible sleep.
+     */
+    public static void setReportFilterForTests(UnaryOperator<KillReport> filter) {
+        reportFilter = filter == null ? UnaryOperator.identity() : filter;
+    }
+
+    private static KillReport report(Object result) {
+        Map<?, ?> m = (Map<?, ?>) result;
+        KillReport r = new KillReport((Long) m.get("rootPid"), (Integer) m.get("signalled"), (Integer) m.get("exited"),
+                (long[]) m.get("survivors"), (Double) m.get("elapsedMillis"), (Boolean) m.get("timedOut"),
+                (String) m.get("trigger"));
+        return reportFilter.apply(r);
+    }
+
+    private interface Call {
+        Object run() throws Throwable;
+    }
+
+    private static Object invoke(Call call) {
+        try {
+            return call.run();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+}
