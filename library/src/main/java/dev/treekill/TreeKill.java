@@ -87,7 +87,7 @@ public final class TreeKill {
     public static KillReport killTree(ProcessHandle root, Duration timeout, OnTimeout onTimeout) {
         Objects.requireNonNull(root, "root");
         long timeoutMillis = positiveMillis(timeout);
-        KillReport report = Agent.installed("").killTree(root.pid(), timeoutMillis, TRIGGER);
+        KillReport report = Agent.installed("").killTree(root, timeoutMillis, TRIGGER);
         if (report.isTimedOut()) {
             if (onTimeout == OnTimeout.THROW) {
                 throw new TreeSurvivorsException(report, timeoutMillis);

@@ -6,6 +6,7 @@ import dev.treekill.agent.kill.Engine;
 import dev.treekill.agent.kill.KillResult;
 import dev.treekill.agent.kill.StartedProcesses;
 import dev.treekill.agent.kill.Target;
+import dev.treekill.agent.kill.Targets;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.Environ;
 import dev.treekill.agent.proc.ProcEntry;
@@ -151,29 +152,30 @@ public final class LibraryBridge {
     /**
      * Kills what is left of {@code process} (its tree if its root is alive, and its escapees) and waits up to
      * {@code timeoutMillis}, zombie-aware. Returns the report as a map with the MBean's KillReport item names
-     * (rootPid, signalled, exited, survivors, elapsedMillis, timedOut, trigger).
+     * (rootPid, signalled, exited, survivors, elapsedMillis, timedOut, trigger); a Process with nothing left
+     * gives an empty report.
      */
     public static Map<String, Object> killStarted(Process process, long timeoutMillis, String trigger) {
         AgentRuntime r = runtime();
-        StartedProcesses.Started s = r.started().of(process);
-        Target target = s != null ? Target.started(s, r.started().ofPid(s.pid()) == s) : Target.tree(process.pid());
-        return kill(r, target, timeoutMillis, trigger);
+        return kill(r, Targets.of(r.get(), r.started(), process), process.pid(), timeoutMillis, trigger);
     }
 
     /**
-     * Kills the tree of {@code pid} (with the escapees of a process the JDK started here) and waits up to
-     * {@code timeoutMillis}; the result as {@link #killStarted}.
+     * Kills the tree of the process {@code handle} names (with its escapees, if the JDK started it here) and
+     * waits up to {@code timeoutMillis}; the result as {@link #killStarted}. A stale handle (its process gone,
+     * its pid perhaps another's now) is nothing to do: an empty report.
      *
      * @throws IllegalArgumentException for a pid treekill never signals (pid 1, this JVM, its ancestors)
      */
-    public static Map<String, Object> killTree(long pid, long timeoutMillis, String trigger) {
+    public static Map<String, Object> killTree(ProcessHandle handle, long timeoutMillis, String trigger) {
         AgentRuntime r = runtime();
-        StartedProcesses.Started s = r.started().ofPid(pid);
-        return kill(r, s != null ? Target.started(s, true) : Target.tree(pid), timeoutMillis, trigger);
+        return kill(r, Targets.of(r.get(), r.started(), handle), handle.pid(), timeoutMillis, trigger);
     }
 
-    private static Map<String, Object> kill(AgentRuntime r, Target target, long timeoutMillis, String trigger) {
-        Engine engine = r.get(); // it refuses pid 1, this JVM and its ancestors itself
+    private static Map<String, Object> kill(AgentRuntime r, Target identified, long pid, long timeoutMillis,
+            String trigger) {
+        Engine engine = r.get(); // it refuses pid 1, this JVM and its ancestors itself, identified or not
+        Target target = identified != null ? identified : Target.gone(pid);
         Deadline deadline = Deadline.of(timeoutMillis, Math.min(r.settings().warnMillis(), timeoutMillis / 2));
         KillResult k = Hooks.unhooked(() -> engine.await(engine.kill(target, trigger), deadline));
         Map<String, Object> report = new LinkedHashMap<>();

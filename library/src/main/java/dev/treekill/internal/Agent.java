@@ -46,7 +46,7 @@ public final class Agent {
         this.liveMembers = lookup.findStatic(bridge, "liveMembers", MethodType.methodType(long[][].class, Process[].class));
         this.destroyed = lookup.findStatic(bridge, "destroyed", MethodType.methodType(boolean.class, Process.class));
         this.killStarted = lookup.findStatic(bridge, "killStarted", report);
-        this.killTree = lookup.findStatic(bridge, "killTree", report.changeParameterType(0, long.class));
+        this.killTree = lookup.findStatic(bridge, "killTree", report.changeParameterType(0, ProcessHandle.class));
         this.origin = origin;
     }
 
@@ -164,9 +164,12 @@ public final class Agent {
         return report(invoke(() -> killStarted.invoke(process, timeoutMillis, trigger)));
     }
 
-    /** Kills the tree of {@code pid} (and a started process's escapees) and waits up to the timeout. */
-    public KillReport killTree(long pid, long timeoutMillis, String trigger) {
-        return report(invoke(() -> killTree.invoke(pid, timeoutMillis, trigger)));
+    /**
+     * Kills the tree of the process {@code root} names (and a started process's escapees) and waits up to the
+     * timeout; a stale handle (its process gone) is nothing to do.
+     */
+    public KillReport killTree(ProcessHandle root, long timeoutMillis, String trigger) {
+        return report(invoke(() -> killTree.invoke(root, timeoutMillis, trigger)));
     }
 
     /**

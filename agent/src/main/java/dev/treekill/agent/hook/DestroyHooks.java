@@ -7,6 +7,7 @@ import dev.treekill.agent.kill.KillStats;
 import dev.treekill.agent.kill.PendingKill;
 import dev.treekill.agent.kill.StartedProcesses;
 import dev.treekill.agent.kill.Target;
+import dev.treekill.agent.kill.Targets;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
@@ -95,19 +96,8 @@ public final class DestroyHooks implements Hooks.Handler {
      * escapees.
      */
     private Target identify(Process process, Object target) {
-        if (process != null) {
-            StartedProcesses.Started record = started.of(process);
-            if (record == null && !process.isAlive()) {
-                return null; // a dead root has no tree left to find, and no cookie to find escapees by
-            }
-            Target root = engine.get().identify(process.toHandle());
-            if (root == null) {
-                return record == null ? null : Target.started(record, false);
-            }
-            return root.withOwnRecord(record);
-        }
-        Target root = engine.get().identify((ProcessHandle) target);
-        return root == null ? null : root.with(started.ofPid(root.rootPid()));
+        Engine e = engine.get();
+        return process != null ? Targets.of(e, started, process) : Targets.of(e, started, (ProcessHandle) target);
     }
 
     /**

@@ -58,7 +58,7 @@ public final class Target {
     }
 
     /** Nothing: {@code pid} names no process now. A kill of it still refuses the pids treekill never signals. */
-    static Target gone(long pid) {
+    public static Target gone(long pid) {
         return new Target(pid, false, -1, null, false, null, null, treeName(pid), false);
     }
 
