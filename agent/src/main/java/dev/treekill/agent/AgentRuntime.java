@@ -1,5 +1,6 @@
 package dev.treekill.agent;
 
+import dev.treekill.agent.kill.ColdStartEngine;
 import dev.treekill.agent.kill.Engine;
 import dev.treekill.agent.kill.Engines;
 import dev.treekill.agent.kill.KillStats;
@@ -18,6 +19,7 @@ import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.NativeAccess;
 import dev.treekill.agent.sys.Syscalls;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /** The agent's state in one JVM: settings, counters, and the engine, created on first need. */
@@ -46,7 +48,10 @@ public final class AgentRuntime implements Supplier<Engine> {
     /** PID 1, or a subreaper that prctl() confirmed. */
     private volatile boolean adoptsOrphans;
     private volatile boolean subreaper;
+    /** The native (or portable) engine, once built. */
     private volatile Engine engine;
+    /** What kills go to: the cold path until {@link #engine} is built, for the kills it can do. */
+    private volatile Engine firstKills;
 
     public AgentRuntime(Settings settings, boolean attached) {
         this.settings = settings;
@@ -67,9 +72,36 @@ public final class AgentRuntime implements Supplier<Engine> {
         return stats;
     }
 
-    /** The engine, created on first need. */
+    /**
+     * The engine kills go to, created on first need: it kills at once with what the JDK offers while the
+     * native engine is still being built, where that keeps every guarantee (see ColdStartEngine).
+     */
     @Override
     public Engine get() {
+        Engine e = firstKills;
+        if (e == null) {
+            synchronized (this) {
+                if (firstKills == null) {
+                    firstKills = new ColdStartEngine(new Supplier<Engine>() {
+                        @Override
+                        public Engine get() {
+                            return fullEngine();
+                        }
+                    }, new BooleanSupplier() {
+                        @Override
+                        public boolean getAsBoolean() {
+                            return engine != null;
+                        }
+                    }, stats, started, settings.options().cookie() && !adoptsOrphans);
+                }
+                e = firstKills;
+            }
+        }
+        return e;
+    }
+
+    /** The native engine (or the portable one where it cannot work), built on first need: may wait for JNA. */
+    private Engine fullEngine() {
         Engine e = engine;
         if (e == null) {
             synchronized (this) {
@@ -112,7 +144,7 @@ public final class AgentRuntime implements Supplier<Engine> {
 
     /** Reaps what this JVM adopted, until the JVM exits (a daemon thread). */
     private void reapOrphansForever() {
-        Engine e = get();
+        Engine e = fullEngine();
         while (true) {
             try {
                 Thread.sleep(REAP_EVERY_MILLIS);
@@ -204,7 +236,7 @@ public final class AgentRuntime implements Supplier<Engine> {
                 // about it. A kill that later finds the native calls missing says so itself.
                 NativeAccess.syscalls();
             }
-            if (get() instanceof TreeKiller) {
+            if (fullEngine() instanceof TreeKiller) {
                 Syscalls sys = NativeAccess.syscalls();
                 sys.reserveDescriptors(RESERVED_DESCRIPTORS);
                 // Run the kill path's reading side (never its signalling side) until the JIT has compiled it:

@@ -89,7 +89,11 @@ final class ProcFs implements ProcSource {
         for (String line : limits.split("\n")) {
             if (line.startsWith("Max open files")) {
                 String[] f = line.substring("Max open files".length()).trim().split("\\s+");
-                return f[0].chars().allMatch(Character::isDigit) ? Long.parseLong(f[0]) : Long.MAX_VALUE;
+                try {
+                    return Long.parseLong(f[0]); // "unlimited" is not a number
+                } catch (NumberFormatException unlimited) {
+                    return Long.MAX_VALUE;
+                }
             }
         }
         return Long.MAX_VALUE;
