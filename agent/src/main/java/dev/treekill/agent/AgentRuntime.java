@@ -26,6 +26,8 @@ import java.util.function.Supplier;
 public final class AgentRuntime implements Supplier<Engine> {
     /** Enough descriptors for pidfds of a 4000-process tree without growing the table mid-kill. */
     private static final int RESERVED_DESCRIPTORS = 4096;
+    /** How long after the first process start JNA starts loading in the background. */
+    private static final long WARM_UP_DELAY_MILLIS = 20;
     /** Enough calls for C1 to compile the read and parse methods (its threshold is about 200). */
     private static final int WARM_UP_READS = 300;
     /** Listing /proc costs more than a read: often enough to compile its parsing, no more. */
@@ -127,6 +129,13 @@ public final class AgentRuntime implements Supplier<Engine> {
                 Thread t = new Thread(adoptsOrphans ? "treekill-reaper" : "treekill-warmup") {
                     @Override
                     public void run() {
+                        try {
+                            // A JVM that starts a child and exits at once (a build step, a script) ends first: its
+                            // start-up does not share the 2 cores with JNA. Until then kills take the cold path.
+                            Thread.sleep(WARM_UP_DELAY_MILLIS);
+                        } catch (InterruptedException exiting) {
+                            return;
+                        }
                         warmUpNow();
                         if (attachedAt >= 0) {
                             noteExistingChildren();
