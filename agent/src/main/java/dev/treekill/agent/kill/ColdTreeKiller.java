@@ -179,7 +179,7 @@ final class ColdTreeKiller {
                 Log.warn("tree of pid " + result.rootPid + ": " + survivors.length + " processes still alive after "
                         + deadline.timeoutMillis + " ms: " + java.util.Arrays.toString(survivors));
             } else if (Log.enabled(Log.Level.INFO)) {
-                Log.info("tree of pid " + result.rootPid + " gone without native calls: " + result);
+                Log.info("tree of pid " + result.rootPid + " gone: " + result);
             }
             return result;
         } catch (RuntimeException | Error e) {
