@@ -27,7 +27,7 @@ public final class AgentRuntime implements Supplier<Engine> {
     /** Enough descriptors for pidfds of a 4000-process tree without growing the table mid-kill. */
     private static final int RESERVED_DESCRIPTORS = 4096;
     /** How long after the first process start JNA starts loading in the background. */
-    private static final long WARM_UP_DELAY_MILLIS = 20;
+    private static final long WARM_UP_DELAY_MILLIS = 100;
     /** Enough calls for C1 to compile the read and parse methods (its threshold is about 200). */
     private static final int WARM_UP_READS = 300;
     /** Listing /proc costs more than a read: often enough to compile its parsing, no more. */
