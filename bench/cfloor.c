@@ -1,6 +1,7 @@
 /*
- * cfloor N TREEGEN: the treekill agent's algorithm in plain C, as a floor for what a tree kill can cost
- * on this machine. Starts "TREEGEN N" as its child, waits for "ready", then measures:
+ * cfloor cold|warm N TREEGEN SNAPSHOT: the treekill agent's algorithm in plain C, as a floor for what a
+ * tree kill can cost on this machine. Starts "TREEGEN N 300 SNAPSHOT" as its child, waits for "ready",
+ * then (at once for cold, 300 ms later for warm, like the other harnesses) measures:
  *   1. SIGSTOP the root, then scan /proc and SIGSTOP every new descendant, parents first; rescan until
  *      a scan finds nobody new (a stopped process cannot fork, so the tree is closed);
  *   2. SIGKILL every member;
@@ -41,8 +42,8 @@ static void sleep_ns(long long ns)
         ;
 }
 
-/* Starts "treegen n" with its stdout on a pipe and returns once it printed "ready". */
-static pid_t start_tree(const char *treegen, const char *n)
+/* Starts "treegen n 300 snapshot" with its stdout on a pipe and returns once it printed "ready". */
+static pid_t start_tree(const char *treegen, const char *n, const char *snapshot)
 {
     int fds[2];
     if (pipe(fds) != 0) {
@@ -54,7 +55,7 @@ static pid_t start_tree(const char *treegen, const char *n)
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);
-        execl(treegen, treegen, n, (char *)NULL);
+        execl(treegen, treegen, n, "300", snapshot, (char *)NULL);
         perror(treegen);
         _exit(127);
     }
@@ -114,34 +115,52 @@ static void kill_tree(pid_t root)
     tree_free(&t);
 }
 
+/* The survivor snapshot treegen wrote before "ready": "pid starttime" lines. */
+static void read_snapshot(const char *path, struct tree *snap)
+{
+    FILE *f = fopen(path, "r");
+    int pid;
+    unsigned long long start;
+    snap->len = 0;
+    snap->cap = 1024;
+    snap->member = malloc(snap->cap * sizeof *snap->member);
+    snap->in_tree = NULL;
+    if (f == NULL || snap->member == NULL) {
+        perror("cfloor: snapshot");
+        exit(2);
+    }
+    while (fscanf(f, "%d %llu", &pid, &start) == 2) {
+        if (snap->len == snap->cap && (snap->member = realloc(snap->member, (snap->cap *= 2) * sizeof *snap->member)) == NULL) {
+            perror("cfloor: snapshot");
+            exit(2);
+        }
+        snap->member[snap->len].pid = pid;
+        snap->member[snap->len++].start = start;
+    }
+    fclose(f);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: cfloor N TREEGEN\n");
+    if (argc != 5 || (strcmp(argv[1], "cold") != 0 && strcmp(argv[1], "warm") != 0)) {
+        fprintf(stderr, "usage: cfloor cold|warm N TREEGEN SNAPSHOT\n");
         return 2;
     }
-    pid_t root = start_tree(argv[2], argv[1]);
-
-    /* The survivor snapshot, taken before the clock like the other harnesses do. */
-    struct tree snap;
-    struct proc_stat *all;
-    if (tree_init(&snap, root) != 0) {
-        fprintf(stderr, "cfloor: tree root vanished\n");
-        return 2;
-    }
-    size_t n = proc_scan(&all);
-    tree_grow(&snap, all, n);
-    free(all);
-    sleep_ns(100000000LL); /* same idle pause as the other harnesses */
+    pid_t root = start_tree(argv[3], argv[2], argv[4]);
+    if (strcmp(argv[1], "warm") == 0)
+        sleep_ns(300000000LL); /* the same pause as the other harnesses' warm kill */
 
     long long t0 = now_ns();
     kill_tree(root);
     long long t1 = now_ns();
 
+    struct tree snap;
+    read_snapshot(argv[4], &snap);
+
     size_t survivors = 0;
     for (size_t i = 0; i < snap.len; i++)
         survivors += proc_alive(snap.member[i].pid, snap.member[i].start);
-    printf("result mode=c-floor n=%s ms=%.3f survivors=%zu freeze_ms=%.3f kill_ms=%.3f wait_ms=%.3f\n", argv[1],
+    printf("result mode=c-floor when=%s n=%s ms=%.3f survivors=%zu freeze_ms=%.3f kill_ms=%.3f wait_ms=%.3f\n", argv[1], argv[2],
            (t1 - t0) / 1e6, survivors, (frozen_at - t0) / 1e6, (killed_at - frozen_at) / 1e6, (t1 - killed_at) / 1e6);
     fflush(stdout);
 

@@ -1,4 +1,4 @@
-/* proctree: the small /proc reader shared by cfloor.c and treesnap.c. */
+/* proctree: the small /proc reader shared by cfloor.c and treegen.c. */
 #ifndef PROCTREE_H
 #define PROCTREE_H
 

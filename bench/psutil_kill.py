@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""psutil_kill.py N TREEGEN TREESNAP: one tree-kill measurement with the usual psutil teardown code.
+"""psutil_kill.py cold|warm N TREEGEN SNAPSHOT: one tree-kill measurement with the usual psutil teardown code.
 
-Starts "TREEGEN N" as our child (as a JVM would), waits for "ready", snapshots the tree with TREESNAP
-(pid + start time, for counting survivors), idles 100 ms, then times psutil's documented
+Starts "TREEGEN N 300 SNAPSHOT" as our child (as a JVM would; treegen writes the tree's pids and start
+times to SNAPSHOT for counting survivors), waits for "ready", then (at once for cold, 300 ms later for
+warm) times psutil's documented
 kill_proc_tree recipe: children(recursive=True), kill() each, the root last. psutil.wait_procs() would
 wait for zombies until they are reaped (their pid still exists), so, as teardown code usually does,
 poll every 100 ms until every process is gone or a zombie.
@@ -62,21 +63,24 @@ def kill_tree(root_pid):
 
 
 def main():
-    n, treegen, treesnap = int(sys.argv[1]), sys.argv[2], sys.argv[3]
-    root = subprocess.Popen([treegen, str(n)], stdout=subprocess.PIPE)
+    when, n, treegen, snapshot = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+    root = subprocess.Popen([treegen, str(n), "300", snapshot], stdout=subprocess.PIPE)
     if root.stdout.readline() != b"ready\n":
         sys.exit("psutil_kill: treegen did not print ready")
-    tree = [tuple(map(int, line.split())) for line in subprocess.check_output([treesnap, str(root.pid)]).splitlines()]
-    if len(tree) != n:
-        print(f"psutil_kill: expected {n} processes in the tree, found {len(tree)}", file=sys.stderr)
-    time.sleep(0.1)
+    if when == "warm":
+        time.sleep(0.3)
 
     t0 = time.perf_counter_ns()
     kill_tree(root.pid)
     t1 = time.perf_counter_ns()
 
+    with open(snapshot) as f:
+        tree = [tuple(map(int, line.split())) for line in f]
+    if len(tree) != n:
+        print(f"psutil_kill: expected {n} processes in the tree, found {len(tree)}", file=sys.stderr)
+
     survivors = sum(is_alive(pid, start) for pid, start in tree)
-    print(f"result mode=psutil n={n} ms={(t1 - t0) / 1e6:.3f} survivors={survivors}", flush=True)
+    print(f"result mode=psutil when={when} n={n} ms={(t1 - t0) / 1e6:.3f} survivors={survivors}", flush=True)
 
     # Clean up: kill what is left (start time checked first), reap the root, then wait at most 15 s
     # until PID 1 has reaped the orphans.

@@ -1,7 +1,9 @@
 /*
- * treegen N [lifetime_s]: builds a wide process tree of N processes: this root plus N-1 children,
- * each blocked in pause(). Prints "ready" on stdout once every child exists, then reaps children
- * (like a shell waiting for its jobs) until none is left.
+ * treegen N [lifetime_s [snapshot_file]]: builds a wide process tree of N processes: this root plus N-1
+ * children, each blocked in pause(). Once every child exists it writes "pid starttime" of the root and
+ * each child to snapshot_file (if given), prints "ready" on stdout, then reaps children (like a shell
+ * waiting for its jobs) until none is left. The snapshot lets a harness kill the moment "ready" arrives
+ * and count survivors afterwards, without touching /proc (or warming up anything) before its clock.
  *
  * Safety net against leaks if a harness dies: every process arms alarm(lifetime_s) (default 300 s),
  * and SIGALRM's default action ends it. The children's stdio goes to /dev/null, so a leaked child
@@ -15,10 +17,25 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "proctree.h"
+
+/* Writes "pid starttime" of the root and its children; a harness counts survivors from it. */
+static int write_snapshot(const char *path, const pid_t *kids, long n)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return -1;
+    struct proc_stat st;
+    for (long i = -1; i < n - 1; i++)
+        if (proc_read(i < 0 ? getpid() : kids[i], &st) == 0)
+            fprintf(f, "%d %llu\n", (int)st.pid, st.start);
+    return fclose(f);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: treegen N [lifetime_s]\n");
+    if (argc < 2 || argc > 4) {
+        fprintf(stderr, "usage: treegen N [lifetime_s [snapshot_file]]\n");
         return 2;
     }
     long n = strtol(argv[1], NULL, 10);
@@ -51,6 +68,12 @@ int main(int argc, char **argv)
             return 1;
         }
         kids[i] = pid;
+    }
+    if (argc > 3 && write_snapshot(argv[3], kids, n) != 0) {
+        perror("treegen: snapshot");
+        for (long j = 0; j < n - 1; j++)
+            kill(kids[j], SIGKILL);
+        return 1;
     }
     printf("ready\n");
     fflush(stdout);

@@ -15,11 +15,12 @@ import java.util.stream.Collectors;
 /**
  * One tree-kill measurement in a fresh JVM (the first kill is what a launcher pays).
  *
- * <pre>java BenchKill jdk|handwritten N TREEGEN TREESNAP</pre>
+ * <pre>java BenchKill jdk|handwritten cold|warm N TREEGEN SNAPSHOT</pre>
  *
- * Starts {@code TREEGEN N} (a root with N-1 children), waits for "ready", snapshots the tree (pid +
- * start time) with the external {@code TREESNAP} so that nothing of the measured kill path is warmed
- * up, idles 100 ms, then times the kill until it returns:
+ * Starts {@code TREEGEN N 300 SNAPSHOT} (a root with N-1 children; treegen writes their pids and start
+ * times to SNAPSHOT, so that nothing of the measured kill path is warmed up here), waits for "ready",
+ * then times the kill until it returns: {@code cold} at once, as a launcher's watchdog or a failing test
+ * does (this JVM's first process start was a few ms earlier); {@code warm} 300 ms later:
  * <ul>
  * <li>{@code jdk}: {@code destroyForcibly()} + {@code waitFor()} on the root, as launchers do (run it
  *     with {@code -javaagent:treekill-agent.jar} to measure the agent);
@@ -34,22 +35,22 @@ public final class BenchKill {
     private static final long WAIT_SECONDS = 30;
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 4 || !(args[0].equals("jdk") || args[0].equals("handwritten"))) {
-            System.err.println("usage: BenchKill jdk|handwritten N TREEGEN TREESNAP");
+        if (args.length != 5 || !(args[0].equals("jdk") || args[0].equals("handwritten"))
+                || !(args[1].equals("cold") || args[1].equals("warm"))) {
+            System.err.println("usage: BenchKill jdk|handwritten cold|warm N TREEGEN SNAPSHOT");
             System.exit(2);
         }
         String mode = args[0];
-        int n = Integer.parseInt(args[1]);
-        Process root = new ProcessBuilder(args[2], args[1]).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String when = args[1];
+        int n = Integer.parseInt(args[2]);
+        Process root = new ProcessBuilder(args[3], args[2], "300", args[4]).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(root.getInputStream(), StandardCharsets.UTF_8));
         if (!"ready".equals(out.readLine())) {
             throw new IllegalStateException("treegen did not print ready");
         }
-        List<long[]> tree = snapshot(args[3], root.pid());
-        if (tree.size() != n) {
-            System.err.println("BenchKill: expected " + n + " processes in the tree, found " + tree.size());
+        if (when.equals("warm")) {
+            Thread.sleep(300);
         }
-        Thread.sleep(100);
 
         long t0 = System.nanoTime();
         if (mode.equals("jdk")) {
@@ -60,12 +61,16 @@ public final class BenchKill {
         }
         long t1 = System.nanoTime();
 
+        List<long[]> tree = snapshot(args[4]);
+        if (tree.size() != n) {
+            System.err.println("BenchKill: expected " + n + " processes in the tree, found " + tree.size());
+        }
         int survivors = 0;
         for (long[] p : tree) {
             survivors += isAlive(p) ? 1 : 0;
         }
-        System.out.printf("result mode=%s agent=%s n=%d ms=%.3f survivors=%d%n",
-                mode, agentLoaded() ? "on" : "off", n, (t1 - t0) / 1e6, survivors);
+        System.out.printf("result mode=%s when=%s agent=%s n=%d ms=%.3f survivors=%d%n",
+                mode, when, agentLoaded() ? "on" : "off", n, (t1 - t0) / 1e6, survivors);
         System.out.flush();
         cleanUp(tree);
     }
@@ -86,18 +91,12 @@ public final class BenchKill {
         }
     }
 
-    /** {pid, starttime} of the root and its descendants, from {@code treesnap ROOT}. */
-    static List<long[]> snapshot(String treesnap, long rootPid) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(treesnap, Long.toString(rootPid)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    /** {pid, starttime} of the root and its children, as treegen wrote them before "ready". */
+    static List<long[]> snapshot(String file) throws IOException {
         List<long[]> tree = new ArrayList<>();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line; (line = r.readLine()) != null; ) {
-                String[] f = line.split(" ");
-                tree.add(new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])});
-            }
-        }
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("treesnap failed");
+        for (String line : Files.readAllLines(Paths.get(file), StandardCharsets.UTF_8)) {
+            String[] f = line.split(" ");
+            tree.add(new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])});
         }
         return tree;
     }

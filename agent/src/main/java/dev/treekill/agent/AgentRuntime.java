@@ -1,5 +1,6 @@
 package dev.treekill.agent;
 
+import dev.treekill.agent.kill.ColdStartEngine;
 import dev.treekill.agent.kill.Engine;
 import dev.treekill.agent.kill.Engines;
 import dev.treekill.agent.kill.KillStats;
@@ -13,12 +14,15 @@ import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.NativeAccess;
 import dev.treekill.agent.sys.Syscalls;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /** The agent's state in one JVM: settings, counters, and the engine, created on first need. */
 public final class AgentRuntime implements Supplier<Engine> {
     /** Enough descriptors for pidfds of a 4000-process tree without growing the table mid-kill. */
     private static final int RESERVED_DESCRIPTORS = 4096;
+    /** How long after the first process start JNA starts loading in the background. */
+    private static final long WARM_UP_DELAY_MILLIS = 100;
     /** Enough calls for C1 to compile the read and parse methods (its threshold is about 200). */
     private static final int WARM_UP_READS = 300;
     /** Listing /proc costs more than a read: often enough to compile its parsing, no more. */
@@ -41,7 +45,10 @@ public final class AgentRuntime implements Supplier<Engine> {
     /** PID 1, or a subreaper that prctl() confirmed. */
     private volatile boolean adoptsOrphans;
     private volatile boolean subreaper;
+    /** The native (or portable) engine, once built. */
     private volatile Engine engine;
+    /** What kills go to: the cold path until {@link #engine} is built, for the kills it can do. */
+    private volatile Engine firstKills;
 
     public AgentRuntime(Settings settings, boolean attached) {
         this.settings = settings;
@@ -62,9 +69,36 @@ public final class AgentRuntime implements Supplier<Engine> {
         return stats;
     }
 
-    /** The engine, created on first need. */
+    /**
+     * The engine kills go to, created on first need: it kills at once with what the JDK offers while the
+     * native engine is still being built, where that keeps every guarantee (see ColdStartEngine).
+     */
     @Override
     public Engine get() {
+        Engine e = firstKills;
+        if (e == null) {
+            synchronized (this) {
+                if (firstKills == null) {
+                    firstKills = new ColdStartEngine(new Supplier<Engine>() {
+                        @Override
+                        public Engine get() {
+                            return fullEngine();
+                        }
+                    }, new BooleanSupplier() {
+                        @Override
+                        public boolean getAsBoolean() {
+                            return engine != null;
+                        }
+                    }, stats, started, settings.options().cookie() && !adoptsOrphans);
+                }
+                e = firstKills;
+            }
+        }
+        return e;
+    }
+
+    /** The native engine (or the portable one where it cannot work), built on first need: may wait for JNA. */
+    private Engine fullEngine() {
         Engine e = engine;
         if (e == null) {
             synchronized (this) {
@@ -90,6 +124,13 @@ public final class AgentRuntime implements Supplier<Engine> {
                 Thread t = new Thread(adoptsOrphans ? "treekill-reaper" : "treekill-warmup") {
                     @Override
                     public void run() {
+                        try {
+                            // A JVM that starts a child and exits at once (a build step, a script) ends first: its
+                            // start-up does not share the 2 cores with JNA. Until then kills take the cold path.
+                            Thread.sleep(WARM_UP_DELAY_MILLIS);
+                        } catch (InterruptedException exiting) {
+                            return;
+                        }
                         warmUpNow();
                         if (attachedAt >= 0) {
                             noteExistingChildren();
@@ -107,7 +148,7 @@ public final class AgentRuntime implements Supplier<Engine> {
 
     /** Reaps what this JVM adopted, until the JVM exits (a daemon thread). */
     private void reapOrphansForever() {
-        Engine e = get();
+        Engine e = fullEngine();
         while (true) {
             try {
                 Thread.sleep(REAP_EVERY_MILLIS);
@@ -175,7 +216,7 @@ public final class AgentRuntime implements Supplier<Engine> {
                 // about it. A kill that later finds the native calls missing says so itself.
                 NativeAccess.syscalls();
             }
-            if (get() instanceof TreeKiller) {
+            if (fullEngine() instanceof TreeKiller) {
                 Syscalls sys = NativeAccess.syscalls();
                 sys.reserveDescriptors(RESERVED_DESCRIPTORS);
                 // Run the kill path's reading side (never its signalling side) until the JIT has compiled it:

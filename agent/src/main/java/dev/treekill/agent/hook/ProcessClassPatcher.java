@@ -104,7 +104,9 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
             @Override
             public MethodVisitor visitMethod(int access, String name, String desc, String signature, String[] exceptions) {
                 MethodVisitor mv = super.visitMethod(access, name, desc, signature, exceptions);
-                if (processImpl) {
+                // JDK 17 to 25 fork in the constructor. Every other method goes straight to the writer, which then
+                // copies it without parsing it: the first start pays for patching a handful of methods, not ~50.
+                if (processImpl && ("<init>".equals(name) || forkingFromEntry)) {
                     mv = new ForkInjector(mv, found);
                 }
                 if (processImpl && START.equals(name + desc) && (access & Opcodes.ACC_STATIC) != 0) {

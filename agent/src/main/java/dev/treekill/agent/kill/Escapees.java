@@ -61,7 +61,12 @@ final class Escapees {
         }
         boolean byCookie = target.cookie != null || target.allDescendants;
         // Without cookies only this JVM's own children can be adopted orphans: no need to read the rest.
-        int[] pids = byCookie ? proc.pids() : ProcTable.childPids(proc, self);
+        return find(target, rootStart, members, byCookie ? proc.pids() : ProcTable.childPids(proc, self));
+    }
+
+    /** {@link #find(Target, long, Map)} among the processes {@code pids} only. */
+    List<ProcEntry> find(Target target, long rootStart, Map<Integer, Member> members, int[] pids) {
+        List<ProcEntry> found = new ArrayList<>();
         long notBefore = rootStart >= 0 ? rootStart : selfStartTicks;
         for (int pid : pids) {
             Member known = members.get(pid);

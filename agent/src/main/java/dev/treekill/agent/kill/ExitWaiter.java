@@ -13,11 +13,13 @@ import java.util.function.Consumer;
 /**
  * Waits, zombie-aware, until processes have exited. A process has exited when its pidfd polls readable,
  * or /proc shows it a zombie with no thread left, or it is gone (or its pid names a newer process).
- * The wait is event-driven on pidfds; without one it polls /proc with a back-off starting at 0.25 ms.
+ * The wait is event-driven on pidfds; without one it polls /proc with a back-off from 50 µs to 1 ms.
  */
 final class ExitWaiter {
-    private static final long FIRST_BACKOFF_NANOS = TimeUnit.MICROSECONDS.toNanos(250);
-    private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    /** The C floor's back-off (bench/cfloor.c): SIGKILLed processes take tens of µs to a few ms to exit. */
+    private static final long FIRST_BACKOFF_NANOS = TimeUnit.MICROSECONDS.toNanos(50);
+    /** One /proc read a millisecond for the member waited for; only while it is not exited. */
+    private static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final Syscalls sys;
     private final ProcSource proc;

@@ -86,13 +86,21 @@ final class ProcFs implements ProcSource {
     public long openFilesLimit() {
         int n = read("/proc/self/limits");
         String limits = n < 0 ? "" : new String(BUFFER.get()[0], 0, n, StandardCharsets.ISO_8859_1);
-        for (String line : limits.split("\n")) {
-            if (line.startsWith("Max open files")) {
-                String[] f = line.substring("Max open files".length()).trim().split("\\s+");
-                return f[0].chars().allMatch(Character::isDigit) ? Long.parseLong(f[0]) : Long.MAX_VALUE;
-            }
+        // By hand, no split: a regex compiled here would be compiled inside the first kill.
+        int at = limits.indexOf("Max open files");
+        if (at < 0) {
+            return Long.MAX_VALUE;
         }
-        return Long.MAX_VALUE;
+        int i = at + "Max open files".length();
+        while (i < limits.length() && limits.charAt(i) == ' ') {
+            i++;
+        }
+        long soft = 0;
+        int digits = 0;
+        for (; i < limits.length() && limits.charAt(i) >= '0' && limits.charAt(i) <= '9' && digits < 18; i++, digits++) {
+            soft = soft * 10 + (limits.charAt(i) - '0');
+        }
+        return digits == 0 ? Long.MAX_VALUE : soft; // "unlimited" is not a number
     }
 
     @Override

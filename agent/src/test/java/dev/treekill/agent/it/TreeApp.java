@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * <ul>
  * <li>{@code kill <shape> <n> [handle] [repeat=<k>] [threads=<t>]} start a tree, destroyForcibly() it (or
  *     {@code ProcessHandle.of(root).get().destroyForcibly()}), print a result line; k times; with t threads
- *     calling it at once on the same process, one result line per thread.</li>
+ *     calling it at once on the same process, one result line per thread; {@code atOnce}: kill the moment
+ *     the tree has its shape (no pause between looks at it).</li>
  * <li>{@code graceful <shape> <n> <graceMillis>} destroy(), waitFor(grace), print {@code after_destroy ...},
  *     then destroyForcibly() and print a result line.</li>
  * <li>{@code destroy <shape> <n> <settleMillis>} destroy() the tree, then wait up to settleMillis for
@@ -103,6 +104,9 @@ public final class TreeApp {
 
     // ---- modes ----
 
+    /** Kill the moment the tree has its shape, as a watchdog or a failing test does. */
+    private static volatile boolean atOnce;
+
     private static void kill(String[] args) throws Exception {
         String shape = args[1];
         int n = Integer.parseInt(args[2]);
@@ -114,6 +118,8 @@ public final class TreeApp {
                 viaHandle = true;
             } else if (args[i].startsWith("repeat=")) {
                 repeat = Integer.parseInt(args[i].substring("repeat=".length()));
+            } else if (args[i].equals("atOnce")) {
+                atOnce = true; // no pause between looks at the tree: killed the moment it is up
             } else if (args[i].startsWith("threads=")) {
                 threads = Integer.parseInt(args[i].substring("threads=".length()));
             } else {
@@ -391,7 +397,11 @@ public final class TreeApp {
                             + " did not reach " + live + " live and " + zombies + " zombie descendants: "
                             + counts[0] + " and " + counts[1] + (root.isAlive() ? "" : ", root exited"));
                 }
-                Thread.sleep(10);
+                if (atOnce) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.sleep(10);
+                }
             }
         }
 

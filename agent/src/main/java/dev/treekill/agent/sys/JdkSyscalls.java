@@ -1,0 +1,74 @@
+package dev.treekill.agent.sys;
+
+import java.util.Optional;
+
+/**
+ * {@link Syscalls} with what the JDK offers, no native code of ours: usable from a JVM's first process start
+ * on, while JNA still loads. SIGKILL and SIGTERM go through {@link ProcessHandle#destroyForcibly()} and
+ * {@link ProcessHandle#destroy()}, which compare the process's start time with the one the handle was made
+ * for right before kill(2) (ProcessHandleImpl's destroy0): the same pid-reuse check as signalling by pid after
+ * reading /proc, with the same tiny window between check and kill. Everything else a kernel call would give
+ * (SIGSTOP, pidfds, poll, waitid, prctl) fails with ENOSYS, so callers take their pidfd-less paths.
+ * <p>
+ * The callers run with the agent's hooks off on their thread: the destroy calls here must not become tree
+ * kills of their own.
+ */
+public final class JdkSyscalls implements Syscalls {
+    private final int self = (int) ProcessHandle.current().pid();
+
+    @Override
+    public int selfPid() {
+        return self;
+    }
+
+    @Override
+    public void killPid(int pid, int signal) throws ErrnoException {
+        if (signal != SIGKILL && signal != SIGTERM) {
+            throw new ErrnoException("kill(" + signal + ") without native calls", ErrnoException.ENOSYS);
+        }
+        if (pid <= 1 || pid == self) {
+            throw new ErrnoException("kill", ErrnoException.EPERM); // ProcessHandle refuses these too; say so here
+        }
+        Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+        // of() read the start time; destroy re-reads it right before kill(2) and does nothing if the pid was reused.
+        boolean sent = handle.isPresent() && (signal == SIGKILL ? handle.get().destroyForcibly() : handle.get().destroy());
+        if (!sent) {
+            throw new ErrnoException("kill", ErrnoException.ESRCH);
+        }
+    }
+
+    @Override
+    public int pidfdOpen(int pid) throws ErrnoException {
+        throw new ErrnoException("pidfd_open without native calls", ErrnoException.ENOSYS);
+    }
+
+    @Override
+    public void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
+        throw new ErrnoException("pidfd_send_signal without native calls", ErrnoException.ENOSYS);
+    }
+
+    @Override
+    public boolean pollReadable(int fd, int timeoutMillis) throws ErrnoException {
+        throw new ErrnoException("poll without native calls", ErrnoException.ENOSYS);
+    }
+
+    @Override
+    public void closeFd(int fd) {
+        // never opened one
+    }
+
+    @Override
+    public void reserveDescriptors(int count) {
+        // nothing to reserve without pidfds
+    }
+
+    @Override
+    public boolean reapChild(int pidfd, int pid) throws ErrnoException {
+        throw new ErrnoException("waitid without native calls", ErrnoException.ENOSYS);
+    }
+
+    @Override
+    public void becomeSubreaper() throws ErrnoException {
+        throw new ErrnoException("prctl without native calls", ErrnoException.ENOSYS);
+    }
+}

@@ -1,0 +1,106 @@
+package dev.treekill.agent.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.treekill.agent.testing.TaggedProcesses;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The kill without native calls that a JVM does while JNA still loads (ColdTreeKiller), in real JVMs:
+ * forced by the test switch {@code -Dtreekill.coldKill=always} on the trees that fork while killed, and
+ * unforced the moment a tree is up in a fresh JVM. Every guarantee of the native engine is checked the
+ * same way (TreeKillIT): nothing of the tree alive when destroyForcibly() returns, the JDK's exit status kept.
+ */
+@Timeout(120)
+class ColdKillIT {
+    private static final String FORCE = "-Dtreekill.coldKill=always";
+    /** The cold path's debug line (log=debug): "tree of pid N: SIGKILL to S of M processes without native calls in T us". */
+    private static final String COLD_KILL = "processes without native calls in";
+
+    @RegisterExtension
+    final TaggedProcesses tagged = new TaggedProcesses();
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void coldPathKillsATreeThatForksWhileKilledThreeTimes(Jdk jdk) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).jvmArg(FORCE).agent("log=debug")
+                .treeApp("kill", "forking", "4", "repeat=3").run();
+        List<Map<String, String>> lines = Checks.ok(r).results();
+        assertEquals(3, lines.size(), r::toString);
+        for (Map<String, String> line : lines) {
+            assertTrue(Checks.number(line, "tree") >= 5, r::toString);
+            Checks.killedCleanly(line, r);
+        }
+        assertEquals(3, agentLines(r).stream().filter(l -> l.contains(COLD_KILL)).count(), r::toString);
+        onlyKillReports(r);
+        assertEquals(List.of(), tagged.survivors(), r::toString);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void coldPathKillsAWideTreeAndAChain(Jdk jdk) throws Exception {
+        for (String[] shape : new String[][] {{"wide", "200"}, {"chain", "50"}}) {
+            JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).jvmArg(FORCE).agent("log=debug")
+                    .treeApp("kill", shape[0], shape[1]).run();
+            Map<String, String> line = Checks.ok(r).result();
+            assertEquals(shape[1], line.get("tree"), r::toString);
+            Checks.killedCleanly(line, r);
+            assertEquals(1, agentLines(r).stream().filter(l -> l.contains(COLD_KILL)).count(), r::toString);
+            onlyKillReports(r);
+            assertEquals(List.of(), tagged.survivors(), r::toString);
+        }
+    }
+
+    /** Without cookies nothing catches what a missing SIGSTOP lets through: the kill waits for the native engine. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void withoutCookiesTheKillWaitsForTheNativeEngine(Jdk jdk) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).jvmArg(FORCE).agent("cookie=false,log=debug")
+                .treeApp("kill", "forking", "4", "atOnce").run();
+        Map<String, String> line = Checks.ok(r).result();
+        Checks.killedCleanly(line, r);
+        List<String> reports = agentLines(r).stream().filter(l -> l.contains(" gone")).collect(Collectors.toList());
+        assertEquals(1, reports.size(), r::toString);
+        assertEquals(0, agentLines(r).stream().filter(l -> l.contains(COLD_KILL)).count(), r::toString);
+        onlyKillReports(r);
+        assertEquals(List.of(), tagged.survivors(), r::toString);
+    }
+
+    /** Unforced: a fresh JVM kills a forking tree the moment it is up, whichever engine is ready by then. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void aFreshJvmKillsAForkingTreeTheMomentItIsUp(Jdk jdk) throws Exception {
+        for (int run = 0; run < 3; run++) {
+            JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+                    .treeApp("kill", "forking", "4", "atOnce").run();
+            Map<String, String> line = Checks.ok(r).result();
+            assertTrue(Checks.number(line, "tree") >= 5, r::toString);
+            Checks.killedCleanly(line, r);
+            Checks.quietAndNothingLeft(r, tagged);
+        }
+    }
+
+    private static List<String> agentLines(JvmRunner.Result r) {
+        return r.stderr.lines().filter(l -> l.startsWith("[treekill]")).collect(Collectors.toList());
+    }
+
+    /**
+     * At log=debug the agent says it is active, how it signals and kills, and reports each kill; any other line
+     * (a warning, a failure) fails the test.
+     */
+    private static void onlyKillReports(JvmRunner.Result r) {
+        for (String l : agentLines(r)) {
+            assertTrue(l.startsWith("[treekill] active (") || l.matches("\\[treekill\\] tree of pid \\d+ gone: .*")
+                    || l.matches("\\[treekill\\] tree of pid \\d+: (froze|SIGKILL to) .*")
+                    || l.matches("\\[treekill\\] pidfd_open\\(\\d+\\) errno 38: signalling by pid"),
+                    () -> "unexpected agent line: " + l + "\n" + r);
+        }
+    }
+}
