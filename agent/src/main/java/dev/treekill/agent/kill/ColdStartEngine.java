@@ -75,6 +75,27 @@ public final class ColdStartEngine implements Engine {
         return c;
     }
 
+    /**
+     * Identity needs no native call: until the native engine is ready, /proc and the JDK's own start-time test
+     * answer it here (as the native engine would), so a first kill does not wait for JNA to learn whom it aims at.
+     */
+    @Override
+    public Target identify(ProcessHandle handle) {
+        return fullReady.getAsBoolean() || cold() == null ? full.get().identify(handle)
+                : RootIdentity.ofHandle(ProcSource.system(), handle);
+    }
+
+    @Override
+    public Target identify(long pid) {
+        return fullReady.getAsBoolean() || cold() == null ? full.get().identify(pid)
+                : RootIdentity.ofPid(ProcSource.system(), pid);
+    }
+
+    @Override
+    public PendingKill snapshot(Target target, String trigger) {
+        return full.get().snapshot(target, trigger);
+    }
+
     @Override
     public KillResult await(PendingKill kill, Deadline deadline) {
         return kill instanceof ColdTreeKiller.ColdKill ? cold.await(kill, deadline) : full.get().await(kill, deadline);
