@@ -1,6 +1,7 @@
 package dev.treekill.agent;
 
 import dev.treekill.agent.hook.Hooks;
+import dev.treekill.agent.kill.Cookies;
 import dev.treekill.agent.kill.Deadline;
 import dev.treekill.agent.kill.Engine;
 import dev.treekill.agent.kill.KillResult;
@@ -8,7 +9,6 @@ import dev.treekill.agent.kill.StartedProcesses;
 import dev.treekill.agent.kill.Target;
 import dev.treekill.agent.kill.Targets;
 import dev.treekill.agent.log.Log;
-import dev.treekill.agent.proc.Environ;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
@@ -118,7 +118,7 @@ public final class LibraryBridge {
         return out;
     }
 
-    /** The same choice as the escapee search: same user, started after the root, carrying its cookie. */
+    /** The same choice as the escapee search: same user, started after the root, carrying its cookie or one beneath it. */
     private static void addCookieCarriers(Map<String, Set<Long>> byCookie, long notBeforeTicks) {
         ProcSource proc = ProcSource.system();
         int self = ProcSource.selfPidInProc();
@@ -134,11 +134,13 @@ public final class LibraryBridge {
             if (e == null || e.isZombie() || e.startTime < notBeforeTicks || proc.uid(pid) != uid) {
                 continue;
             }
-            String environ = proc.environ(pid);
-            Set<Long> owner = environ == null ? null
-                    : byCookie.get(Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE));
-            if (owner != null) {
-                owner.add((long) pid);
+            // Its own start's cookie, or one a nested agent JVM minted beneath it (see Cookies).
+            for (String c = Cookies.in(proc.environ(pid)); c != null; c = Cookies.parentOf(c)) {
+                Set<Long> owner = byCookie.get(c);
+                if (owner != null) {
+                    owner.add((long) pid);
+                    break;
+                }
             }
         }
     }

@@ -62,6 +62,15 @@ public final class Cookies {
     }
 
     /**
+     * The cookie {@code cookie} was minted beneath ({@code a/b} for {@code a/b/c}), or null for one minted
+     * beneath none. Following it from a process's cookie visits every cookie that {@link #isBeneath} holds for.
+     */
+    public static String parentOf(String cookie) {
+        int i = cookie == null ? -1 : cookie.lastIndexOf(SEPARATOR);
+        return i > 0 ? cookie.substring(0, i) : null;
+    }
+
+    /**
      * The cookie in {@code environ}, an environment block as /proc/[pid]/environ shows it (NUL-separated, one
      * char per byte), or null when it has none (or {@code environ} is null: gone or unreadable).
      */

@@ -62,4 +62,18 @@ class CookiesTest {
         assertTrue(Cookies.environIsBeneath("TREEKILL_COOKIE=tk1-2-3/tk4-5-6\0", "tk1-2-3"));
         assertFalse(Cookies.environIsBeneath("PATH=/bin\0", "tk1-2-3"));
     }
+
+    @Test
+    void followingParentsVisitsExactlyTheCookiesACookieIsBeneath() {
+        String cookie = "launcher/tk1-2-3/tk4-5-6";
+        java.util.List<String> visited = new java.util.ArrayList<>();
+        for (String c = cookie; c != null; c = Cookies.parentOf(c)) {
+            visited.add(c);
+            assertTrue(Cookies.isBeneath(cookie, c), c);
+        }
+        assertEquals(java.util.List.of(cookie, "launcher/tk1-2-3", "launcher"), visited);
+        assertNull(Cookies.parentOf("tk1-2-3"));
+        assertNull(Cookies.parentOf(null));
+        assertNull(Cookies.parentOf("/tk1-2-3"), "an empty parent is none");
+    }
 }
