@@ -79,12 +79,7 @@ public final class AgentRuntime implements Supplier<Engine> {
         if (e == null) {
             synchronized (this) {
                 if (firstKills == null) {
-                    firstKills = new ColdStartEngine(new Supplier<Engine>() {
-                        @Override
-                        public Engine get() {
-                            return fullEngine();
-                        }
-                    }, new BooleanSupplier() {
+                    firstKills = new ColdStartEngine(fullEngineSupplier(), new BooleanSupplier() {
                         @Override
                         public boolean getAsBoolean() {
                             return engine != null;
@@ -95,6 +90,20 @@ public final class AgentRuntime implements Supplier<Engine> {
             }
         }
         return e;
+    }
+
+    /**
+     * The native engine (or the portable one), never the cold path: for kills that the cold path never takes
+     * anyway and that must have the engine built early, such as the exit kill, which cannot load JNA once the
+     * JDK's deleteOnExit hook has run.
+     */
+    public Supplier<Engine> fullEngineSupplier() {
+        return new Supplier<Engine>() {
+            @Override
+            public Engine get() {
+                return fullEngine();
+            }
+        };
     }
 
     /** The native engine (or the portable one where it cannot work), built on first need: may wait for JNA. */

@@ -61,7 +61,7 @@ public final class TreeKillAgent {
         }
         Log.setLevel(options.log());
         ExitKill exit = options.exitKill()
-                ? ExitKill.install(runtime, runtime.settings(), runtime.started(), attached, exporterTo(inst)) : null;
+                ? ExitKill.install(runtime.fullEngineSupplier(), runtime.settings(), runtime.started(), attached, exporterTo(inst)) : null;
         if (!Hooks.install(new DestroyHooks(runtime.settings(), runtime, runtime.stats(), runtime.started()),
                 new StartHooks(runtime.started(), options.cookie(), exit))) {
             Log.warn("agent already active in this JVM; options '" + args + "' ignored");
