@@ -38,9 +38,20 @@ final class Signaller {
         return self;
     }
 
-    /** Why {@code pid} must never be signalled, or null if it may be. */
+    /**
+     * Why {@code pid} must never be signalled, or null if it may be: the one rule below, and never a thread id
+     * (kill() of a thread id signals the whole process it belongs to, possibly this JVM or an ancestor).
+     */
     String refusal(long pid, Set<Integer> ancestors) {
-        return refusal(pid, self, ancestors);
+        String refusal = refusal(pid, self, ancestors);
+        if (refusal != null) {
+            return refusal;
+        }
+        int process = proc.tgid((int) pid);
+        if (process > 0 && process != pid) {
+            return "pid " + pid + " is a thread of process " + process + ", not a process";
+        }
+        return null;
     }
 
     /** The one rule, shared by every engine: never pid &le; 1, never this JVM, never its ancestors. */

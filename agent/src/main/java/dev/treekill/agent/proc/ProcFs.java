@@ -105,21 +105,31 @@ final class ProcFs implements ProcSource {
 
     @Override
     public int uid(int pid) {
+        return statusNumber(pid, "\nUid:");
+    }
+
+    @Override
+    public int tgid(int pid) {
+        return statusNumber(pid, "\nTgid:");
+    }
+
+    /** The first number after {@code label} in /proc/[pid]/status, or -1 if it is gone or unreadable. */
+    private int statusNumber(int pid, String label) {
         String status = text("/proc/" + pid + "/status");
-        int at = status == null ? -1 : status.indexOf("\nUid:");
+        int at = status == null ? -1 : status.indexOf(label);
         if (at < 0) {
             return -1;
         }
-        int i = at + "\nUid:".length();
+        int i = at + label.length();
         while (i < status.length() && (status.charAt(i) == '\t' || status.charAt(i) == ' ')) {
             i++;
         }
-        int uid = 0;
+        int value = 0;
         int digits = 0;
         for (; i < status.length() && status.charAt(i) >= '0' && status.charAt(i) <= '9' && digits < 10; i++, digits++) {
-            uid = uid * 10 + (status.charAt(i) - '0');
+            value = value * 10 + (status.charAt(i) - '0');
         }
-        return digits == 0 ? -1 : uid;
+        return digits == 0 ? -1 : value;
     }
 
     @Override

@@ -31,6 +31,14 @@ public interface ProcSource {
     int uid(int pid);
 
     /**
+     * The process {@code pid} belongs to (the Tgid line of /proc/[pid]/status): {@code pid} itself for a process,
+     * another pid when {@code pid} is a thread id (which /proc answers for too, though it does not list it), -1
+     * if it is gone or unreadable. A thread id must never be taken for a process: kill(tid) signals its whole
+     * process.
+     */
+    int tgid(int pid);
+
+    /**
      * The environment {@code pid} was started with (/proc/[pid]/environ: NUL-separated NAME=value, as
      * ISO-8859-1 so that every byte survives), or null if it is gone or unreadable. Empty for a zombie.
      */

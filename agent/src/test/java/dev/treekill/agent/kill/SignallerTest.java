@@ -42,6 +42,16 @@ class SignallerTest {
     }
 
     @Test
+    void refusesAThreadIdEvenOfAProcessItMaySignal() {
+        // /proc answers for thread ids it does not list; kill(tid) would signal the whole process.
+        proc.put(1003, 900, 'S', 1, 50, "java").threadOf.put(1003, 1000);
+        proc.put(1004, 1001, 'S', 1, 61, "sh").threadOf.put(1004, 1001);
+        assertTrue(signaller.refusal(1003, signaller.ancestors()).contains("thread of process 1000"));
+        assertTrue(signaller.refusal(1004, signaller.ancestors()).contains("thread of process 1001"));
+        assertNull(signaller.refusal(1001, signaller.ancestors()), "the process itself may be");
+    }
+
+    @Test
     void signalsThroughThePidfdOfThePinnedProcess() {
         Member m = signaller.pin(ProcTable.read(proc, 1002));
         assertNotNull(m);

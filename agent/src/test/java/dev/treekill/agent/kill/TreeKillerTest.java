@@ -139,6 +139,27 @@ class TreeKillerTest {
     }
 
     @Test
+    void refusesAThreadIdOfThisJvmAsNotAProcess() throws Exception {
+        long self = ProcessHandle.current().pid();
+        long tid = -1;
+        try (java.util.stream.Stream<java.nio.file.Path> tasks = java.nio.file.Files.list(java.nio.file.Paths.get("/proc/self/task"))) {
+            for (java.nio.file.Path t : (Iterable<java.nio.file.Path>) tasks::iterator) {
+                long id = Long.parseLong(t.getFileName().toString());
+                if (id != self) {
+                    tid = id;
+                    break;
+                }
+            }
+        }
+        assertTrue(tid > 0, "a JVM has more than one thread");
+        assertEquals(self, ProcSource.system().tgid((int) tid), "/proc answers for a thread id it does not list");
+        long thread = tid;
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> killer.kill(thread, "test"));
+        assertTrue(refused.getMessage().contains("thread of process " + self), refused.getMessage());
+        assertEquals(0, stats.processesKilled());
+    }
+
+    @Test
     void countsEveryKill() throws Exception {
         for (int i = 0; i < 3; i++) {
             Process root = procs.shell(TaggedProcesses.WIDE, 3);

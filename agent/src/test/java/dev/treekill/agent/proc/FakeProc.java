@@ -92,6 +92,14 @@ public final class FakeProc implements ProcSource {
         return wchans.getOrDefault(pid, "");
     }
 
+    /** Thread ids: tid -> the pid of its process; every other pid is a process of its own. */
+    public final java.util.Map<Integer, Integer> threadOf = new java.util.HashMap<>();
+
+    @Override
+    public int tgid(int pid) {
+        return stat(pid) == null ? -1 : threadOf.getOrDefault(pid, pid);
+    }
+
     /** Real uids by pid; a process without one belongs to uid 0, like the test itself. */
     public final java.util.Map<Integer, Integer> uids = new java.util.HashMap<>();
     /** Environments by pid, NUL-separated NAME=value; a process without one has an empty environment. */

@@ -49,6 +49,11 @@ public class ForwardingProc implements ProcSource {
     }
 
     @Override
+    public int tgid(int pid) {
+        return to.tgid(pid);
+    }
+
+    @Override
     public String environ(int pid) {
         return to.environ(pid);
     }

@@ -92,6 +92,11 @@ class ProcTableTest {
             }
 
             @Override
+            public int tgid(int pid) {
+                return proc.tgid(pid);
+            }
+
+            @Override
             public int uid(int pid) {
                 throw new UnsupportedOperationException("a scan never reads uids");
             }
