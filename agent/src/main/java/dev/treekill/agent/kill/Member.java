@@ -29,6 +29,16 @@ final class Member {
         return entry.pid;
     }
 
+    /**
+     * Stopped by somebody else (job control, a supervisor's SIGSTOP) when it was pinned, before the freeze: a
+     * freeze that continues the tree afterwards must leave it stopped, as the application meant it to be. (A
+     * process stopped by somebody else between its pinning and its SIGSTOP is continued: that window is one
+     * /proc read wide.)
+     */
+    boolean stoppedBeforeFreeze() {
+        return entry.state == 'T';
+    }
+
     @Override
     public String toString() {
         return entry.toString();

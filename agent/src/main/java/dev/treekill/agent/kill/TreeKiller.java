@@ -202,7 +202,10 @@ public final class TreeKiller implements Engine {
     /** For {@link #snapshot}: the members are taken, and sent nothing. */
     private static final int NO_SIGNAL = 0;
 
-    /** Freezes the target, sends {@code signal} (or {@link #NO_SIGNAL}) to every member, continues them all. */
+    /**
+     * Freezes the target, sends {@code signal} (or {@link #NO_SIGNAL}) to every member, continues them all but
+     * those that were stopped before the freeze.
+     */
     private PendingKill frozenAndContinued(Target target, String trigger, int signal) {
         long start = System.nanoTime();
         Map<Integer, Member> members = new LinkedHashMap<>();
@@ -216,9 +219,12 @@ public final class TreeKiller implements Engine {
                 }
             }
         } finally {
-            // A stopped process only acts on SIGTERM once continued; and none may stay stopped on a failure.
+            // A stopped process only acts on SIGTERM once continued; and none may stay stopped on a failure. What
+            // was stopped before the freeze stays stopped, as without the agent (its SIGTERM waits, its SIGKILL not).
             for (Member m : members.values()) {
-                signaller.signal(m, Syscalls.SIGCONT);
+                if (!m.stoppedBeforeFreeze()) {
+                    signaller.signal(m, Syscalls.SIGCONT);
+                }
             }
         }
         return new PendingKill(target, rootStart, trigger, start, new ArrayList<>(members.values()), signalled);

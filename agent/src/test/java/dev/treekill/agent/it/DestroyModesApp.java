@@ -19,6 +19,9 @@ import java.util.concurrent.TimeUnit;
  *     ignores it, one that opted out) and exits 0; destroy() on the finished Process, then prints {@code finished
  *     exit=0 obedient_alive=<b> stubborn_alive=<b> optout_alive=<b>}, the first two once the grace could have
  *     ended.</li>
+ * <li>{@code stopped}: {@code sh -c 'sleep 1000 & echo $!; wait'} whose sleep the application stops itself
+ *     (SIGSTOP); destroy() on the wrapper, then prints {@code stopped exit=<n> child_state=<its /proc state
+ *     letter once the wrapper exited>}: without the agent the child stays stopped (T).</li>
  * </ul>
  */
 public final class DestroyModesApp {
@@ -47,8 +50,11 @@ public final class DestroyModesApp {
                 case "finished":
                     finished();
                     break;
+                case "stopped":
+                    stopped();
+                    break;
                 default:
-                    throw new IllegalArgumentException("usage: DestroyModesApp supervisor|wrapper|finished");
+                    throw new IllegalArgumentException("usage: DestroyModesApp supervisor|wrapper|finished|stopped");
             }
         } catch (Throwable t) {
             System.out.println("error " + t);
@@ -104,6 +110,30 @@ public final class DestroyModesApp {
         System.out.println("finished exit=" + exit + " obedient_alive=" + EscapeApp.isLive(obedient) + " stubborn_alive="
                 + EscapeApp.isLive(stubborn) + " optout_alive=" + EscapeApp.isLive(optOut));
         ProcessHandle.of(optOut).ifPresent(ProcessHandle::destroyForcibly); // ours: its pid came from our child
+    }
+
+    private static void stopped() throws Exception {
+        Process root = new ProcessBuilder("/bin/sh", "-c", "sleep 1000 & echo $!; wait").start();
+        long child = Long.parseLong(firstLine(root));
+        if (new ProcessBuilder("kill", "-STOP", Long.toString(child)).start().waitFor() != 0) {
+            throw new IllegalStateException("kill -STOP " + child + " failed");
+        }
+        while (stateOf(child) != 'T') {
+            Thread.sleep(5); // the stop is asynchronous; bounded by the test's timeout
+        }
+        root.destroy();
+        boolean exited = root.waitFor(30, TimeUnit.SECONDS);
+        System.out.println("stopped exit=" + (exited ? root.exitValue() : -1) + " child_state=" + stateOf(child));
+    }
+
+    /** The state letter of /proc/[pid]/stat, or '?' if it is gone. */
+    private static char stateOf(long pid) throws Exception {
+        Path stat = Path.of("/proc/" + pid + "/stat");
+        if (!Files.exists(stat)) {
+            return '?';
+        }
+        String s = Files.readString(stat);
+        return s.charAt(s.lastIndexOf(')') + 2);
     }
 
     private static String firstLine(Process p) throws Exception {

@@ -74,4 +74,12 @@ class DestroyModesIT {
         assertEquals("false", line.get("stubborn_alive"), line::toString);
         assertTrue(line.get("optout_alive").equals("true"), line::toString);
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void mixedLeavesAProcessTheApplicationStoppedStopped(Jdk jdk) throws Exception {
+        Map<String, String> line = run(jdk, "destroy=mixed,grace=60s", "stopped");
+        assertEquals("143", line.get("exit"), () -> "the wrapper got the JDK's SIGTERM\n" + line);
+        assertEquals("T", line.get("child_state"), () -> "the snapshot continued a process the application had stopped\n" + line);
+    }
 }

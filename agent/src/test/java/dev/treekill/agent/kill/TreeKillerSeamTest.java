@@ -50,6 +50,21 @@ class TreeKillerSeamTest {
         killer.release(snapshot);
     }
 
+    @Test
+    void aMemberStoppedBeforeTheFreezeStaysStoppedAfterASnapshotOrASigterm() {
+        proc.put(1002, 1001, 'T', 1, 61, "worker the application stopped");
+        FakeSyscalls sys = new FakeSyscalls(proc);
+        TreeKiller killer = new TreeKiller(sys, proc, new KillStats());
+        killer.release(killer.snapshot(killer.identify(1001), "test"));
+        assertEquals(List.of("pidfd_send_signal 1001 19", "pidfd_send_signal 1002 19", "pidfd_send_signal 1001 18"),
+                sys.signals(), "no SIGCONT to the worker");
+        int before = sys.signals().size();
+        killer.release(killer.terminate(killer.identify(1001), "test"));
+        List<String> terminate = sys.signals().subList(before, sys.signals().size());
+        assertTrue(terminate.contains("pidfd_send_signal 1002 15"), "the SIGTERM waits for whoever continues it");
+        assertFalse(terminate.contains("pidfd_send_signal 1002 18"), terminate.toString());
+    }
+
     @ParameterizedTest(name = "children files: {0}")
     @ValueSource(booleans = {true, false})
     void childrenOfAMemberWhoseParentDiedAreStillFound(boolean childrenFiles) {
