@@ -9,6 +9,12 @@ import java.io.InputStream;
 import java.net.JarURLConnection;
 import java.net.URL;
 import java.net.URLConnection;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.zip.CRC32;
 
@@ -19,7 +25,8 @@ import java.util.zip.CRC32;
  * unpacking it to a fresh temporary file in every JVM: that costs about a quarter of JNA's first load
  * (File.createTempFile seeds a SecureRandom, and 130 KB are inflated and written). The file is used only when
  * its size and CRC-32 are those of the jar's entry; otherwise it is written again (a private temporary name,
- * then an atomic rename, so concurrent JVMs never see half a file). Where none of this works (no writable
+ * then an atomic rename, so concurrent JVMs never see half a file), and only from directories of this user that
+ * no one else may write to. Where none of this works (no writable
  * home, another architecture) nothing is set and JNA unpacks as before; so it does too when loading the
  * cached file fails (e.g. another class loader of this JVM holds it).
  */
@@ -55,7 +62,7 @@ final class DispatchLibraryCache {
                     return null;
                 }
             }
-            return dir.getPath();
+            return ownedByThisUserAlone(root) && ownedByThisUserAlone(dir) ? dir.getPath() : null;
         } catch (IOException | RuntimeException e) {
             Log.debug("JNA's native library is unpacked per JVM: " + e);
             return null;
@@ -108,6 +115,19 @@ final class DispatchLibraryCache {
             temp.delete();
             throw new IOException("cannot rename " + temp + " to " + lib);
         }
+    }
+
+    /**
+     * Whether {@code dir} is a directory (not a link) of this process's user that no one else may write to: then
+     * no other user can swap the checked library for theirs before JNA loads it.
+     */
+    private static boolean ownedByThisUserAlone(File dir) throws IOException {
+        PosixFileAttributes attributes = Files.readAttributes(dir.toPath(), PosixFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        Set<PosixFilePermission> permissions = attributes.permissions();
+        return attributes.isDirectory() && attributes.owner().equals(Files.getOwner(Paths.get("/proc/self")))
+                && !permissions.contains(PosixFilePermission.GROUP_WRITE)
+                && !permissions.contains(PosixFilePermission.OTHERS_WRITE);
     }
 
     /** rwx for the owner alone: no other user can put a library of theirs where the agent loads its own. */

@@ -51,6 +51,18 @@ class DispatchLibraryCacheTest {
     }
 
     @Test
+    void noCacheInADirectoryOthersMayWriteTo() throws Exception {
+        Path root = temp.resolve("treekill");
+        String dir = DispatchLibraryCache.prepare(FILES, root.toFile());
+        Files.setPosixFilePermissions(Path.of(dir), PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertNull(DispatchLibraryCache.prepare(FILES, root.toFile()), "a good copy, but anyone may replace it");
+        Files.delete(Path.of(dir, "libjnidispatch.so"));
+        assertEquals(dir, DispatchLibraryCache.prepare(FILES, root.toFile()), "written again, its directory owner-only again");
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxrwx---"));
+        assertNull(DispatchLibraryCache.prepare(FILES, root.toFile()), "the cache's own directory counts too");
+    }
+
+    @Test
     void noCacheWhereTheDirectoryCannotBeMade() throws Exception {
         File notADirectory = Files.createFile(temp.resolve("file")).toFile();
         assertNull(DispatchLibraryCache.prepare(FILES, new File(notADirectory, "treekill")));
