@@ -68,9 +68,6 @@ public final class TreeKillAgent {
             return;
         }
         LibraryBridge.bind(runtime);
-        // The patched java.base classes call Hooks, which lives in the boot loader's unnamed module.
-        inst.redefineModule(Object.class.getModule(), Set.of(Hooks.class.getModule()), Map.of(), Map.of(),
-                Set.of(), Map.of());
         NativeAccess.setModuleOpener(new Consumer<Module>() {
             @Override
             public void accept(Module module) {
@@ -81,7 +78,8 @@ public final class TreeKillAgent {
         if (options.subreaper()) {
             runtime.becomeSubreaper(); // before the first patch starts the reaper, and before any start
         }
-        ProcessClassPatcher patcher = new ProcessClassPatcher(runtime.backgroundTask(), options.cookie());
+        ProcessClassPatcher patcher = new ProcessClassPatcher(addReads(inst, Object.class.getModule(), Hooks.class),
+                runtime.backgroundTask(), options.cookie());
         inst.addTransformer(patcher, true);
         PlatformServerPatcher serverPatcher = options.jmx() ? expectPlatformServer(inst, runtime) : null;
         Class<?> managementFactory = retransformLoaded(inst, patcher, serverPatcher);
@@ -94,6 +92,21 @@ public final class TreeKillAgent {
         if (Log.enabled(Log.Level.INFO)) {
             Log.info("active (" + options + ")");
         }
+    }
+
+    /**
+     * Makes {@code module} read the module of {@code callee} (the boot class path's unnamed module), so that
+     * patched classes of {@code module} can call it. Run by a patcher before its first patch, not in premain:
+     * the first redefineModule of a JVM costs 3-5 ms (it links the JDK's lambdas), which a JVM that never
+     * loads the patched classes does not pay.
+     */
+    private static Runnable addReads(Instrumentation inst, Module module, Class<?> callee) {
+        return new Runnable() {
+            @Override
+            public void run() {
+                inst.redefineModule(module, Set.of(callee.getModule()), Map.of(), Map.of(), Set.of(), Map.of());
+            }
+        };
     }
 
     /** Exports a package of java.base to the agent (the boot class path's unnamed module) alone. */
@@ -117,11 +130,10 @@ public final class TreeKillAgent {
             Log.info("no java.management module in this JVM: no MBean");
             return null;
         }
-        // The patched ManagementFactory calls PlatformRegistration, which lives in the boot loader's unnamed module.
-        inst.redefineModule(management.get(), Set.of(PlatformRegistration.class.getModule()), Map.of(), Map.of(),
-                Set.of(), Map.of());
         PlatformRegistration.expect(new JmxBackend(runtime.settings(), runtime.stats(), runtime, runtime.started()));
-        PlatformServerPatcher patcher = new PlatformServerPatcher();
+        // The patched ManagementFactory calls PlatformRegistration, which lives in the boot loader's unnamed module.
+        PlatformServerPatcher patcher = new PlatformServerPatcher(
+                addReads(inst, management.get(), PlatformRegistration.class));
         inst.addTransformer(patcher, true);
         return patcher;
     }

@@ -28,22 +28,42 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
     private static final String TO_BLOCK = "toEnvironmentBlock(Ljava/util/Map;[I)[B";
     private static final String HOOKS = Hooks.class.getName().replace('.', '/');
 
+    private final Runnable linkHooks;
     private final Runnable onFirstPatch;
     private final boolean cookies;
+    private volatile boolean linked;
     private volatile boolean patchedOnce;
 
+    /** For tests: the patched classes can already call Hooks. */
+    ProcessClassPatcher(Runnable onFirstPatch, boolean cookies) {
+        this(new Runnable() {
+            @Override
+            public void run() {
+            }
+        }, onFirstPatch, cookies);
+    }
+
     /**
-     * {@code onFirstPatch} runs once, when ProcessImpl is patched: a process is about to start. Not for
-     * ProcessHandleImpl, which loads in any JVM that asks for its own pid (many logging libraries do).
+     * {@code linkHooks} runs once, before the first class is patched, and must let java.base call Hooks (it
+     * costs milliseconds, which a JVM that never loads a process class does not pay); if it fails, nothing is
+     * patched. {@code onFirstPatch} runs once, when ProcessImpl is patched: a process is about to start. Not
+     * for ProcessHandleImpl, which loads in any JVM that asks for its own pid (many logging libraries do).
      * {@code cookies}: whether started processes get a TREEKILL_COOKIE.
      */
-    public ProcessClassPatcher(Runnable onFirstPatch, boolean cookies) {
+    public ProcessClassPatcher(Runnable linkHooks, Runnable onFirstPatch, boolean cookies) {
+        this.linkHooks = linkHooks;
         this.onFirstPatch = onFirstPatch;
         this.cookies = cookies;
     }
 
+    /** Whether {@code c} is patched here. Compares the dotted name: premain asks this of every loaded class. */
     public boolean isTarget(Class<?> c) {
-        return c.getClassLoader() == null && isTarget(c.getName().replace('.', '/'));
+        if (c.getClassLoader() != null) {
+            return false;
+        }
+        String name = c.getName();
+        return name.equals("java.lang.ProcessImpl") || name.equals("java.lang.ProcessHandleImpl")
+                || (cookies && name.equals("java.lang.ProcessEnvironment"));
     }
 
     private boolean isTarget(String name) {
@@ -57,6 +77,10 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
             return null;
         }
         try {
+            if (!linked) {
+                linkHooks.run();
+                linked = true;
+            }
             byte[] patched = patch(className, bytes);
             if (!patchedOnce && PROCESS_IMPL.equals(className)) {
                 patchedOnce = true;

@@ -21,6 +21,17 @@ public final class PlatformServerPatcher implements ClassFileTransformer {
     private static final String METHOD = "getPlatformMBeanServer()Ljavax/management/MBeanServer;";
     private static final String REGISTRATION = PlatformRegistration.class.getName().replace('.', '/');
 
+    private final Runnable linkRegistration;
+    private volatile boolean linked;
+
+    /**
+     * {@code linkRegistration} runs once, before the class is patched, and must let java.management call
+     * PlatformRegistration: a JVM that never loads ManagementFactory does not pay for it.
+     */
+    public PlatformServerPatcher(Runnable linkRegistration) {
+        this.linkRegistration = linkRegistration;
+    }
+
     public boolean isTarget(Class<?> c) {
         return c.getClassLoader() == null && c.getName().equals("java.lang.management.ManagementFactory");
     }
@@ -32,6 +43,10 @@ public final class PlatformServerPatcher implements ClassFileTransformer {
             return null;
         }
         try {
+            if (!linked) {
+                linkRegistration.run();
+                linked = true;
+            }
             byte[] patched = patch(bytes);
             if (patched == null) {
                 Log.warn("ManagementFactory.getPlatformMBeanServer has another shape on this JDK: the MBean is not"

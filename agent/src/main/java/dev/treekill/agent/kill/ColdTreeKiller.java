@@ -123,12 +123,15 @@ final class ColdTreeKiller {
         open.add(first);
         while (!open.isEmpty() && members.size() < MAX_MEMBERS) {
             Member m = open.poll();
-            // Read before the SIGKILL: once m has died, its children are PID 1's and no longer found from m.
-            pinChildren(m, members, open);
+            // Read before the SIGKILL: once m has died, its children are PID 1's and no longer found from m. Of its
+            // main thread alone when it had one thread when pinned (no listing of its tasks): a thread started since
+            // forks children that the read after the signal lists, or, if m is gone by then, that went to PID 1 or
+            // an ancestor of this JVM with the cookie, where the escapee search finds them.
+            pinChildren(m, m.entry.threads != 1, members, open);
             m.unsignalled = !signaller.signal(m, Syscalls.SIGKILL);
             m.stopped = true; // it forks no more
             if (!m.unsignalled) {
-                pinChildren(m, members, open); // forks that finished before the signal
+                pinChildren(m, true, members, open); // forks that finished before the signal, by any thread
             }
         }
     }
@@ -145,8 +148,8 @@ final class ColdTreeKiller {
         return all;
     }
 
-    private void pinChildren(Member parent, Map<Integer, Member> members, ArrayDeque<Member> open) {
-        for (int pid : proc.children(parent.pid(), true)) {
+    private void pinChildren(Member parent, boolean allThreads, Map<Integer, Member> members, ArrayDeque<Member> open) {
+        for (int pid : proc.children(parent.pid(), allThreads)) {
             Member kid = isMember(pid, members) ? null : signaller.pinChild(pid, parent.entry);
             if (kid != null) {
                 Member replaced = members.put(pid, kid);

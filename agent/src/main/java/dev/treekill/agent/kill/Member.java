@@ -5,8 +5,10 @@ import dev.treekill.agent.proc.ProcEntry;
 /** A process of a tree being killed: who it is, and a pidfd pinning it when the kernel gave one. */
 final class Member {
     final ProcEntry entry;
-    /** -1 when there is no pidfd: signals then go by pid after a start-time check. */
+    /** -1 when there is no pidfd: signals then go through {@link #handle}, or by pid after a start-time check. */
     int pidfd;
+    /** Without a pidfd, a JDK handle made before the member's /proc entry was read and checked; else null. */
+    ProcessHandle handle;
     boolean exited;
     /** Its pidfd could not be polled: the wait reads /proc for it instead. */
     boolean pollFailed;

@@ -113,6 +113,9 @@ final class Signaller {
                 Log.debug("pidfd_open(" + pid + ") errno " + e.errno() + ": signalling by pid");
             }
         }
+        // Without a pidfd, a JDK handle pins the same way (made first, checked by the read that follows): the process
+        // read is the one it holds, or a newer one at a recycled pid, which its start-time-checked destroy spares.
+        ProcessHandle handle = fd < 0 ? sys.pinHandle(pid) : null;
         ProcEntry now = ProcTable.read(proc, pid);
         boolean expected = scanned != null ? scanned.sameProcess(now)
                 : now != null && now.ppid == parent.pid && now.startTime >= parent.startTime;
@@ -123,7 +126,9 @@ final class Signaller {
             }
             return null;
         }
-        return new Member(now, fd);
+        Member m = new Member(now, fd);
+        m.handle = handle;
+        return m;
     }
 
     /**
@@ -142,7 +147,11 @@ final class Signaller {
         try {
             if (m.pidfd >= 0) {
                 sys.pidfdSendSignal(m.pidfd, signal);
+            } else if (m.handle != null && sys.signalHandle(m.handle, signal)) {
+                return true; // no read here: the handle's destroy checked the start time it was made with
             } else if (m.entry.sameProcess(ProcTable.read(proc, m.pid()))) {
+                // no handle, or its process was gone: if the read finds the member after all (its handle was made
+                // just before a pid was recycled to it), the by-pid kill right after the check reaches it
                 sys.killPid(m.pid(), signal);
             } else {
                 return false;

@@ -37,6 +37,23 @@ public final class JdkSyscalls implements Syscalls {
         }
     }
 
+    /** ProcessHandle.of: reads the start time of the process now at {@code pid}, which its destroy compares. */
+    @Override
+    public ProcessHandle pinHandle(int pid) {
+        return pid <= 1 || pid == self ? null : ProcessHandle.of(pid).orElse(null);
+    }
+
+    @Override
+    public boolean signalHandle(ProcessHandle handle, int signal) throws ErrnoException {
+        if (signal != SIGKILL && signal != SIGTERM) {
+            throw new ErrnoException("kill(" + signal + ") without native calls", ErrnoException.ENOSYS);
+        }
+        if (handle.pid() <= 1 || handle.pid() == self) {
+            throw new ErrnoException("kill", ErrnoException.EPERM);
+        }
+        return signal == SIGKILL ? handle.destroyForcibly() : handle.destroy();
+    }
+
     @Override
     public int pidfdOpen(int pid) throws ErrnoException {
         throw new ErrnoException("pidfd_open without native calls", ErrnoException.ENOSYS);

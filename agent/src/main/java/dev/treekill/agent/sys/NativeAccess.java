@@ -63,6 +63,10 @@ public final class NativeAccess {
         ClassLoader loader = HiddenLoader.available(files) ? new HiddenLoader(own, files) : files;
         if (loader instanceof HiddenLoader) {
             avoidNativeAccessWarning(loader);
+            String cached = DispatchLibraryCache.prepare(files);
+            if (cached != null) {
+                JnaProperties.preset(DispatchLibraryCache.BOOT_PATH_PROPERTY, cached);
+            }
         }
         Class<?> impl = Class.forName("dev.treekill.agent.sys.JnaSyscalls", true, loader);
         java.lang.reflect.Constructor<?> ctor = impl.getDeclaredConstructor();

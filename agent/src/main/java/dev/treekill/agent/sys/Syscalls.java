@@ -61,4 +61,23 @@ public interface Syscalls {
     default void newSession() throws ErrnoException {
         throw new ErrnoException("setsid", ErrnoException.ENOSYS);
     }
+
+    /**
+     * Where there are no pidfds: a handle on the process now at {@code pid} whose signals reach that process
+     * only (its start time is compared right before kill(2)), or null when it is gone or this has no such
+     * handle (the native calls: they pin with pidfds).
+     */
+    default ProcessHandle pinHandle(int pid) {
+        return null;
+    }
+
+    /**
+     * SIGKILL or SIGTERM through a handle of {@link #pinHandle}; false when the process it was made for is
+     * gone (its pid may name another process now, which is left alone).
+     *
+     * @throws ErrnoException ENOSYS for any other signal, or where {@link #pinHandle} gives no handles
+     */
+    default boolean signalHandle(ProcessHandle handle, int signal) throws ErrnoException {
+        throw new ErrnoException("signal through a process handle", ErrnoException.ENOSYS);
+    }
 }

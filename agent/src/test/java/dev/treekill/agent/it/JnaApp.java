@@ -29,8 +29,12 @@ import java.util.regex.Pattern;
  */
 public final class JnaApp {
     private static final long AGENT_JNA_LIMIT_MILLIS = 20_000;
-    /** Where JNA unpacks its native library: File.createTempFile("jna", null) in its cache directory. */
-    private static final Pattern DISPATCH_COPY = Pattern.compile("/jna[0-9]+\\.tmp( \\(deleted\\))?$");
+    /**
+     * Where JNA unpacks its native library: File.createTempFile("jna", null) in its cache directory; or the
+     * agent's per-user copy (treekill/jnidispatch-CRC-SIZE/libjnidispatch.so in the user's cache directory).
+     */
+    private static final Pattern DISPATCH_COPY = Pattern.compile(
+            "(/jna[0-9]+\\.tmp|/treekill/jnidispatch-[0-9a-f]+-[0-9]+/libjnidispatch\\.so)( \\(deleted\\))?$");
 
     private JnaApp() {
     }

@@ -1,6 +1,9 @@
 package dev.treekill.agent.sys;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -44,6 +47,22 @@ class JdkSyscallsTest {
         assertEquals(137, p.exitValue(), "SIGKILL");
         ErrnoException gone = assertThrows(ErrnoException.class, () -> sys.killPid((int) p.pid(), Syscalls.SIGKILL));
         assertEquals(ErrnoException.ESRCH, gone.errno());
+    }
+
+    @Test
+    void aHandleSignalsItsOwnProcessOnceAndRefusesTheGuardedPids() throws Exception {
+        assertNull(sys.pinHandle(1));
+        assertNull(sys.pinHandle(sys.selfPid()));
+        ProcessHandle self = ProcessHandle.current();
+        assertEquals(ErrnoException.EPERM, assertThrows(ErrnoException.class, () -> sys.signalHandle(self, Syscalls.SIGKILL)).errno());
+        Process p = procs.start(java.util.List.of("sleep", "1000"));
+        ProcessHandle handle = sys.pinHandle((int) p.pid());
+        assertNotNull(handle);
+        assertEquals(ErrnoException.ENOSYS, assertThrows(ErrnoException.class, () -> sys.signalHandle(handle, Syscalls.SIGSTOP)).errno());
+        assertTrue(sys.signalHandle(handle, Syscalls.SIGKILL));
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(137, p.exitValue(), "SIGKILL");
+        assertFalse(sys.signalHandle(handle, Syscalls.SIGKILL), "reaped: whatever has its pid now is left alone");
     }
 
     @Test

@@ -32,7 +32,7 @@ class NativeAccessTest {
         assertTrue(sys.getClass().getClassLoader() instanceof HiddenLoader);
         assertEquals("true", JnaProperties.own("jna.loaded"), "the hidden JNA ran its initialisation");
         String ownLibrary = JnaProperties.own("jnidispatch.path");
-        assertTrue(ownLibrary != null && ownLibrary.contains("jna"), "and recorded its native library: " + ownLibrary);
+        assertTrue(ownLibrary != null && new java.io.File(ownLibrary).isFile(), "and recorded its native library: " + ownLibrary);
         assertNotEquals(ownLibrary, System.getProperty("jnidispatch.path"), "a path no other JNA extracted");
         assertTrue(JnaProperties.own(NativeAccess.PLATFORM_LIBRARY_PATH).contains("/lib"));
     }

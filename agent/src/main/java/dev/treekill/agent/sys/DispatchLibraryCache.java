@@ -1,0 +1,175 @@
+package dev.treekill.agent.sys;
+
+import dev.treekill.agent.log.Log;
+import java.io.File;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.JarURLConnection;
+import java.net.URL;
+import java.net.URLConnection;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
+import java.util.jar.JarEntry;
+import java.util.zip.CRC32;
+
+/**
+ * JNA's native library (libjnidispatch.so), unpacked once per user and per library build into
+ * {@code $XDG_CACHE_HOME/treekill/jnidispatch-<crc32>-<bytes>/} (else {@code ~/.cache/treekill/...}), so that the
+ * hidden JNA loads it from there ({@code jna.boot.library.path} in its private property view) instead of
+ * unpacking it to a fresh temporary file in every JVM: that costs about a quarter of JNA's first load
+ * (File.createTempFile seeds a SecureRandom, and 130 KB are inflated and written). The file is used only when
+ * its size and CRC-32 are those of the jar's entry; otherwise it is written again (a private temporary name,
+ * then an atomic rename, so concurrent JVMs never see half a file), and only from directories of this user that
+ * no one else may write to. Where none of this works (no writable
+ * home, another architecture) nothing is set and JNA unpacks as before; so it does too when loading the
+ * cached file fails (e.g. another class loader of this JVM holds it).
+ */
+final class DispatchLibraryCache {
+    static final String BOOT_PATH_PROPERTY = "jna.boot.library.path";
+    private static final String FILE_NAME = "libjnidispatch.so";
+
+    private DispatchLibraryCache() {
+    }
+
+    /** The directory holding a verified copy of the hidden JNA's native library, or null. */
+    static String prepare(ClassLoader files) {
+        return prepare(files, cacheRoot());
+    }
+
+    /** The same under {@code root} (null: none). */
+    static String prepare(ClassLoader files, File root) {
+        String platform = jnaPlatform();
+        if (platform == null) {
+            return null;
+        }
+        try {
+            URL url = files.getResource(HiddenLoader.PREFIX + "com/sun/jna/" + platform + "/" + FILE_NAME);
+            if (url == null || root == null) {
+                return null;
+            }
+            Fingerprint expected = fingerprint(url);
+            File dir = new File(root, "jnidispatch-" + Long.toHexString(expected.crc) + "-" + expected.size);
+            File lib = new File(dir, FILE_NAME);
+            if (!expected.matches(lib)) {
+                write(url, root, dir, lib);
+                if (!expected.matches(lib)) {
+                    return null;
+                }
+            }
+            return ownedByThisUserAlone(root) && ownedByThisUserAlone(dir) ? dir.getPath() : null;
+        } catch (IOException | RuntimeException e) {
+            Log.debug("JNA's native library is unpacked per JVM: " + e);
+            return null;
+        }
+    }
+
+    /** JNA's resource prefix (Platform.RESOURCE_PREFIX) for the architectures whose library the agent carries. */
+    private static String jnaPlatform() {
+        String arch = System.getProperty("os.arch", "");
+        if (arch.equals("amd64") || arch.equals("x86_64")) {
+            return "linux-x86-64";
+        }
+        return arch.equals("aarch64") ? "linux-aarch64" : null;
+    }
+
+    /** {@code $XDG_CACHE_HOME/treekill}, else {@code ~/.cache/treekill}; null if neither is an absolute path. */
+    private static File cacheRoot() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        File cache = xdg != null && xdg.startsWith("/") ? new File(xdg)
+                : new File(System.getProperty("user.home", ""), ".cache");
+        return cache.isAbsolute() ? new File(cache, "treekill") : null;
+    }
+
+    /** Size and CRC-32 of the jar entry, read from the jar's directory (nothing inflated) where it is a jar. */
+    private static Fingerprint fingerprint(URL url) throws IOException {
+        URLConnection connection = url.openConnection();
+        if (connection instanceof JarURLConnection) {
+            JarEntry entry = ((JarURLConnection) connection).getJarEntry();
+            if (entry.getCrc() >= 0 && entry.getSize() >= 0) {
+                return new Fingerprint(entry.getCrc(), entry.getSize());
+            }
+        }
+        try (InputStream in = connection.getInputStream()) {
+            byte[] bytes = in.readAllBytes();
+            return new Fingerprint(crc(bytes, bytes.length), bytes.length);
+        }
+    }
+
+    private static void write(URL url, File root, File dir, File lib) throws IOException {
+        if (!dir.isDirectory() && !dir.mkdirs() && !dir.isDirectory()) {
+            throw new IOException("cannot create " + dir);
+        }
+        ownerOnly(root);
+        ownerOnly(dir);
+        File temp = new File(dir, FILE_NAME + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
+        try (InputStream in = url.openStream(); FileOutputStream out = new FileOutputStream(temp)) {
+            in.transferTo(out);
+        }
+        if (!temp.renameTo(lib)) {
+            temp.delete();
+            throw new IOException("cannot rename " + temp + " to " + lib);
+        }
+    }
+
+    /**
+     * Whether {@code dir} is a directory (not a link) of this process's user that no one else may write to: then
+     * no other user can swap the checked library for theirs before JNA loads it.
+     */
+    private static boolean ownedByThisUserAlone(File dir) throws IOException {
+        PosixFileAttributes attributes = Files.readAttributes(dir.toPath(), PosixFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        Set<PosixFilePermission> permissions = attributes.permissions();
+        return attributes.isDirectory() && attributes.owner().equals(Files.getOwner(Paths.get("/proc/self")))
+                && !permissions.contains(PosixFilePermission.GROUP_WRITE)
+                && !permissions.contains(PosixFilePermission.OTHERS_WRITE);
+    }
+
+    /** rwx for the owner alone: no other user can put a library of theirs where the agent loads its own. */
+    private static void ownerOnly(File f) {
+        f.setReadable(false, false);
+        f.setWritable(false, false);
+        f.setExecutable(false, false);
+        f.setReadable(true, true);
+        f.setWritable(true, true);
+        f.setExecutable(true, true);
+    }
+
+    private static long crc(byte[] bytes, int length) {
+        CRC32 crc = new CRC32();
+        crc.update(bytes, 0, length);
+        return crc.getValue();
+    }
+
+    /** What the cached file must be: the jar entry's size and CRC-32. */
+    private static final class Fingerprint {
+        final long crc;
+        final long size;
+
+        Fingerprint(long crc, long size) {
+            this.crc = crc;
+            this.size = size;
+        }
+
+        /** Whether {@code lib} is a regular file of this size and CRC-32 (read whole: a few hundred KB at most). */
+        boolean matches(File lib) throws IOException {
+            if (!lib.isFile() || lib.length() != size || size > Integer.MAX_VALUE) {
+                return false;
+            }
+            byte[] bytes = new byte[(int) size];
+            int n = 0;
+            try (FileInputStream in = new FileInputStream(lib)) {
+                int r;
+                while (n < bytes.length && (r = in.read(bytes, n, bytes.length - n)) > 0) {
+                    n += r;
+                }
+            }
+            return n == size && crc(bytes, n) == crc;
+        }
+    }
+}
