@@ -10,6 +10,7 @@ import dev.treekill.agent.kill.StartedProcesses;
 import dev.treekill.agent.kill.Target;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.Settings;
+import dev.treekill.agent.sys.NativeAccess;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -71,6 +72,10 @@ public final class ExitKill implements Runnable {
             public void run() {
                 try {
                     if (started.anyStartSeen() || attached) {
+                        // The native calls themselves, not just an engine: the cold-start engine answers without
+                        // them, and a load still under way (the warm-up's, the guard start's) when the deleteOnExit
+                        // slot runs fails for good. Waited for here, beside the application's hooks.
+                        NativeAccess.syscalls();
                         engine.get();
                     }
                 } catch (Throwable t) {

@@ -18,7 +18,7 @@ final class GuardCommand {
     private static final String SHELL = "/bin/sh";
     /**
      * fd 0 of a background job of a non-interactive shell is /dev/null: the pipe is kept on fd 3 and handed
-     * back; the guard's stdout goes nowhere, its stderr is the JVM's (its one log line); {@code $!} is its pid.
+     * back; the guard's stdout goes nowhere, its stderr is the shell's (see GuardLauncher); {@code $!} is its pid.
      */
     private static final String SHELL_DETACH = "exec 3<&0; \"$@\" <&3 3<&- >/dev/null & echo $!";
 

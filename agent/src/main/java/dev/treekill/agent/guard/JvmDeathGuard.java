@@ -6,16 +6,10 @@ import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
-import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.NativeAccess;
 import dev.treekill.agent.sys.Syscalls;
-import java.io.BufferedReader;
-import java.io.File;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * This JVM's side of the guard: a separate process that kills what the JVM started once the JVM is gone,
@@ -34,37 +28,48 @@ public final class JvmDeathGuard {
     static final String STAND_DOWN = "done";
     /** After a failed start, the next attempt waits this long: a failing start per process start would be a storm. */
     private static final long RETRY_AFTER_NANOS = TimeUnit.SECONDS.toNanos(10);
-    private static final long LAUNCH_LIMIT_SECONDS = 30;
-    /** The guard must not load this agent again, nor the application's JVM options. */
-    private static final String[] JVM_OPTION_VARIABLES = {"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"};
 
     private enum State { IDLE, LAUNCHING, RUNNING, FAILED, STOOD_DOWN, OFF }
 
-    /** A guard that runs: its pid and start time (clock ticks), and the write end of its pipe. */
-    private static final class Running {
+    /** Starts a guard whose stdin is the read end {@code readFd}; returns it once it runs. */
+    interface Launcher {
+        Launched start(int readFd) throws Exception;
+    }
+
+    /** A guard process just started: its pid and start time (clock ticks since boot). */
+    static final class Launched {
         final int pid;
         final long startTicks;
-        final int writeFd;
 
-        Running(int pid, long startTicks, int writeFd) {
+        Launched(int pid, long startTicks) {
             this.pid = pid;
             this.startTicks = startTicks;
-            this.writeFd = writeFd;
         }
     }
 
-    private final StartedProcesses started;
-    private final Settings settings;
-    private final GuardCommand command;
+    /** A guard that runs, and the pipe it reads. */
+    private static final class Running {
+        final Launched guard;
+        final GuardPipe pipe;
+
+        Running(Launched guard, GuardPipe pipe) {
+            this.guard = guard;
+            this.pipe = pipe;
+        }
+    }
+
+    private final Launcher launcher;
+    private final Supplier<Syscalls> sys;
     private final ProcSource proc;
     private State state;
     private volatile Running running;
+    /** The pipe of the guard being started (state LAUNCHING, once the pipe exists), else null. */
+    private GuardPipe launching;
     private long failedAtNanos;
 
-    JvmDeathGuard(StartedProcesses started, Settings settings, GuardCommand command, ProcSource proc, boolean on) {
-        this.started = started;
-        this.settings = settings;
-        this.command = command;
+    JvmDeathGuard(Launcher launcher, Supplier<Syscalls> sys, ProcSource proc, boolean on) {
+        this.launcher = launcher;
+        this.sys = sys;
         this.proc = proc;
         this.state = on ? State.IDLE : State.OFF;
     }
@@ -75,18 +80,25 @@ public final class JvmDeathGuard {
      */
     public static JvmDeathGuard forThisJvm(StartedProcesses started, Settings settings) {
         if (ProcSource.selfPidInProc() == 1 || !NativeAccess.isLinux()) {
-            return new JvmDeathGuard(started, settings, null, ProcSource.system(), false);
+            return off();
         }
         if (!settings.options().cookie()) {
             Log.info("exitKill with cookie=false: no guard (it finds what to kill by cookie); a JVM killed abruptly "
                     + "leaves its trees");
-            return new JvmDeathGuard(started, settings, null, ProcSource.system(), false);
+            return off();
         }
         GuardCommand command = GuardCommand.forThisJvm();
         if (command == null) {
             Log.warn("exitKill: cannot find the agent's jar; no guard, so a JVM killed abruptly leaves its trees");
+            return off();
         }
-        return new JvmDeathGuard(started, settings, command, ProcSource.system(), command != null);
+        ProcSource proc = ProcSource.system();
+        return new JvmDeathGuard(new GuardLauncher(started, settings, command, proc), NativeAccess::syscalls, proc,
+                true);
+    }
+
+    private static JvmDeathGuard off() {
+        return new JvmDeathGuard(null, NativeAccess::syscalls, ProcSource.system(), false);
     }
 
     /**
@@ -107,9 +119,12 @@ public final class JvmDeathGuard {
                 if (running != null && isAlive(running)) {
                     return;
                 }
-                Log.warn("the exitKill guard (pid " + (running == null ? "?" : running.pid)
+                Log.warn("the exitKill guard (pid " + (running == null ? "?" : running.guard.pid)
                         + ") is gone; starting a new one");
-                forget(running);
+                if (running != null) {
+                    running.pipe.close();
+                }
+                running = null;
             }
             state = State.LAUNCHING;
         }
@@ -119,124 +134,87 @@ public final class JvmDeathGuard {
                 launch();
             }
         }, "treekill-guard-start");
-        t.setDaemon(true);
+        t.setDaemon(true); // never holds up the JVM's exit: standDown() does not need it (see there)
         t.start();
     }
 
-    /** The JVM's exit kill is done: the guard exits without killing, and none is started again. */
+    /**
+     * The JVM's exit kill is done: the guard exits without killing, and none is started again. Whatever the
+     * state, {@code done} is written into the pipe (never waiting: it is non-blocking, and a line fits an empty
+     * pipe's buffer), so a guard still starting, whose start thread dies when the JVM halts, reads it before
+     * end-of-file. The write end of a guard still starting is left to that start (or to the kernel at the halt):
+     * closed now, the launcher's open of the read end would wait for a writer.
+     */
     public void standDown() {
-        Running r;
+        GuardPipe told;
+        boolean wasRunning;
         synchronized (this) {
-            r = state == State.RUNNING ? running : null;
+            wasRunning = state == State.RUNNING && running != null;
+            told = wasRunning ? running.pipe : launching;
             state = State.STOOD_DOWN;
             running = null;
         }
-        if (r != null) {
-            tell(r, STAND_DOWN);
-            forget(r);
+        if (told != null) {
+            told.tell(STAND_DOWN);
+            if (wasRunning) {
+                told.close();
+            }
         }
     }
 
     /** The guard's pid, or -1 when none runs. */
     public int pid() {
         Running r = running;
-        return r == null ? -1 : r.pid;
+        return r == null ? -1 : r.guard.pid;
     }
 
     private boolean isAlive(Running r) {
-        ProcEntry now = ProcTable.read(proc, r.pid);
-        return now != null && now.startTime == r.startTicks && !now.isZombie();
+        ProcEntry now = ProcTable.read(proc, r.guard.pid);
+        return now != null && now.startTime == r.guard.startTicks && !now.isZombie();
     }
 
     private void launch() {
-        Running r = null;
+        GuardPipe pipe = null;
+        Launched guard = null;
+        Throwable failure = null;
         try {
-            r = startGuard();
+            pipe = GuardPipe.open(sys.get());
+            synchronized (this) {
+                if (state == State.STOOD_DOWN) { // the exit kill finished before the pipe existed: start nothing
+                    pipe.closeReadEnd();
+                    pipe.close();
+                    return;
+                }
+                launching = pipe;
+            }
+            guard = launcher.start(pipe.readFd());
         } catch (Throwable t) {
-            Log.warn("exitKill: cannot start the guard (a JVM killed abruptly would leave its trees); retrying at a "
-                    + "later process start", t);
+            failure = t;
+        } finally {
+            if (pipe != null) {
+                pipe.closeReadEnd();
+            }
         }
         boolean standingDown;
         synchronized (this) {
+            launching = null;
             standingDown = state == State.STOOD_DOWN;
             if (!standingDown) {
-                state = r != null ? State.RUNNING : State.FAILED;
+                state = guard != null ? State.RUNNING : State.FAILED;
                 failedAtNanos = System.nanoTime();
-                running = r;
+                running = guard != null ? new Running(guard, pipe) : null;
             }
         }
-        if (r != null && standingDown) { // the exit kill finished while the guard was starting
-            tell(r, STAND_DOWN);
-            forget(r);
-        } else if (r != null && Log.enabled(Log.Level.INFO)) {
-            Log.info("exitKill guard started: pid " + r.pid);
+        if (pipe != null && (standingDown || guard == null)) {
+            pipe.close(); // stood down: `done` is in the pipe already, and the guard reads it before end-of-file
         }
-    }
-
-    /** Starts the guard through a process that exits at once, and returns it once it runs. */
-    private Running startGuard() throws ErrnoException, IOException, InterruptedException {
-        Syscalls sys = NativeAccess.syscalls();
-        int self = sys.selfPid();
-        ProcEntry me = ProcTable.read(proc, self);
-        if (me == null) {
-            throw new IllegalStateException("cannot read /proc/" + self + "/stat");
-        }
-        GuardOrders orders = new GuardOrders(self, me.startTime, started.cookieFamily(), Log.level(),
-                settings.timeoutMillis(), settings.warnMillis());
-        int[] pipe = sys.openPipe();
-        boolean handedOver = false;
-        try {
-            ProcessBuilder pb = new ProcessBuilder(command.launch(orders, GuardCommand.shellAvailable()));
-            Map<String, String> env = pb.environment();
-            for (String variable : JVM_OPTION_VARIABLES) {
-                env.remove(variable);
-            }
-            env.put(StartedProcesses.COOKIE_VARIABLE, GUARD_COOKIE);
-            pb.directory(new File("/")); // holds no file system busy
-            // Opening /proc/self/fd/N of a pipe opens that very pipe: the child gets its read end as stdin.
-            pb.redirectInput(new File("/proc/self/fd/" + pipe[0]));
-            pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-            Process between = pb.start();
-            String pid;
-            try (BufferedReader out = new BufferedReader(new InputStreamReader(between.getInputStream(),
-                    StandardCharsets.ISO_8859_1))) {
-                pid = out.readLine();
-            }
-            if (!between.waitFor(LAUNCH_LIMIT_SECONDS, TimeUnit.SECONDS)) {
-                between.destroyForcibly();
-                throw new IllegalStateException("the guard's launcher did not exit");
-            }
-            if (pid == null) {
-                throw new IllegalStateException("the guard's launcher exited with " + between.exitValue()
-                        + " and no pid");
-            }
-            int guardPid = Integer.parseInt(pid.trim());
-            ProcEntry guard = ProcTable.read(proc, guardPid);
-            if (guard == null || guard.isZombie()) {
-                throw new IllegalStateException("the guard (pid " + guardPid + ") exited at once");
-            }
-            handedOver = true;
-            return new Running(guardPid, guard.startTime, pipe[1]);
-        } finally {
-            sys.closeFd(pipe[0]);
-            if (!handedOver) {
-                sys.closeFd(pipe[1]);
-            }
-        }
-    }
-
-    private static void tell(Running r, String line) {
-        try {
-            NativeAccess.syscalls().write(r.writeFd, (line + "\n").getBytes(StandardCharsets.ISO_8859_1));
-        } catch (ErrnoException | RuntimeException e) {
-            Log.debug("cannot tell the guard '" + line + "': " + e);
-        }
-    }
-
-    /** Closes the write end: a guard that still runs sees end-of-file (and, not told to stand down, kills). */
-    private static void forget(Running r) {
-        if (r != null) {
-            NativeAccess.syscalls().closeFd(r.writeFd);
+        if (failure != null && !standingDown) {
+            Log.warn("exitKill: cannot start the guard (a JVM killed abruptly would leave its trees); retrying at a "
+                    + "later process start", failure);
+        } else if (failure != null) {
+            Log.debug("exit kill done while the guard was starting, whose start failed: " + failure);
+        } else if (guard != null && !standingDown && Log.enabled(Log.Level.INFO)) {
+            Log.info("exitKill guard started: pid " + guard.pid);
         }
     }
 }

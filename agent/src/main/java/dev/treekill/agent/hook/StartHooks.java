@@ -108,7 +108,7 @@ public final class StartHooks implements Hooks.Starts {
         String cookie = pending.get();
         pending.remove();
         started.started(sequence.get()[0], process, cookie);
-        if (exit != null) {
+        if (exit != null && !started.startingAgentsOwn()) { // the guard's own start must not start a guard
             exit.afterStart();
         }
     }

@@ -22,7 +22,7 @@ public final class Engines {
      */
     public static Engine forThisMachine(KillStats stats, StartedProcesses started, boolean subreaper, boolean cookies) {
         Syscalls sys = linuxSyscalls(true);
-        return sys == null ? new PortableTreeKiller(stats)
+        return sys == null ? new PortableTreeKiller(stats, started)
                 : new TreeKiller(sys, ProcSource.system(), stats, started, subreaper, cookies);
     }
 

@@ -17,10 +17,17 @@ import java.util.concurrent.TimeoutException;
  */
 public final class PortableTreeKiller implements Engine {
     private final KillStats stats;
+    /** What the JDK started here, to tell the shutdown's own starts at exit; null: none known. */
+    private final StartedProcesses started;
     private final long self = ProcessHandle.current().pid();
 
     public PortableTreeKiller(KillStats stats) {
+        this(stats, null);
+    }
+
+    public PortableTreeKiller(KillStats stats, StartedProcesses started) {
         this.stats = stats;
+        this.started = started;
     }
 
     private static final class HandleKill extends PendingKill {
@@ -105,8 +112,13 @@ public final class PortableTreeKiller implements Engine {
 
     private List<ProcessHandle> targetTree(Target target) {
         if (target.allDescendants) {
+            // At exit, the trees the shutdown's own work started are spared, as the Linux engine spares them.
             List<ProcessHandle> all = new ArrayList<>();
-            ProcessHandle.current().descendants().forEach(all::add);
+            ProcessHandle.current().children().forEach(child -> {
+                if (!target.sparesShutdownStarts || started == null || started.wasRunningWhenShutdownBegan(child.pid())) {
+                    all.addAll(tree(child));
+                }
+            });
             return all;
         }
         checkAllowed(target.rootPid);

@@ -118,7 +118,32 @@ public final class StartedProcesses {
         }
     }
 
-    /** {@code listener} hears of every later start, on the starting thread; it must be quick and not throw. */
+    /** Set on a thread while it starts one of the agent's own processes (see {@link #asAgentsOwn}). */
+    private final ThreadLocal<Boolean> agentsOwn = new ThreadLocal<>();
+
+    /**
+     * Runs {@code start}, which starts one of the agent's own processes (the exitKill guard's), on this thread:
+     * the start is recorded like any other (the orphan reaper must leave its exit status to the JDK), but no
+     * start listener hears of it, so no library or test takes it for the application's.
+     */
+    public <T> T asAgentsOwn(java.util.concurrent.Callable<T> start) throws Exception {
+        agentsOwn.set(Boolean.TRUE);
+        try {
+            return start.call();
+        } finally {
+            agentsOwn.remove();
+        }
+    }
+
+    /** Whether this thread is starting one of the agent's own processes (see {@link #asAgentsOwn}). */
+    public boolean startingAgentsOwn() {
+        return agentsOwn.get() != null;
+    }
+
+    /**
+     * {@code listener} hears of every later start of the application's (not the agent's own: see
+     * {@link #asAgentsOwn}), on the starting thread; it must be quick and not throw.
+     */
     public void addStartListener(java.util.function.Consumer<Process> listener) {
         startListeners.add(listener);
     }
@@ -265,6 +290,9 @@ public final class StartedProcesses {
             ProcEntry e = ProcTable.read(proc, (int) s.pid);
             // Unknown (-1) if already gone: then it counts as unreaped while its pid is in /proc, cautiously.
             s.startTicks = e == null ? -1 : e.startTime;
+        }
+        if (startingAgentsOwn()) {
+            return;
         }
         for (java.util.function.Consumer<Process> listener : startListeners) {
             listener.accept(process); // the caller (StartHooks via Hooks) suppresses what escapes

@@ -57,6 +57,18 @@ public interface Syscalls {
         throw new ErrnoException("write", ErrnoException.ENOSYS);
     }
 
+    /**
+     * What {@code /proc/self/fd/<fd>} names (readlink(2), which opens nothing): {@code pipe:[<inode>]} for a pipe,
+     * a path for a file; null when the descriptor is not open or /proc cannot tell.
+     */
+    default String fdTarget(int fd) {
+        try {
+            return java.nio.file.Files.readSymbolicLink(java.nio.file.Paths.get("/proc/self/fd/" + fd)).toString();
+        } catch (java.io.IOException | RuntimeException notOpen) {
+            return null;
+        }
+    }
+
     /** setsid(): this process leaves its session and process group, and its controlling terminal. */
     default void newSession() throws ErrnoException {
         throw new ErrnoException("setsid", ErrnoException.ENOSYS);

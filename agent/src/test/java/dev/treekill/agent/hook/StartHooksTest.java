@@ -2,6 +2,7 @@ package dev.treekill.agent.hook;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -112,6 +113,41 @@ class StartHooksTest {
         assertTrue(text(out).endsWith("\0"), "every entry NUL-terminated, as the JDK builds the block");
         assertNotNull(started.of(p), "the start is registered");
         assertSame(started.of(p), started.ofPid(p.pid()), "found by pid while the JDK has not reaped it");
+    }
+
+    /**
+     * The exitKill guard's start (its launcher, on the thread treekill-guard-start, which inherits a test's scope
+     * under the JUnit extension) is the agent's own: recorded, so the orphan reaper leaves it to the JDK, but no
+     * start listener hears of it, so no test's leak check owns it; and its cookie, an opt-out it keeps, is
+     * beneath none of this JVM's, so no leak check's cookie search finds the guard either.
+     */
+    @Test
+    void theAgentsOwnStartIsRecordedButNoStartListenerHearsOfIt() throws Exception {
+        List<Process> heard = new ArrayList<>();
+        started.addStartListener(heard::add);
+        byte[] app = start(block("PATH=/bin"), new int[] {1});
+        String appCookie = Environ.valueOf(text(app), VARIABLE);
+        assertEquals(1, heard.size(), "the application's start is heard");
+
+        AtomicReference<Process> guardsLauncher = new AtomicReference<>();
+        byte[] guard = started.asAgentsOwn(() -> {
+            hooks.starting();
+            byte[] out = hooks.environmentBlock(block("PATH=/bin", VARIABLE + "=treekill-guard"), new int[] {2});
+            hooks.forking();
+            guardsLauncher.set(realProcess());
+            hooks.started(guardsLauncher.get());
+            return out;
+        });
+        assertEquals("treekill-guard", Environ.valueOf(text(guard), VARIABLE), "the guard keeps its opt-out cookie");
+        assertEquals(1, heard.size(), () -> "the agent's own start reached a listener: " + heard);
+        assertNotNull(started.of(guardsLauncher.get()), "recorded all the same: the JDK reaps it, not the orphan reaper");
+        assertFalse(started.startingAgentsOwn(), "the mark ends with the start");
+        assertFalse(started.isOurs("treekill-guard"));
+        assertFalse(dev.treekill.agent.kill.Cookies.isBeneath("treekill-guard", appCookie),
+                "a leak check's cookie search for the application's start does not find the guard");
+
+        start(block("PATH=/bin"), new int[] {1});
+        assertEquals(2, heard.size(), "the next start of the application's is heard again");
     }
 
     @Test

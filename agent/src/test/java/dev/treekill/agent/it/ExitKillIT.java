@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Timeout;
@@ -31,6 +32,10 @@ class ExitKillIT {
     /** How long the guard may take from the JVM's death to the last process gone: generous, the machine is shared. */
     private static final Duration GONE_WITHIN = Duration.ofSeconds(15);
     private static final int REPEATS = 3;
+    /** JVMs started at once to race their guards' starts against their exits. */
+    private static final int RACING_JVMS = 8;
+    /** A cleanup sleeps 2 s; the rest is the machine's load. */
+    private static final Duration CLEANUP_WITHIN = Duration.ofSeconds(30);
 
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
@@ -170,6 +175,123 @@ class ExitKillIT {
         }
     }
 
+    /**
+     * JVMs that return from main the moment a new guard starts (the first one was killed), whose shutdown hook
+     * hands a detached cleanup over to outlive them: some exit while that guard is still starting (several at once
+     * on 2 busy cores make that likely), and that guard, told nothing, used to read end-of-file and kill the
+     * cleanup. Each cleanup finishes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void aGuardStillStartingAtExitSparesWhatTheShutdownHandedOver(Jdk jdk, @TempDir Path dir) throws Exception {
+        List<JvmRunner.Running> jvms = new ArrayList<>();
+        try {
+            for (int i = 0; i < RACING_JVMS; i++) {
+                jvms.add(JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+                        .main(QuickExitApp.class, "shutdown-work", dir.resolve("marker-" + i).toString()).start());
+            }
+            List<JvmRunner.Result> results = new ArrayList<>();
+            for (JvmRunner.Running jvm : jvms) {
+                results.add(Checks.ok(jvm.finish(Duration.ofSeconds(90))));
+            }
+            for (int i = 0; i < RACING_JVMS; i++) {
+                Path marker = dir.resolve("marker-" + i);
+                JvmRunner.Result r = results.get(i);
+                TaggedProcesses.await("the cleanup of JVM " + i + " to finish\n" + r, CLEANUP_WITHIN, () -> cleaned(marker));
+                onlyTheKilledGuardLogged(r);
+            }
+            awaitNoneLeft(results.get(0)); // the sleeps went with the exit kill, the guards stood down
+        } finally {
+            jvms.forEach(JvmRunner.Running::kill);
+        }
+    }
+
+    /** The app killed its first guard: that is logged; nothing else is. */
+    private static void onlyTheKilledGuardLogged(JvmRunner.Result r) {
+        assertEquals(List.of(), r.stderr.lines().filter(l -> l.startsWith("[treekill]"))
+                .filter(l -> !l.matches("\\[treekill\\] the exitKill guard \\(pid [0-9]+\\) is gone; starting a new one"))
+                .collect(java.util.stream.Collectors.toList()), r::toString);
+    }
+
+    private static boolean cleaned(Path marker) {
+        try {
+            return Files.exists(marker) && new String(Files.readAllBytes(marker), StandardCharsets.UTF_8).trim().equals("cleaned");
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** At the default log level the guard and its launcher hold none of the JVM's stderr; at log=info they share it. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void theGuardWritesToTheJvmsStderrOnlyAtLogInfo(Jdk jdk) throws Exception {
+        JvmRunner.Result quiet = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+                .main(QuickExitApp.class, "guard-stderr").run();
+        Map<String, String> line = Checks.ok(quiet).line("stderr ");
+        assertEquals("/dev/null", line.get("guard"), () -> "the guard holds the JVM's stderr\n" + quiet);
+        Checks.noAgentWarnings(quiet);
+        JvmRunner.Result info = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true,log=info")
+                .main(QuickExitApp.class, "guard-stderr").run();
+        Map<String, String> infoLine = Checks.ok(info).line("stderr ");
+        assertEquals(infoLine.get("self"), infoLine.get("guard"), () -> "asked for, the guard's lines go with the JVM's\n" + info);
+        awaitNoneLeft(info);
+    }
+
+    /**
+     * A caller that reads the JVM's stderr to its end (a shell's $(...), Python's communicate(), a CI runner): once
+     * a JVM that exited at once is reaped, no process holds its stderr pipe, so the end comes with the JVM's.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void aCallerReadingTheJvmsStderrToItsEndWaitsForNoGuard(Jdk jdk) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+                .main(QuickExitApp.class, "stderr").command()); // stdout and stderr are pipes, as a caller's are
+        pb.environment().put(TaggedProcesses.TAG_VARIABLE, tagged.tag());
+        pb.environment().remove("JAVA_TOOL_OPTIONS");
+        pb.environment().remove("JDK_JAVA_OPTIONS");
+        pb.environment().remove("_JAVA_OPTIONS");
+        Process jvm = pb.start();
+        java.util.concurrent.CompletableFuture<String> stderr = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(jvm.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (java.io.IOException e) {
+                return "<" + e + ">";
+            }
+        });
+        try {
+            String stdout = new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(jvm.waitFor(90, java.util.concurrent.TimeUnit.SECONDS), stdout);
+            List<Long> holders = holdersOf(JvmRunner.Result.fields(stdout.trim()).get("self"));
+            assertEquals(List.of(), holders, () -> "the JVM is reaped, yet its stderr is held by " + describe(holders)
+                    + "\n" + stdout);
+            String err = stderr.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(0, jvm.exitValue(), () -> stdout + err);
+        } finally {
+            jvm.destroyForcibly();
+        }
+        awaitNoneLeft(null);
+    }
+
+    /** The tagged processes with a descriptor naming {@code file} (e.g. {@code pipe:[1234]}). */
+    private List<Long> holdersOf(String file) {
+        assertTrue(file != null && file.startsWith("pipe:"), () -> "the JVM's stderr is not a pipe: " + file);
+        List<Long> holders = new ArrayList<>();
+        for (long pid : tagged.survivors()) {
+            String[] fds = new java.io.File("/proc/" + pid + "/fd").list();
+            for (String fd : fds == null ? new String[0] : fds) {
+                try {
+                    if (Files.readSymbolicLink(java.nio.file.Paths.get("/proc", Long.toString(pid), "fd", fd)).toString().equals(file)) {
+                        holders.add(pid);
+                        break;
+                    }
+                } catch (java.io.IOException | RuntimeException gone) {
+                    // closed or exited meanwhile: not a holder
+                }
+            }
+        }
+        return holders;
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.treekill.agent.it.Jdk#all")
     void noGuardWhenTheJvmIsPid1(Jdk jdk) throws Exception {
@@ -200,7 +322,7 @@ class ExitKillIT {
 
     private void awaitNoneLeft(JvmRunner.Result r) throws InterruptedException {
         List<Long> left = awaitSurvivors(List.of());
-        assertEquals(List.of(), left, () -> "expected nothing left, got " + describe(left) + "\n" + r);
+        assertEquals(List.of(), left, () -> "expected nothing left, got " + describe(left) + (r == null ? "" : "\n" + r));
     }
 
     private List<Long> awaitSurvivors(List<Long> expected) throws InterruptedException {

@@ -37,6 +37,33 @@ class PortableTreeKillerTest {
         assertEquals(1, stats.treesKilled());
     }
 
+    /**
+     * The fallback is what the exit kill gets when native access cannot load (JNA cannot, once the JDK's
+     * deleteOnExit hook has run): it too spares the trees the shutdown's own work started.
+     */
+    @Test
+    void atExitItSparesTheTreesTheShutdownStarted() throws Exception {
+        StartedProcesses started = new StartedProcesses();
+        PortableTreeKiller atExit = new PortableTreeKiller(stats, started);
+        Process before = procs.shell(TaggedProcesses.WIDE, 3);
+        started.started(started.forking(), before, null);
+        long seq = started.forking();
+        started.startingDuringShutdown(seq, null);
+        Process during = procs.shell(TaggedProcesses.WIDE, 3); // a shutdown hook's cleanup command
+        started.started(seq, during, null);
+        TaggedProcesses.awaitDescendants(before, 2);
+        TaggedProcesses.awaitDescendants(during, 2);
+        List<Long> duringTree = new java.util.ArrayList<>(TaggedProcesses.liveDescendants(during.pid()));
+        KillResult result = atExit.await(atExit.kill(Target.atExit(ProcessHandle.current().pid()), "exit"),
+                Deadline.of(30_000, 20_000));
+        assertFalse(result.timedOut, result::toString);
+        assertTrue(before.waitFor(30, TimeUnit.SECONDS), "what ran when shutdown began is killed");
+        assertTrue(during.isAlive(), "the shutdown's own start is spared");
+        for (long pid : duringTree) {
+            assertTrue(TaggedProcesses.isLive(pid), () -> "its tree is spared too: " + pid);
+        }
+    }
+
     @Test
     void refusesTheSameTargetsAsTheLinuxEngine() {
         long parent = ProcessHandle.current().parent().orElseThrow().pid();

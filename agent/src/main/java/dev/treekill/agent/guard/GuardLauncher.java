@@ -1,0 +1,93 @@
+package dev.treekill.agent.guard;
+
+import dev.treekill.agent.kill.StartedProcesses;
+import dev.treekill.agent.log.Log;
+import dev.treekill.agent.options.Settings;
+import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.sys.NativeAccess;
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts a guard process, its stdin the read end of the pipe, through a process that exits at once (so that the
+ * guard is not this JVM's child), and returns it once it runs. The start is the agent's own (see
+ * StartedProcesses#asAgentsOwn): no start listener takes it for the application's. Its stderr is this JVM's
+ * only at {@code log=info} or {@code debug}: a caller that reads the JVM's stderr to its end (a shell's
+ * {@code $(...)}, Python's communicate(), a CI runner) would otherwise wait for the guard, which outlives the
+ * JVM by its own exit, or by its start-up when the JVM exits first.
+ */
+final class GuardLauncher implements JvmDeathGuard.Launcher {
+    private static final long LAUNCH_LIMIT_SECONDS = 30;
+    /** The guard must not load this agent again, nor the application's JVM options. */
+    private static final String[] JVM_OPTION_VARIABLES = {"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"};
+
+    private final StartedProcesses started;
+    private final Settings settings;
+    private final GuardCommand command;
+    private final ProcSource proc;
+
+    GuardLauncher(StartedProcesses started, Settings settings, GuardCommand command, ProcSource proc) {
+        this.started = started;
+        this.settings = settings;
+        this.command = command;
+        this.proc = proc;
+    }
+
+    /** Where the guard's (and its launcher's) stderr goes: this JVM's when its lines were asked for, else nowhere. */
+    static ProcessBuilder.Redirect stderrAt(Log.Level level) {
+        return level == Log.Level.INFO || level == Log.Level.DEBUG ? ProcessBuilder.Redirect.INHERIT
+                : ProcessBuilder.Redirect.DISCARD;
+    }
+
+    @Override
+    public JvmDeathGuard.Launched start(int readFd) throws Exception {
+        int self = NativeAccess.syscalls().selfPid();
+        ProcEntry me = ProcTable.read(proc, self);
+        if (me == null) {
+            throw new IllegalStateException("cannot read /proc/" + self + "/stat");
+        }
+        GuardOrders orders = new GuardOrders(self, me.startTime, started.cookieFamily(), Log.level(),
+                settings.timeoutMillis(), settings.warnMillis());
+        ProcessBuilder pb = new ProcessBuilder(command.launch(orders, GuardCommand.shellAvailable()));
+        Map<String, String> env = pb.environment();
+        for (String variable : JVM_OPTION_VARIABLES) {
+            env.remove(variable);
+        }
+        env.put(StartedProcesses.COOKIE_VARIABLE, JvmDeathGuard.GUARD_COOKIE);
+        pb.directory(new File("/")); // holds no file system busy
+        // Opening /proc/self/fd/N of a pipe opens that very pipe: the child gets its read end as stdin.
+        pb.redirectInput(new File("/proc/self/fd/" + readFd));
+        pb.redirectError(stderrAt(Log.level()));
+        Process between = started.asAgentsOwn(new Callable<Process>() {
+            @Override
+            public Process call() throws Exception {
+                return pb.start();
+            }
+        });
+        String pid;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(between.getInputStream(),
+                StandardCharsets.ISO_8859_1))) {
+            pid = out.readLine();
+        }
+        if (!between.waitFor(LAUNCH_LIMIT_SECONDS, TimeUnit.SECONDS)) {
+            between.destroyForcibly();
+            throw new IllegalStateException("the guard's launcher did not exit");
+        }
+        if (pid == null) {
+            throw new IllegalStateException("the guard's launcher exited with " + between.exitValue() + " and no pid");
+        }
+        int guardPid = Integer.parseInt(pid.trim());
+        ProcEntry guard = ProcTable.read(proc, guardPid);
+        if (guard == null || guard.isZombie()) {
+            throw new IllegalStateException("the guard (pid " + guardPid + ") exited at once");
+        }
+        return new JvmDeathGuard.Launched(guardPid, guard.startTime);
+    }
+}
