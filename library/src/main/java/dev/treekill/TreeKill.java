@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * // r.getSurvivors() is empty unless the tree outlived the timeout (then a warning was logged)
  * }</pre>
  *
- * Log messages go to SLF4J (logger {@code dev.treekill.TreeKill}); the agent's own go to stderr.
+ * Log messages go to SLF4J (logger {@code dev.treekill.TreeKill}); the agent's own go to stderr. The agent
+ * is attached as a file named {@code treekill-agent.jar} (its manifest's Boot-Class-Path): a jar of another
+ * name, as Maven stores it, is copied to {@code ~/.cache/treekill/} first (see the README).
  */
 public final class TreeKill {
     /** The {@code trigger} of the reports of kills made through this class. */
@@ -54,7 +56,12 @@ public final class TreeKill {
 
     /**
      * As {@link #install()}, with agent options ({@code key=value,...}, see the README) used if this call
-     * installs the agent; ignored if the agent is active already.
+     * installs the agent; ignored if the agent is active already. They are checked first with the agent's own
+     * parser (the active agent's, else the one in the jar to attach).
+     *
+     * @throws IllegalArgumentException for an unknown key or a bad value, naming it and listing the valid keys;
+     *         nothing is attached and a later call with good options may still install the agent
+     * @throws IllegalStateException when the agent cannot be installed
      */
     public static void install(String agentOptions) {
         Agent.installed(Objects.requireNonNull(agentOptions, "agentOptions"));

@@ -1,5 +1,6 @@
 package dev.treekill.junit;
 
+import dev.treekill.internal.Agent;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -43,7 +44,19 @@ final class Config {
     static Config of(ExtensionContext context) {
         Leaks leaks = context.getConfigurationParameter(LEAKS).map(Config::leaks).orElse(Leaks.WARN);
         long timeout = context.getConfigurationParameter(TIMEOUT).map(Config::millis).orElse(DEFAULT_TIMEOUT_MILLIS);
-        return new Config(leaks, timeout, context.getConfigurationParameter(AGENT_OPTIONS).orElse(""));
+        String agentOptions = context.getConfigurationParameter(AGENT_OPTIONS).map(Config::agentOptions).orElse("");
+        return new Config(leaks, timeout, agentOptions);
+    }
+
+    /** Options checked with the agent's own parser, so a typo fails the class instead of the attach. */
+    static String agentOptions(String value) {
+        try {
+            Agent.checkOptions(value);
+            return value;
+        } catch (IllegalArgumentException e) {
+            String why = e.getCause() != null ? e.getCause().getMessage() : e.getMessage();
+            throw new ExtensionConfigurationException(AGENT_OPTIONS + "=" + value + " is not valid: " + why);
+        }
     }
 
     static Leaks leaks(String value) {

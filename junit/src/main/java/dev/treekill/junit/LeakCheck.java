@@ -8,7 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * What is left of a scope's processes: each one's live tree and cookie-carrying escapees are listed (for
@@ -40,6 +43,8 @@ final class LeakCheck {
     static final class Outcome {
         final List<Leaked> leaked = new ArrayList<>();
         final List<Long> survivors = new ArrayList<>();
+        /** The names of the threads that started the leaked processes, in start order. */
+        final Set<String> threads = new LinkedHashSet<>();
         /** Live processes killed quietly because the scope had destroyed their root. */
         int destroyedLeftovers;
     }
@@ -47,8 +52,10 @@ final class LeakCheck {
     private LeakCheck() {
     }
 
-    static Outcome run(Agent agent, List<Process> owned, long timeoutMillis) {
+    /** {@code started}: each process with the name of the thread that started it. */
+    static Outcome run(Agent agent, Map<Process, String> started, long timeoutMillis) {
         Outcome out = new Outcome();
+        List<Process> owned = new ArrayList<>(started.keySet());
         long[][] left = agent.liveMembers(owned.toArray(new Process[0]));
         for (int i = 0; i < left.length; i++) {
             Process p = owned.get(i);
@@ -66,6 +73,7 @@ final class LeakCheck {
                 out.destroyedLeftovers += live.length;
             } else {
                 out.leaked.addAll(described);
+                out.threads.add(started.get(p));
             }
             if (report.isTimedOut()) {
                 for (long pid : report.getSurvivors()) {

@@ -5,11 +5,14 @@ import java.io.PrintStream;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.helpers.NOPLoggerFactory;
 
 /**
- * Where leaks are told: stderr (the build's console, visible without any SLF4J binding), JUnit report
- * entries (key {@code treekill.leak}, one per process, in the test report), and the SLF4J logger
- * {@code dev.treekill.junit.TreeKillExtension} at WARN for suites whose logging collects it.
+ * Where leaks are told: JUnit report entries (key {@code treekill.leak}, one per process, in the test report),
+ * and once on the console: through the SLF4J logger {@code dev.treekill.junit.TreeKillExtension} (WARN; ERROR
+ * for survivors) when the suite has an SLF4J binding that takes that level, else on stderr with the prefix
+ * {@code [treekill]}. Many suites have no binding (SLF4J falls back to its no-operation logger) and a leak
+ * must not vanish there; a suite with a binding gets the report where its other logs go, not twice.
  */
 final class LeakReport {
     static final String ENTRY_KEY = "treekill.leak";
@@ -19,7 +22,9 @@ final class LeakReport {
     private LeakReport() {
     }
 
-    static void publish(String owner, LeakCheck.Outcome outcome, Config config, BiConsumer<String, String> entries) {
+    /** {@code nameThreads}: say which threads started the leaked processes (for a class or the suite). */
+    static void publish(String owner, LeakCheck.Outcome outcome, Config config, BiConsumer<String, String> entries,
+            boolean nameThreads) {
         if (outcome.destroyedLeftovers > 0) {
             LOG.debug("{}: killed {} processes left of processes it had destroyed", owner, outcome.destroyedLeftovers);
         }
@@ -28,13 +33,21 @@ final class LeakReport {
         }
         StringBuilder text = new StringBuilder();
         text.append(owner).append(" left ").append(outcome.leaked.size())
-                .append(outcome.leaked.size() == 1 ? " process" : " processes").append(" running; killed:");
+                .append(outcome.leaked.size() == 1 ? " process" : " processes").append(" running");
+        if (nameThreads && !outcome.threads.isEmpty()) {
+            text.append(outcome.threads.size() == 1 ? ", started on thread " : ", started on threads ");
+            String sep = "";
+            for (String thread : outcome.threads) {
+                text.append(sep).append('"').append(thread).append('"');
+                sep = ", ";
+            }
+        }
+        text.append("; killed:");
         for (LeakCheck.Leaked l : outcome.leaked) {
             text.append("\n  ").append(l);
             entries.accept(ENTRY_KEY, l.toString());
         }
-        print(text.toString());
-        LOG.warn("{}", text);
+        warn(text.toString(), null);
     }
 
     /** Survivors fail the test whatever the mode; leaks fail it with {@code treekill.leaks=fail}. */
@@ -42,7 +55,7 @@ final class LeakReport {
         if (!outcome.survivors.isEmpty()) {
             String message = owner + " left processes that were still alive " + config.timeoutMillis
                     + " ms after SIGKILL: " + LeakCheck.pids(outcome.survivors);
-            print(message);
+            error(message);
             throw new AssertionError("treekill: " + message);
         }
         if (config.leaks == Config.Leaks.FAIL && !outcome.leaked.isEmpty()) {
@@ -59,15 +72,34 @@ final class LeakReport {
     static void reportSuiteSurvivors(LeakCheck.Outcome outcome) {
         if (!outcome.survivors.isEmpty()) {
             String message = "processes still alive after the run's final check: " + LeakCheck.pids(outcome.survivors);
-            print(message);
-            LOG.error("{}", message);
+            error(message);
         }
     }
 
     static void unavailable(AgentUnavailableException e) {
         String message = e.getMessage() + ". Tests run without treekill's leak checks.";
-        print(message);
-        LOG.warn("{}", message, e.getCause());
+        warn(message, e.getCause());
+    }
+
+    private static void warn(String text, Throwable cause) {
+        if (slf4jShows() && LOG.isWarnEnabled()) {
+            LOG.warn("{}", text, cause);
+        } else {
+            print(text);
+        }
+    }
+
+    private static void error(String text) {
+        if (slf4jShows() && LOG.isErrorEnabled()) {
+            LOG.error("{}", text);
+        } else {
+            print(text);
+        }
+    }
+
+    /** Whether SLF4J has a binding: without one it hands out no-operation loggers (slf4j-nop does too). */
+    static boolean slf4jShows() {
+        return !(LoggerFactory.getILoggerFactory() instanceof NOPLoggerFactory);
     }
 
     private static void print(String text) {

@@ -1,7 +1,7 @@
 package dev.treekill.junit;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * What one test, one class or the whole suite owns: the processes started on its thread while it ran.
@@ -15,7 +15,8 @@ final class Scope {
     final Scope parent;
     /** What was current on the opening thread before (a JUnit worker may run a test while in another class). */
     final Scope previous;
-    private final List<Process> processes = new ArrayList<>();
+    /** Each process with the name of the thread that started it (insertion order: start order). */
+    private final Map<Process, String> processes = new LinkedHashMap<>();
     private boolean open = true;
 
     Scope(String name, Scope parent, Scope previous) {
@@ -24,19 +25,22 @@ final class Scope {
         this.previous = previous;
     }
 
-    /** Adds {@code p} if this scope is still open; false if it closed (then the caller tries the parent). */
-    synchronized boolean adopt(Process p) {
+    /**
+     * Adds {@code p}, started on the thread named {@code thread}, if this scope is still open; false if it
+     * closed (then the caller tries the parent).
+     */
+    synchronized boolean adopt(Process p, String thread) {
         if (!open) {
             return false;
         }
-        processes.add(p);
+        processes.put(p, thread);
         return true;
     }
 
-    /** Closes the scope (later starts go elsewhere) and hands over what it owns. */
-    synchronized List<Process> close() {
+    /** Closes the scope (later starts go elsewhere) and hands over what it owns, with the starting threads. */
+    synchronized Map<Process, String> close() {
         open = false;
-        List<Process> owned = new ArrayList<>(processes);
+        Map<Process, String> owned = new LinkedHashMap<>(processes);
         processes.clear();
         return owned;
     }

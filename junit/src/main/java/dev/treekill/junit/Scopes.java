@@ -44,11 +44,12 @@ final class Scopes implements Consumer<Process> {
     /** A start, on the thread that made it. */
     @Override
     public void accept(Process process) {
+        String thread = Thread.currentThread().getName();
         for (Scope s = current.get(); s != null; s = s.parent) {
-            if (s.adopt(process)) {
+            if (s.adopt(process, thread)) {
                 return;
             }
         }
-        suite.adopt(process);
+        suite.adopt(process, thread);
     }
 }

@@ -3,7 +3,7 @@ package dev.treekill.junit;
 import dev.treekill.internal.Agent;
 import dev.treekill.internal.AgentUnavailableException;
 import java.lang.reflect.Method;
-import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -71,13 +71,15 @@ public final class TreeKillExtension implements BeforeAllCallback, AfterAllCallb
             return;
         }
         SCOPES.pop(scope);
-        List<Process> owned = scope.close();
+        Map<Process, String> owned = scope.close();
         if (owned.isEmpty()) {
             return;
         }
         Config config = Config.of(context);
         LeakCheck.Outcome outcome = LeakCheck.run(agent, owned, config.timeoutMillis);
-        LeakReport.publish(scope.name, outcome, config, context::publishReportEntry);
+        // A class's or the suite's processes come from threads that outlive a test: name them.
+        boolean nameThreads = context.getTestMethod().isEmpty();
+        LeakReport.publish(scope.name, outcome, config, context::publishReportEntry, nameThreads);
         LeakReport.failIfNeeded(scope.name, outcome, config);
     }
 
@@ -129,10 +131,10 @@ public final class TreeKillExtension implements BeforeAllCallback, AfterAllCallb
             }
             closed = true;
             Scope suite = scopes.newSuite();
-            List<Process> owned = suite.close();
+            Map<Process, String> owned = suite.close();
             if (!owned.isEmpty()) {
                 LeakCheck.Outcome outcome = LeakCheck.run(agent, owned, config.timeoutMillis);
-                LeakReport.publish(suite.name, outcome, config, (k, v) -> { });
+                LeakReport.publish(suite.name, outcome, config, (k, v) -> { }, true);
                 LeakReport.reportSuiteSurvivors(outcome);
             }
         }

@@ -34,4 +34,13 @@ class ConfigTest {
         ExtensionConfigurationException e = assertThrows(ExtensionConfigurationException.class, () -> Config.leaks("loud"));
         assertEquals("treekill.leaks=loud is not one of warn, fail, off", e.getMessage());
     }
+
+    @Test
+    void agentOptionsAreCheckedByTheAgentsParser() {
+        assertEquals("log=info,timeout=10s", Config.agentOptions("log=info,timeout=10s"));
+        ExtensionConfigurationException e = assertThrows(ExtensionConfigurationException.class,
+                () -> Config.agentOptions("log=info,bogusKey=1"));
+        assertTrue(e.getMessage().startsWith("treekill.agentOptions=log=info,bogusKey=1 is not valid: "
+                + "treekill: unknown option 'bogusKey'. Valid options: timeout=<duration>,"), e.getMessage());
+    }
 }

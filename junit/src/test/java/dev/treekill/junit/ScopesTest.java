@@ -25,8 +25,8 @@ class ScopesTest {
         scopes.accept(inClass);
         scopes.pop(cls);
 
-        assertEquals(List.of(inTest), test.close());
-        assertEquals(List.of(inClass), cls.close());
+        assertEquals(List.of(inTest), owned(test));
+        assertEquals(List.of(inClass), owned(cls));
     }
 
     @Test
@@ -37,15 +37,15 @@ class ScopesTest {
         try {
             Process duringTest = startOn(executor);
             scopes.pop(test);
-            List<Process> testOwned = test.close();
+            List<Process> testOwned = owned(test);
             Process afterTest = startOn(executor);
             scopes.pop(cls);
-            List<Process> classOwned = cls.close();
+            List<Process> classOwned = owned(cls);
             Process afterClass = startOn(executor);
 
             assertEquals(List.of(duringTest), testOwned);
             assertEquals(List.of(afterTest), classOwned);
-            assertEquals(List.of(afterClass), scopes.suite().close());
+            assertEquals(List.of(afterClass), owned(scopes.suite()));
         } finally {
             executor.shutdownNow();
         }
@@ -62,14 +62,14 @@ class ScopesTest {
         try {
             Process duringTest = startOn(executor);
             scopes.pop(testOfA);
-            List<Process> testOwned = testOfA.close();
+            List<Process> testOwned = owned(testOfA);
             Process afterTest = startOn(executor);
             Process onWorker = new Dummy();
             scopes.accept(onWorker);
 
             assertEquals(List.of(duringTest), testOwned);
-            assertEquals(List.of(afterTest), classA.close());
-            assertEquals(List.of(onWorker), classB.close(), "the worker is back in B");
+            assertEquals(List.of(afterTest), owned(classA));
+            assertEquals(List.of(onWorker), owned(classB), "the worker is back in B");
         } finally {
             executor.shutdownNow();
         }
@@ -84,8 +84,8 @@ class ScopesTest {
         stranger.start();
         stranger.join();
 
-        assertEquals(List.of(), test.close());
-        assertEquals(List.of(p), scopes.suite().close());
+        assertEquals(List.of(), owned(test));
+        assertEquals(List.of(p), owned(scopes.suite()));
     }
 
     @Test
@@ -94,8 +94,8 @@ class ScopesTest {
         assertEquals(first, scopes.newSuite());
         Process p = new Dummy();
         scopes.accept(p);
-        assertEquals(List.of(), first.close());
-        assertEquals(List.of(p), scopes.suite().close());
+        assertEquals(List.of(), owned(first));
+        assertEquals(List.of(p), owned(scopes.suite()));
     }
 
     private Process startOn(ExecutorService executor) throws Exception {
@@ -135,5 +135,20 @@ class ScopesTest {
         public void destroy() {
             throw new UnsupportedOperationException();
         }
+    }
+
+    @Test
+    void aStartRemembersTheThreadThatMadeIt() throws Exception {
+        Scope test = scopes.push("Cls.test()", null);
+        Process p = new Dummy();
+        Thread starter = new Thread(() -> scopes.accept(p), "starter");
+        starter.start();
+        starter.join();
+        assertEquals(java.util.Map.of(p, "starter"), test.close());
+    }
+
+    /** What the scope owned, in start order. */
+    private static List<Process> owned(Scope scope) {
+        return new java.util.ArrayList<>(scope.close().keySet());
     }
 }

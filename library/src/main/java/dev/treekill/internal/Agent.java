@@ -2,6 +2,7 @@ package dev.treekill.internal;
 
 import dev.treekill.mbeans.KillReport;
 import java.io.File;
+import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -64,6 +65,7 @@ public final class Agent {
         if (failure != null) {
             throw failure;
         }
+        checkOptions(options);
         try {
             Class<?> bridge = bootClass(BRIDGE);
             String origin = "-javaagent";
@@ -73,7 +75,7 @@ public final class Agent {
                             + "use the agent jar of the same version as treekill-library");
                 }
                 File jar = AgentJar.locate();
-                attach(jar, options);
+                attach(bootNamed(jar), options);
                 bridge = bootClass(BRIDGE);
                 if (bridge == null || !isActive(bridge)) {
                     throw new IllegalStateException("attached " + jar + " but the agent did not become active "
@@ -94,6 +96,40 @@ public final class Agent {
                     + "installed into it (" + e.getMessage() + "). Start the JVM with "
                     + "-javaagent:/path/to/treekill-agent.jar (Surefire/Failsafe <argLine>, Gradle jvmArgs)", e);
             throw failure;
+        }
+    }
+
+    /**
+     * Checks agent options ({@code key=value,...}) with the agent's own parser: the active agent's, else the
+     * one in the jar an attach would use. Not remembered as a failure: a later call with good options may
+     * still install the agent.
+     *
+     * @throws IllegalArgumentException naming the bad key or value and listing the valid keys
+     */
+    public static void checkOptions(String options) {
+        if (options == null || options.isBlank()) {
+            return;
+        }
+        File jar;
+        try {
+            jar = activeWithoutInstalling() ? null : AgentJar.locate();
+        } catch (IllegalStateException noJar) {
+            return; // nothing to check against; the install says why it cannot find the jar
+        }
+        OptionsCheck.check(options, jar);
+    }
+
+    /**
+     * The jar to attach: {@code jar}, or its copy named {@code treekill-agent.jar} (see BootNamedCopy); if no
+     * copy can be made, {@code jar} itself, which works but makes the JVM print a boot class path warning.
+     */
+    private static File bootNamed(File jar) {
+        try {
+            return BootNamedCopy.of(jar);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("attaching {} as it is (the JVM will warn that treekill-agent.jar is not on the boot class "
+                    + "path): no copy named treekill-agent.jar could be made: {}", jar, e.toString());
+            return jar;
         }
     }
 

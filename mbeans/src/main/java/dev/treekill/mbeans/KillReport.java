@@ -77,7 +77,13 @@ public final class KillReport {
         return timedOut;
     }
 
-    /** What asked for the kill: destroyForcibly, destroy or jmx. */
+    /**
+     * What asked for the kill: {@code destroyForcibly}, {@code destroy} (the instrumented methods), {@code jmx}
+     * (the MBean), {@code cli} (the command line's {@code kill}), {@code exit} (the agent's exitKill),
+     * {@code jvm-death} (the guard, after a JVM died without its hooks), {@code junit} (treekill-junit's leak
+     * check) or {@code library} (treekill-library's {@code TreeKill.killTree}). Constants exist for the first
+     * three only; the others are the strings their callers pass.
+     */
     public String getTrigger() {
         return trigger;
     }

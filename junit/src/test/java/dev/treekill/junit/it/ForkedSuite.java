@@ -24,6 +24,7 @@ final class ForkedSuite {
 
     private final TaggedProcesses tagged;
     private final List<String> jvmArgs = new ArrayList<>();
+    private final List<String> classPathFirst = new ArrayList<>();
 
     ForkedSuite(TaggedProcesses tagged) {
         this.tagged = tagged;
@@ -31,6 +32,12 @@ final class ForkedSuite {
 
     ForkedSuite jvmArg(String arg) {
         jvmArgs.add(arg);
+        return this;
+    }
+
+    /** Puts {@code entry} before the module's class path (an SLF4J binding, say). */
+    ForkedSuite classPathFirst(String entry) {
+        classPathFirst.add(entry);
         return this;
     }
 
@@ -48,11 +55,15 @@ final class ForkedSuite {
         cmd.add("-XX:-CreateCoredumpOnCrash");
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
-        cmd.add(classPath());
+        List<String> cp = new ArrayList<>(classPathFirst);
+        cp.add(classPath());
+        cmd.add(String.join(File.pathSeparator, cp));
         cmd.add(mainClass.getName());
         cmd.addAll(Arrays.asList(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put(TaggedProcesses.TAG_VARIABLE, tagged.tag());
+        // The agent's copy named treekill-agent.jar goes to the build's directory, not the user's ~/.cache.
+        pb.environment().put("XDG_CACHE_HOME", cache().toString());
         pb.environment().remove("JAVA_TOOL_OPTIONS");
         pb.environment().remove("JDK_JAVA_OPTIONS");
         pb.environment().remove("_JAVA_OPTIONS");
@@ -74,6 +85,15 @@ final class ForkedSuite {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
         }
+    }
+
+    /** Where the suites' JVMs keep the agent's copy named treekill-agent.jar (XDG_CACHE_HOME). */
+    static Path cache() {
+        String dir = System.getProperty("treekill.itCache");
+        if (dir == null) {
+            throw new IllegalStateException("run through Maven (failsafe sets treekill.itCache)");
+        }
+        return Paths.get(dir);
     }
 
     /** This module's classes and test classes, then its test class path as Maven wrote it (see the pom). */

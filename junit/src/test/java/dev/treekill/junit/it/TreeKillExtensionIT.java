@@ -40,6 +40,7 @@ class TreeKillExtensionIT {
         assertEquals("pid " + tree.get(0) + ": /bin/sh -c sleep 300 & sleep 300 & sleep 300; wait", leaks.get(0),
                 "the root first, with its command line\n" + out);
         assertTrue(out.stderr.contains("[treekill] LeakingScenario.leaks() left 4 processes running; killed:"), out.toString());
+        assertEquals(1, count(out.stderr, "LeakingScenario.leaks() left"), "no SLF4J binding: told once, on stderr\n" + out);
 
         long escapee = out.spawned("escapee").get(0);
         assertEquals(List.of("pid " + escapee + ": sleep 300"), out.entries("LeakingScenario#escapee", KEY), out.toString());
@@ -49,6 +50,33 @@ class TreeKillExtensionIT {
             assertFalse(out.stderr.contains("LeakingScenario." + clean + "()"), clean + "\n" + out);
         }
         assertNothingLeft(out, tree.get(0), escapee);
+    }
+
+    @Test
+    void withAnSlf4jBindingALeakIsToldOnceThroughIt() throws Exception {
+        ForkedSuite.Output out = new ForkedSuite(tagged).classPathFirst(System.getProperty("treekill.itSlf4jBinding"))
+                .suite(List.of(LeakingScenario.class), AUTODETECT);
+
+        assertEquals(1, count(out.stderr, "LeakingScenario.leaks() left 4 processes running; killed:"), out.toString());
+        assertTrue(out.stderr.contains("WARN dev.treekill.junit.TreeKillExtension - LeakingScenario.leaks() left 4"),
+                "through slf4j-simple\n" + out);
+        assertFalse(out.stderr.contains("[treekill] LeakingScenario.leaks()"), out.toString());
+        assertEquals(4, out.entries("LeakingScenario#leaks", KEY).size(), "report entries as without a binding\n" + out);
+        assertNothingLeft(out, out.spawned("leaks").get(0));
+    }
+
+    @Test
+    void aTypoInAgentOptionsFailsTheClassLikeABadLeakMode() throws Exception {
+        ForkedSuite.Output out = new ForkedSuite(tagged).suite(List.of(LeakingScenario.class), AUTODETECT,
+                "treekill.agentOptions=log=info,bogusKey=1");
+
+        assertEquals("FAILED", out.status("LeakingScenario"), out.toString());
+        assertTrue(out.message("LeakingScenario").startsWith("treekill.agentOptions=log=info,bogusKey=1 is not valid: "
+                + "treekill: unknown option 'bogusKey'. Valid options: timeout=<duration>,"), out.toString());
+        assertFalse(out.stderr.contains("ASSERTION FAILED"), "checked before attaching\n" + out);
+        assertFalse(out.stderr.contains("Agent failed to start"), out.toString());
+        assertEquals(List.of(), out.spawned("leaks"), "no test ran\n" + out);
+        assertNothingLeft(out);
     }
 
     @Test
@@ -77,6 +105,8 @@ class TreeKillExtensionIT {
         assertEquals(List.of("pid " + server + ": /bin/sh -c sleep 300 & wait"), out.entries("BeforeAllScenario", KEY).subList(0, 1), out.toString());
         assertEquals(2, out.entries("BeforeAllScenario", KEY).size(), "the shell and its sleep\n" + out);
         assertEquals("SUCCESSFUL", out.status("BeforeAllScenario"), out.toString());
+        assertTrue(out.stderr.contains("[treekill] BeforeAllScenario left 2 processes running, started on thread \"main\"; killed:"),
+                "a class's report names the starting thread\n" + out);
 
         long unkillable = out.spawned("unkillable").get(0);
         assertEquals("FAILED", out.status("SurvivorScenario#treeOutlivesTheTimeout"), "whatever the mode\n" + out);
@@ -86,7 +116,7 @@ class TreeKillExtensionIT {
         assertEquals("SUCCESSFUL", out.status("SuiteLevelScenario#startsFromAThreadOfNoTest"), out.toString());
         assertEquals(List.of(), out.entries("SuiteLevelScenario#startsFromAThreadOfNoTest", KEY), out.toString());
         assertEquals(List.of(), out.entries("SuiteLevelScenario", KEY), out.toString());
-        assertTrue(out.stderr.contains("[treekill] the suite left 2 processes running; killed:\n[treekill]   pid "
+        assertTrue(out.stderr.contains("[treekill] the suite left 2 processes running, started on thread \"stranger\"; killed:\n[treekill]   pid "
                 + suiteLevel + ": /bin/sh -c sleep 300 & wait"), "checked when the run ends\n" + out);
         assertNothingLeft(out, server, unkillable, suiteLevel);
     }
@@ -108,6 +138,14 @@ class TreeKillExtensionIT {
         }
         assertFalse(out.stdout.contains("=pid " + out.spawned("parallel-kept").get(0) + ":"), out.toString());
         assertNothingLeft(out, out.spawned("parallel-kept").get(0));
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + 1)) {
+            n++;
+        }
+        return n;
     }
 
     /** The suite's JVM has exited (without exitKill): nothing it started may still run. */

@@ -1,14 +1,17 @@
 package dev.treekill.junit.it;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The library call in a launcher's JVM: without -javaagent it installs the agent; with it, it uses it. */
 @Timeout(300)
@@ -23,6 +26,27 @@ class TreeKillLibraryIT {
         assertTrue(out.stdout.contains("ACTIVE_BEFORE false"), out.toString());
         assertTrue(out.stdout.contains("ORIGIN attached from "), out.toString());
         assertKilledAndRefused(out);
+    }
+
+    /**
+     * A user's build finds the agent as Maven stores it, treekill-agent-<version>.jar, where the manifest's
+     * Boot-Class-Path expects treekill-agent.jar: the attach uses a copy of that name from the cache.
+     */
+    @Test
+    void aJarNamedAsInTheMavenRepositoryIsAttachedAsTreekillAgentJar(@TempDir Path repo) throws Exception {
+        Path mavenNamed = Files.copy(Paths.get(agentJar()), repo.resolve("treekill-agent-0.1.0-SNAPSHOT.jar"));
+        ForkedSuite.Output out = new ForkedSuite(tagged).jvmArg("-Dtreekill.agentJar=" + mavenNamed)
+                .main(LibraryMain.class);
+
+        assertTrue(out.stdout.contains("ORIGIN attached from " + mavenNamed), out.toString());
+        assertFalse(out.stderr.contains("not added to bootstrap class loader search"), out.toString());
+        assertFalse(out.stderr.contains("WARNING: treekill-agent.jar"), out.toString());
+        try (var copies = Files.walk(ForkedSuite.cache().resolve("treekill"))) {
+            assertTrue(copies.anyMatch(p -> p.getFileName().toString().equals("treekill-agent.jar")
+                    && p.toFile().length() == mavenNamed.toFile().length()), "the copy is in the cache\n" + out);
+        }
+        assertKilledAndRefused(out);
+        System.out.println("REMAINING STDERR of the attach from a Maven-named jar (" + Runtime.version() + "):\n" + out.stderr);
     }
 
     @Test
