@@ -149,7 +149,15 @@ final class ColdTreeKiller {
     }
 
     private void pinChildren(Member parent, boolean allThreads, Map<Integer, Member> members, ArrayDeque<Member> open) {
-        for (int pid : proc.children(parent.pid(), allThreads)) {
+        int[] children = proc.children(parent.pid(), allThreads);
+        // Without a pidfd nothing holds the parent's pid: once it is dead and reaped (the JDK reaps a root at once)
+        // the pid may name a stranger whose children the read just listed. A list counts only if the parent is
+        // still the same process after it (a zombie still is: its pid cannot change hands); children it loses this
+        // way went to PID 1 or an ancestor with the cookie, where the escapee search finds them.
+        if (children.length == 0 || !parent.entry.sameProcess(ProcTable.read(proc, parent.pid()))) {
+            return;
+        }
+        for (int pid : children) {
             Member kid = isMember(pid, members) ? null : signaller.pinChild(pid, parent.entry);
             if (kid != null) {
                 Member replaced = members.put(pid, kid);

@@ -129,6 +129,27 @@ class ColdTreeKillerSeamTest {
     }
 
     @Test
+    void theChildrenOfAStrangerAtAKilledMembersRecycledPidAreLeftAlone() {
+        FakeSyscalls sys = new NoPidfds(proc) {
+            @Override
+            public void killPid(int pid, int signal) {
+                super.killPid(pid, signal);
+                if (pid == 1002) {
+                    // 1002 died and was reaped at once; a stranger got its pid, with a child of its own, before the
+                    // read of 1002's children after the signal. 1003, pinned before, went to PID 1.
+                    proc.remove(1002).put(1002, 1, 'S', 1, 99, "stranger").env(1002, "PATH=/bin");
+                    proc.put(1005, 1002, 'S', 1, 100, "stranger's child").env(1005, "PATH=/bin");
+                    proc.put(1003, 1, 'S', 1, 62, "sleep");
+                }
+            }
+        };
+        kill(sys);
+        assertFalse(sys.signals().contains("kill 1005 9"), sys.calls::toString);
+        assertTrue(sys.signals().contains("kill 1003 9"), "pinned before its parent died: " + sys.calls);
+        neverTouchesInitSelfOrParent(sys);
+    }
+
+    @Test
     void onlyTargetsWithACookieAreTaken() {
         assertFalse(ColdTreeKiller.accepts(Target.tree(ROOT)));
         assertFalse(ColdTreeKiller.accepts(Target.allDescendantsOf(SELF)));
