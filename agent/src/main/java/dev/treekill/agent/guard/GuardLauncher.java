@@ -71,14 +71,16 @@ final class GuardLauncher implements JvmDeathGuard.Launcher {
                 return pb.start();
             }
         });
+        // Bounded first, read second: the launcher prints one short line (it fits the pipe) and exits, so a
+        // launcher that stalls can never hold this thread, and with it every later guard start, forever.
+        if (!between.waitFor(LAUNCH_LIMIT_SECONDS, TimeUnit.SECONDS)) {
+            between.destroyForcibly();
+            throw new IllegalStateException("the guard's launcher did not exit");
+        }
         String pid;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(between.getInputStream(),
                 StandardCharsets.ISO_8859_1))) {
             pid = out.readLine();
-        }
-        if (!between.waitFor(LAUNCH_LIMIT_SECONDS, TimeUnit.SECONDS)) {
-            between.destroyForcibly();
-            throw new IllegalStateException("the guard's launcher did not exit");
         }
         if (pid == null) {
             throw new IllegalStateException("the guard's launcher exited with " + between.exitValue() + " and no pid");
