@@ -1,5 +1,6 @@
 package dev.treekill.agent;
 
+import dev.treekill.agent.kill.Cookies;
 import dev.treekill.agent.kill.ColdStartEngine;
 import dev.treekill.agent.kill.Engine;
 import dev.treekill.agent.kill.Engines;
@@ -8,7 +9,6 @@ import dev.treekill.agent.kill.StartedProcesses;
 import dev.treekill.agent.kill.TreeKiller;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.Settings;
-import dev.treekill.agent.proc.Environ;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.sys.ErrnoException;
@@ -240,10 +240,7 @@ public final class AgentRuntime implements Supplier<Engine> {
                     ProcTable.read(proc, self);
                     proc.children(self, i % 2 == 0);
                     proc.uid(self);
-                    String environ = proc.environ(self);
-                    if (environ != null) {
-                        Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE);
-                    }
+                    Cookies.in(proc.environ(self)); // what the escapee search runs
                     if (i % WARM_UP_LISTING_EVERY == 0) {
                         proc.pids();
                     }

@@ -1,5 +1,6 @@
 package dev.treekill.agent.guard;
 
+import dev.treekill.agent.kill.Cookies;
 import dev.treekill.agent.kill.Deadline;
 import dev.treekill.agent.kill.Engine;
 import dev.treekill.agent.kill.KillStats;
@@ -8,7 +9,6 @@ import dev.treekill.agent.kill.StartedProcesses;
 import dev.treekill.agent.kill.Target;
 import dev.treekill.agent.kill.TreeKiller;
 import dev.treekill.agent.log.Log;
-import dev.treekill.agent.proc.Environ;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
@@ -115,10 +115,7 @@ final class Guard {
             for (int pid : proc.pids()) {
                 ProcTable.read(proc, pid);
                 proc.uid(pid);
-                String environ = proc.environ(pid);
-                if (environ != null) {
-                    Environ.valueOf(environ, StartedProcesses.COOKIE_VARIABLE);
-                }
+                Cookies.in(proc.environ(pid)); // what the escapee search runs
             }
         } catch (ErrnoException | RuntimeException e) {
             Log.debug("guard: warm-up failed: " + e); // the kill reports its own failures
