@@ -3,6 +3,7 @@ package dev.treekill.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.treekill.testing.TaggedProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,23 +11,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the demo as a separate JVM without the agent, the way a user would. */
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class DemoRunTest {
-    private final TaggedProcesses tagged = new TaggedProcesses();
+    @RegisterExtension
+    final TaggedProcesses tagged = new TaggedProcesses();
 
     @TempDir
     Path dir;
-
-    @AfterEach
-    void killWhatTheTestStarted() throws IOException, InterruptedException {
-        tagged.sweep();
-    }
 
     @Test
     void withoutAgentTheTreeOutlivesDestroyForciblyAndTheDemoCleansUpAfterwards() throws Exception {
@@ -39,7 +36,7 @@ class DemoRunTest {
         assertTrue(Integer.parseInt(result.get("survivors")) > 0, run::describe);
         assertEquals("false", result.get("port_free"), run::describe);
         assertTrue(run.stderr.contains("treekill-demo: cleaned up "), run::describe);
-        List<ProcessHandle> leftovers = tagged.running();
+        List<Long> leftovers = tagged.survivors();
         assertEquals(List.of(), leftovers, () -> "left running: " + TaggedProcesses.describe(leftovers));
     }
 
@@ -72,7 +69,7 @@ class DemoRunTest {
     private Run run(String... args) throws IOException, InterruptedException {
         Path stdout = dir.resolve("stdout.txt");
         Path stderr = dir.resolve("stderr.txt");
-        Process demo = tagged.demo(args).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        Process demo = DemoCommand.of(tagged, args).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
         assertTrue(demo.waitFor(50, TimeUnit.SECONDS), "demo did not finish");
         return new Run(demo.exitValue(), Files.readString(stdout), Files.readString(stderr));
     }

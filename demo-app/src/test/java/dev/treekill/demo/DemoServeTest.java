@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.treekill.testing.TaggedProcesses;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,28 +15,23 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class DemoServeTest {
-    private final TaggedProcesses tagged = new TaggedProcesses();
+    @RegisterExtension
+    final TaggedProcesses tagged = new TaggedProcesses();
 
     @TempDir
     Path dir;
 
-    @AfterEach
-    void killWhatTheTestStarted() throws IOException, InterruptedException {
-        tagged.sweep();
-    }
-
     @Test
     void serveKeepsTheTreeUntilStoppedThenTakesItDown() throws Exception {
         Path stderr = dir.resolve("stderr.txt");
-        Process demo = tagged.demo("--serve").redirectError(stderr.toFile()).start();
+        Process demo = DemoCommand.of(tagged, "--serve").redirectError(stderr.toFile()).start();
         BufferedReader stdout = new BufferedReader(
                 new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8));
 
@@ -49,12 +45,12 @@ class DemoServeTest {
         assertTrue(ProcStates.isRunning(root), line);
         assertEquals(Optional.of(jvmPid), root.parent().map(ProcessHandle::pid), line);
         assertEquals("8", serving.get("tree"), line);
-        List<Long> taggedPids = tagged.running().stream().map(ProcessHandle::pid).collect(Collectors.toList());
+        List<Long> taggedPids = tagged.survivors();
         assertTrue(taggedPids.containsAll(List.of(jvmPid, root.pid())), () -> "tag not seen: " + taggedPids);
 
         demo.destroy(); // SIGTERM: the demo's shutdown hook must take the whole tree down
         assertTrue(demo.waitFor(30, TimeUnit.SECONDS), "demo did not stop");
-        List<ProcessHandle> leftovers = tagged.running();
+        List<Long> leftovers = tagged.survivors();
         assertEquals(List.of(), leftovers, () -> "left running: " + TaggedProcesses.describe(leftovers));
     }
 

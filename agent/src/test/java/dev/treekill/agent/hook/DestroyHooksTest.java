@@ -19,7 +19,8 @@ import dev.treekill.agent.kill.KillStats;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
+import dev.treekill.testing.TreeShapes;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +43,7 @@ class DestroyHooksTest {
 
     @Test
     void destroyForciblyKillsAndWaitsForTheTree() throws Exception {
-        Process root = procs.shell(TaggedProcesses.WIDE, 20);
+        Process root = procs.shell(TreeShapes.WIDE, 20);
         TaggedProcesses.awaitDescendants(root, 19);
         DestroyHooks hooks = hooks("");
         Object token = hooks.enter(root, Hooks.PROCESS_DESTROY_FORCIBLY);
@@ -55,7 +56,7 @@ class DestroyHooksTest {
 
     @Test
     void destroySendsSigtermToTheTreeUnlessTheOptionSaysChild() throws Exception {
-        Process root = procs.shell(TaggedProcesses.OBEDIENT, 3);
+        Process root = procs.shell(TreeShapes.OBEDIENT, 3);
         TaggedProcesses.awaitDescendants(root, 6);
         assertNull(hooks("destroy=child").enter(root, Hooks.PROCESS_DESTROY));
         assertEquals(6, TaggedProcesses.liveDescendants(root.pid()).size(), "destroy=child signals nothing itself");
@@ -65,7 +66,7 @@ class DestroyHooksTest {
 
     @Test
     void mixedLeavesTheSigtermToTheJdkAndSigkillsTheWholeTreeWhenTheGraceEnds() throws Exception {
-        Process root = procs.shell(TaggedProcesses.OBEDIENT, 2);
+        Process root = procs.shell(TreeShapes.OBEDIENT, 2);
         TaggedProcesses.awaitDescendants(root, 4);
         assertNull(hooks("destroy=mixed,grace=300ms").enter(root, Hooks.PROCESS_DESTROY));
         assertEquals(4, TaggedProcesses.liveDescendants(root.pid()).size(), "no SIGTERM from the agent: the tree lives on");
@@ -80,7 +81,7 @@ class DestroyHooksTest {
         Process done = procs.shell("exit 3");
         assertEquals(3, done.waitFor());
         assertNull(hooks.enter(done, Hooks.PROCESS_DESTROY_FORCIBLY));
-        Process root = procs.shell(TaggedProcesses.WIDE, 2);
+        Process root = procs.shell(TreeShapes.WIDE, 2);
         Settings settings = new Settings(AgentOptions.defaults());
         settings.setEnabled(false);
         assertNull(new DestroyHooks(settings, () -> engine, stats, new StartedProcesses()).enter(root, Hooks.PROCESS_DESTROY_FORCIBLY));
@@ -90,7 +91,7 @@ class DestroyHooksTest {
 
     @Test
     void onTimeoutThrowNamesTheSurvivors() throws Exception {
-        Process root = procs.shell(TaggedProcesses.WIDE, 2);
+        Process root = procs.shell(TreeShapes.WIDE, 2);
         TaggedProcesses.awaitDescendants(root, 1);
         // SIGKILL cannot be made to fail on demand; a seam that drops it can.
         Syscalls dropsKills = new ForwardingSyscalls(NativeAccess.syscalls()) {

@@ -1,6 +1,7 @@
 package dev.treekill.agent.it;
 
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
+import dev.treekill.testing.TreeShapes;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -25,8 +26,8 @@ public final class AbruptDeathApp {
     }
 
     public static void main(String[] args) throws Exception {
-        new ProcessBuilder("/bin/sh", "-c", TaggedProcesses.WIDE, "sh", "20").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        new ProcessBuilder("/bin/sh", "-c", TaggedProcesses.FORKING, "sh", "3").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        new ProcessBuilder("/bin/sh", "-c", TreeShapes.WIDE, "sh", "20").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        new ProcessBuilder("/bin/sh", "-c", TreeShapes.FORKING, "sh", "3").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Process root = new ProcessBuilder("/bin/sh", "-c", EscapeApp.DAEMONS + "; exec sleep 1000").start();
         BufferedReader out = new BufferedReader(new InputStreamReader(root.getInputStream(), StandardCharsets.UTF_8));
         long daemon = Long.parseLong(out.readLine().trim());

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;

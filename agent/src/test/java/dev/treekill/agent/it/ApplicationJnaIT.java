@@ -3,7 +3,7 @@ package dev.treekill.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;

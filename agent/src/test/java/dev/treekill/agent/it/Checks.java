@@ -3,7 +3,7 @@ package dev.treekill.agent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;

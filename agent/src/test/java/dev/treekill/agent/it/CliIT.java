@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
+import dev.treekill.testing.TreeShapes;
 import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -159,7 +160,7 @@ class CliIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.treekill.agent.it.Jdk#all")
     void killWithoutViaKillsTheTreeFromTheCliItself(Jdk jdk) throws Exception {
-        Process root = tagged.shell(TaggedProcesses.WIDE, 20);
+        Process root = tagged.shell(TreeShapes.WIDE, 20);
         TaggedProcesses.awaitDescendants(root, 19);
         JvmRunner.Result kill = cli(jdk.assumeInstalled(), "kill", Long.toString(root.pid()), "--timeout", "5s");
         assertEquals(OK, kill.exitCode, kill::toString);

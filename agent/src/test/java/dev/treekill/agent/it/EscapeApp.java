@@ -1,5 +1,6 @@
 package dev.treekill.agent.it;
 
+import dev.treekill.testing.TreeShapes;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -169,7 +170,7 @@ public final class EscapeApp {
     }
 
     private static void exit(boolean waitForSigterm) throws Exception {
-        Process tree = new ProcessBuilder("/bin/sh", "-c", dev.treekill.agent.testing.TaggedProcesses.WIDE, "sh", "5")
+        Process tree = new ProcessBuilder("/bin/sh", "-c", TreeShapes.WIDE, "sh", "5")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Process root = new ProcessBuilder("/bin/sh", "-c", DAEMONS + "; exec sleep 1000").start();
         BufferedReader out = new BufferedReader(new InputStreamReader(root.getInputStream(), StandardCharsets.UTF_8));

@@ -2,7 +2,7 @@ package dev.treekill.agent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
 import java.util.Map;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -246,7 +246,7 @@ class ExitKillIT {
     void aCallerReadingTheJvmsStderrToItsEndWaitsForNoGuard(Jdk jdk) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
                 .main(QuickExitApp.class, "stderr").command()); // stdout and stderr are pipes, as a caller's are
-        pb.environment().put(TaggedProcesses.TAG_VARIABLE, tagged.tag());
+        tagged.withTag(pb);
         pb.environment().remove("JAVA_TOOL_OPTIONS");
         pb.environment().remove("JDK_JAVA_OPTIONS");
         pb.environment().remove("_JAVA_OPTIONS");

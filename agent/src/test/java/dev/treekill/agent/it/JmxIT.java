@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
 import dev.treekill.mbeans.KillReport;
 import dev.treekill.mbeans.ProcessRow;
 import dev.treekill.mbeans.TreeKillerMXBean;

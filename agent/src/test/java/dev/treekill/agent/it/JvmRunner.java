@@ -1,6 +1,6 @@
 package dev.treekill.agent.it;
 
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;

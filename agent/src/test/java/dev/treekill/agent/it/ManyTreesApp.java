@@ -1,6 +1,7 @@
 package dev.treekill.agent.it;
 
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
+import dev.treekill.testing.TreeShapes;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -75,7 +76,7 @@ public final class ManyTreesApp {
                 size = 3;
             } else if (shape.startsWith("wide")) {
                 size = Integer.parseInt(shape.substring("wide".length()));
-                root = shell(TaggedProcesses.WIDE, Integer.toString(size));
+                root = shell(TreeShapes.WIDE, Integer.toString(size));
             } else {
                 throw new IllegalArgumentException("unknown shape " + shape);
             }

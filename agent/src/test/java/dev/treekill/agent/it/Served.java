@@ -2,7 +2,7 @@ package dev.treekill.agent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,7 @@
 package dev.treekill.agent.it;
 
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
+import dev.treekill.testing.TreeShapes;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -17,7 +18,7 @@ public final class ShutdownWorkApp {
 
     public static void main(String[] args) throws Exception {
         String marker = args[1];
-        new ProcessBuilder("/bin/sh", "-c", TaggedProcesses.WIDE, "sh", "5").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        new ProcessBuilder("/bin/sh", "-c", TreeShapes.WIDE, "sh", "5").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 Process cleanup = new ProcessBuilder("/bin/sh", "-c", "sleep 0.3; echo cleaned > \"$1\"", "sh", marker).start();

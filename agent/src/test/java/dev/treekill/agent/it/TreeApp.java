@@ -1,6 +1,7 @@
 package dev.treekill.agent.it;
 
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
+import dev.treekill.testing.TreeShapes;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -53,7 +54,7 @@ import java.util.concurrent.TimeUnit;
 public final class TreeApp {
     static final String TAG_VARIABLE = TaggedProcesses.TAG_VARIABLE;
     /** A wide tree that ignores SIGTERM: an ignored signal stays ignored across fork and exec. */
-    static final String STUBBORN = "trap '' TERM; " + TaggedProcesses.WIDE;
+    static final String STUBBORN = "trap '' TERM; " + TreeShapes.WIDE;
     private static final long SELF = ProcessHandle.current().pid();
 
     private TreeApp() {
@@ -333,7 +334,7 @@ public final class TreeApp {
 
         static Tree start(String shape, int n) throws Exception {
             ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", snippet(shape), "sh", Integer.toString(n));
-            pb.environment().put("TREEKILL_CHAIN", TaggedProcesses.CHAIN);
+            pb.environment().put(TreeShapes.CHAIN_VARIABLE, TreeShapes.CHAIN);
             pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
             pb.redirectError(ProcessBuilder.Redirect.INHERIT);
             Tree tree = new Tree(pb.start());
@@ -345,15 +346,15 @@ public final class TreeApp {
         private static String snippet(String shape) {
             switch (shape) {
                 case "wide":
-                    return TaggedProcesses.WIDE;
+                    return TreeShapes.WIDE;
                 case "chain":
-                    return TaggedProcesses.CHAIN;
+                    return TreeShapes.CHAIN;
                 case "forking":
-                    return TaggedProcesses.FORKING;
+                    return TreeShapes.FORKING;
                 case "zombies":
-                    return TaggedProcesses.ZOMBIE_PARENT;
+                    return TreeShapes.ZOMBIE_PARENT;
                 case "obedient":
-                    return TaggedProcesses.OBEDIENT;
+                    return TreeShapes.OBEDIENT;
                 case "stubborn":
                     return STUBBORN;
                 default:

@@ -10,7 +10,8 @@ import dev.treekill.agent.kill.Engines;
 import dev.treekill.agent.kill.KillStats;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
+import dev.treekill.testing.TreeShapes;
 import dev.treekill.mbeans.KillReport;
 import dev.treekill.mbeans.ProcessRow;
 import java.util.List;
@@ -52,8 +53,8 @@ class JmxBackendTest {
 
     @Test
     void killDescendantsKillsEveryChildTreeInOneReport() throws Exception {
-        Process a = procs.shell(TaggedProcesses.WIDE, 3);
-        Process b = procs.shell(TaggedProcesses.WIDE, 2);
+        Process a = procs.shell(TreeShapes.WIDE, 3);
+        Process b = procs.shell(TreeShapes.WIDE, 2);
         TaggedProcesses.awaitDescendants(a, 2);
         TaggedProcesses.awaitDescendants(b, 1);
         JmxBackend backend = backend("");

@@ -12,7 +12,7 @@ import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.proc.FakeProc;
 import dev.treekill.agent.proc.ForwardingProc;
 import dev.treekill.agent.proc.ProcSource;
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
 import dev.treekill.mbeans.KillReport;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -6,7 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.treekill.agent.proc.ProcEntry;
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
+import dev.treekill.testing.TreeShapes;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -24,7 +25,7 @@ class PortableTreeKillerTest {
 
     @Test
     void killsTheTreeAndWaitsUntilTheJdkSeesItGone() throws Exception {
-        Process root = procs.shell(TaggedProcesses.WIDE, 6);
+        Process root = procs.shell(TreeShapes.WIDE, 6);
         TaggedProcesses.awaitDescendants(root, 5);
         List<ProcEntry> tree = killer.describe(root.pid());
         assertEquals(6, tree.size());
@@ -45,11 +46,11 @@ class PortableTreeKillerTest {
     void atExitItSparesTheTreesTheShutdownStarted() throws Exception {
         StartedProcesses started = new StartedProcesses();
         PortableTreeKiller atExit = new PortableTreeKiller(stats, started);
-        Process before = procs.shell(TaggedProcesses.WIDE, 3);
+        Process before = procs.shell(TreeShapes.WIDE, 3);
         started.started(started.forking(), before, null);
         long seq = started.forking();
         started.startingDuringShutdown(seq, null);
-        Process during = procs.shell(TaggedProcesses.WIDE, 3); // a shutdown hook's cleanup command
+        Process during = procs.shell(TreeShapes.WIDE, 3); // a shutdown hook's cleanup command
         started.started(seq, during, null);
         TaggedProcesses.awaitDescendants(before, 2);
         TaggedProcesses.awaitDescendants(during, 2);

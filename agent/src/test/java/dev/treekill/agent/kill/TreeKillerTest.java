@@ -11,7 +11,8 @@ import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.NativeAccess;
 import dev.treekill.agent.sys.Syscalls;
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
+import dev.treekill.testing.TreeShapes;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -46,7 +47,7 @@ class TreeKillerTest {
 
     @Test
     void killsAWideTreeOfAThousand() throws Exception {
-        Process root = procs.shell(TaggedProcesses.WIDE, 1000);
+        Process root = procs.shell(TreeShapes.WIDE, 1000);
         TaggedProcesses.awaitDescendants(root, 999);
         assertTreeGone(killAndWait(root), 1000);
         assertEquals(137, root.waitFor(), "the JDK still reaps its child and sees SIGKILL");
@@ -54,7 +55,7 @@ class TreeKillerTest {
 
     @Test
     void killsADeepChainOfAHundred() throws Exception {
-        Process root = procs.shell(TaggedProcesses.CHAIN, 100);
+        Process root = procs.shell(TreeShapes.CHAIN, 100);
         TaggedProcesses.awaitDescendants(root, 99);
         assertTreeGone(killAndWait(root), 100);
     }
@@ -62,7 +63,7 @@ class TreeKillerTest {
     @Test
     void killsATreeThatForksWhileItIsKilledEveryTime() throws Exception {
         for (int run = 0; run < 5; run++) {
-            Process root = procs.shell(TaggedProcesses.FORKING, 8);
+            Process root = procs.shell(TreeShapes.FORKING, 8);
             TaggedProcesses.awaitDescendants(root, 16);
             assertTreeGone(killAndWait(root), 9);
         }
@@ -70,7 +71,7 @@ class TreeKillerTest {
 
     @Test
     void zombiesOfAParentThatNeverReapsDoNotStallTheWait() throws Exception {
-        Process root = procs.shell(TaggedProcesses.ZOMBIE_PARENT, 10);
+        Process root = procs.shell(TreeShapes.ZOMBIE_PARENT, 10);
         TaggedProcesses.await("zombies under the never-reaping parents", Duration.ofSeconds(30),
                 () -> root.descendants().filter(h -> !TaggedProcesses.isLive(h.pid())).count() >= 10);
         KillResult result = killAndWait(root);
@@ -79,7 +80,7 @@ class TreeKillerTest {
 
     @Test
     void aProcessThatCannotBeKilledEndsInATimeoutReportNotAHang() throws Exception {
-        Process root = procs.shell(TaggedProcesses.WIDE, 4);
+        Process root = procs.shell(TreeShapes.WIDE, 4);
         TaggedProcesses.awaitDescendants(root, 3);
         long stuck = TaggedProcesses.liveDescendants(root.pid()).get(0);
         // The kernel cannot be made to ignore SIGKILL on demand; a seam that drops it for one pid can.
@@ -108,7 +109,7 @@ class TreeKillerTest {
 
     @Test
     void terminateAsksAnObedientTreeToExit() throws Exception {
-        Process root = procs.shell(TaggedProcesses.OBEDIENT, 5);
+        Process root = procs.shell(TreeShapes.OBEDIENT, 5);
         TaggedProcesses.awaitDescendants(root, 10);
         PendingKill terminated = killer.terminate(Target.tree(root.pid()), "test");
         killer.release(terminated);
@@ -119,7 +120,7 @@ class TreeKillerTest {
 
     @Test
     void describeListsRootFirstThenParentsBeforeChildren() throws Exception {
-        Process root = procs.shell(TaggedProcesses.CHAIN, 4);
+        Process root = procs.shell(TreeShapes.CHAIN, 4);
         TaggedProcesses.awaitDescendants(root, 3);
         List<ProcEntry> tree = killer.describe(root.pid());
         assertEquals(4, tree.size());
@@ -162,7 +163,7 @@ class TreeKillerTest {
     @Test
     void countsEveryKill() throws Exception {
         for (int i = 0; i < 3; i++) {
-            Process root = procs.shell(TaggedProcesses.WIDE, 3);
+            Process root = procs.shell(TreeShapes.WIDE, 3);
             TaggedProcesses.awaitDescendants(root, 2);
             killAndWait(root);
         }

@@ -1,5 +1,6 @@
 package dev.treekill.junit.it;
 
+import dev.treekill.testing.TaggedProcesses;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -61,7 +62,7 @@ final class ForkedSuite {
         cmd.add(mainClass.getName());
         cmd.addAll(Arrays.asList(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put(TaggedProcesses.TAG_VARIABLE, tagged.tag());
+        tagged.withTag(pb);
         // The agent's copy named treekill-agent.jar goes to the build's directory, not the user's ~/.cache.
         pb.environment().put("XDG_CACHE_HOME", cache().toString());
         pb.environment().remove("JAVA_TOOL_OPTIONS");

@@ -9,6 +9,7 @@ import dev.treekill.junit.scenarios.LeakingScenario;
 import dev.treekill.junit.scenarios.ParallelScenario;
 import dev.treekill.junit.scenarios.SuiteLevelScenario;
 import dev.treekill.junit.scenarios.SurvivorScenario;
+import dev.treekill.testing.TaggedProcesses;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -3,6 +3,7 @@ package dev.treekill.junit.it;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.treekill.testing.TaggedProcesses;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
-package dev.treekill.agent.testing;
+package dev.treekill.testing;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,27 +11,21 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * Starts real process trees for a test, every process tagged with {@code TREEKILL_TEST_TAG=<uuid>}
- * (inherited by all descendants), and after each test kills whatever still carries the tag, found by
- * its tag alone: a failing test never leaks processes into the next one.
+ * The test's tag, {@code TREEKILL_TEST_TAG=<uuid>}: every process a test starts carries it in its environment,
+ * and so does everything those start. After each test whatever still carries it is killed, found by the tag
+ * alone (never by name): a failing test never leaks processes into the next one. Register it per test
+ * instance: {@code @RegisterExtension final TaggedProcesses tagged = new TaggedProcesses();}.
  */
 public final class TaggedProcesses implements AfterEachCallback {
     public static final String TAG_VARIABLE = "TREEKILL_TEST_TAG";
 
-    /** Shell snippets for the tree shapes the tests need; {@code $1} is the size. */
-    public static final String WIDE = "i=1; while [ $i -lt $1 ]; do sleep 1000 & i=$((i+1)); done; wait";
-    /** A chain: each level starts the next in the background, then becomes {@code sleep}. */
-    public static final String CHAIN = "n=$1; if [ $n -gt 1 ]; then sh -c \"$TREEKILL_CHAIN\" chain $((n-1)) & fi; exec sleep 1000";
-    /** $1 shells whose loops fork a short-lived sleep again and again: the tree changes while it is killed. */
-    public static final String FORKING = "i=0; while [ $i -lt $1 ]; do sh -c 'while :; do sleep 0.01 & sleep 0.002; done' & i=$((i+1)); done; wait";
-    /** A parent that never reaps: the child exits and stays a zombie under a live sleep. */
-    public static final String ZOMBIE_PARENT = "i=0; while [ $i -lt $1 ]; do sh -c 'true & true & exec sleep 1000' & i=$((i+1)); done; wait";
-    /** $1 shells that exit on SIGTERM (shells do by default) with a sleep each. */
-    public static final String OBEDIENT = "i=0; while [ $i -lt $1 ]; do sh -c 'sleep 1000 & wait' & i=$((i+1)); done; wait";
+    /** Sweep rounds after a test: each kills what is left, then looks again 50 ms later. */
+    private static final int SWEEP_ROUNDS = 20;
 
     private final String tag = UUID.randomUUID().toString();
     private final List<Process> started = new ArrayList<>();
@@ -39,7 +34,13 @@ public final class TaggedProcesses implements AfterEachCallback {
         return tag;
     }
 
-    /** Starts {@code sh -c script sh args...} tagged, output discarded. */
+    /** {@code builder} with this test's tag in its environment; returns it. */
+    public ProcessBuilder withTag(ProcessBuilder builder) {
+        builder.environment().put(TAG_VARIABLE, tag);
+        return builder;
+    }
+
+    /** Starts {@code sh -c script sh args...} tagged, output discarded (see {@link TreeShapes}). */
     public Process shell(String script, Object... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", script, "sh"));
         for (Object a : args) {
@@ -48,10 +49,10 @@ public final class TaggedProcesses implements AfterEachCallback {
         return start(command);
     }
 
+    /** Starts {@code command} tagged (and able to run {@link TreeShapes#CHAIN}), stdout discarded. */
     public Process start(List<String> command) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().put(TAG_VARIABLE, tag);
-        pb.environment().put("TREEKILL_CHAIN", CHAIN);
+        ProcessBuilder pb = withTag(new ProcessBuilder(command));
+        pb.environment().put(TreeShapes.CHAIN_VARIABLE, TreeShapes.CHAIN);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();
@@ -86,11 +87,11 @@ public final class TaggedProcesses implements AfterEachCallback {
         return state != 'Z' && state != 'X';
     }
 
-    /** Processes carrying this test's tag that are still alive. */
+    /** Live processes (not zombies) carrying this test's tag, by pid. */
     public List<Long> survivors() {
         List<Long> out = new ArrayList<>();
         String needle = TAG_VARIABLE + "=" + tag;
-        String[] names = new java.io.File("/proc").list();
+        String[] names = new File("/proc").list();
         for (String name : names == null ? new String[0] : names) {
             if (!name.chars().allMatch(Character::isDigit)) {
                 continue;
@@ -103,9 +104,17 @@ public final class TaggedProcesses implements AfterEachCallback {
         return out;
     }
 
+    /** {@code [pid command line; ...]}, for assertion messages about {@code pids}. */
+    public static String describe(List<Long> pids) {
+        return pids.stream()
+                .map(pid -> pid + " " + ProcessHandle.of(pid).flatMap(h -> h.info().commandLine()).orElse("?"))
+                .collect(Collectors.joining("; ", "[", "]"));
+    }
+
+    /** Kills whatever still carries the tag, a bounded number of rounds, then every process it started. */
     @Override
     public void afterEach(ExtensionContext context) {
-        for (int round = 0; round < 20; round++) {
+        for (int round = 0; round < SWEEP_ROUNDS; round++) {
             List<Long> left = survivors();
             if (left.isEmpty()) {
                 break;
@@ -119,6 +128,7 @@ public final class TaggedProcesses implements AfterEachCallback {
         started.forEach(Process::destroyForcibly);
     }
 
+    /** Polls {@code condition} every 20 ms until it holds; past {@code limit} fails naming {@code what}. */
     public static void await(String what, Duration limit, BooleanSupplier condition) {
         long end = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {
