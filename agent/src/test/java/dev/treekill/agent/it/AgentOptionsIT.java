@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,8 +38,9 @@ class AgentOptionsIT {
 
     @ParameterizedTest(name = "{0} ={1}")
     @MethodSource("badOptions")
+    @ExtendWith(InstalledJdkOnly.class)
     void aBadOptionStopsTheJvmBeforeMain(Jdk jdk, String options, String named) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).workDir(workDir).agent(options)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).workDir(workDir).agent(options)
                 .treeApp("hello").run();
         assertNotEquals(0, r.exitCode, () -> "the JVM must refuse to start\n" + r);
         assertFalse(r.stdout.contains("main ran"), () -> "main must not run\n" + r);
@@ -47,10 +49,9 @@ class AgentOptionsIT {
                 () -> "stderr must list the valid keys\n" + r);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void validOptionsStartTheJvm(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).workDir(workDir)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).workDir(workDir)
                 .agent("timeout=10s,warn=2s,onTimeout=warn,destroy=tree,jmx=false,scope=descendants,log=warn")
                 .treeApp("hello").run();
         assertEquals(0, r.exitCode, r::toString);
@@ -58,10 +59,9 @@ class AgentOptionsIT {
         Checks.noAgentWarnings(r);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aSecondAgentIsIgnoredWithAWarningAndTheFirstKeepsWorking(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).workDir(workDir).agent(null)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).workDir(workDir).agent(null)
                 .agent("destroy=child").treeApp("kill", "wide", "20").run();
         Map<String, String> line = Checks.ok(r).result();
         Checks.treeGone(line, r);
@@ -74,10 +74,9 @@ class AgentOptionsIT {
      * {@code log=} is applied anyway (TreeKillAgent.install sets the global log level before it finds the
      * agent already active). Enable once fixed.
      */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aSecondAgentsLogOptionIsIgnoredToo(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).workDir(workDir).agent(null)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).workDir(workDir).agent(null)
                 .agent("log=info").treeApp("kill", "wide", "20").run();
         Map<String, String> line = Checks.ok(r).result();
         Checks.treeGone(line, r);

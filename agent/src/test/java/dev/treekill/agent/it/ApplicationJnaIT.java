@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -63,9 +64,9 @@ class ApplicationJnaIT {
 
     @ParameterizedTest(name = "{0} jna-{1} initialised {2} the first process")
     @MethodSource("applications")
+    @ExtendWith(InstalledJdkOnly.class)
     void theApplicationsJnaFindsTheSameLibrariesAndLeavesTheSameProperties(Jdk jdk, String jnaVersion, String order)
             throws Exception {
-        jdk.assumeInstalled();
         Path jna = itTool("jna-" + jnaVersion + ".jar");
         // The flags agent() adds besides -javaagent (they turn class-data sharing off, which shows in java.vm.info).
         JvmRunner.Result without = Checks.ok(JvmRunner.on(jdk, tagged).jvmArg("-XX:+UnlockDiagnosticVMOptions")

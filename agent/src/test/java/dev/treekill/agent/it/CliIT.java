@@ -13,8 +13,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code java -jar treekill-agent.jar <command>} as a user runs it, with the {@code java} of the JDK under
@@ -33,8 +31,7 @@ class CliIT {
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void helpAndBadUsage(Jdk jdk) throws Exception {
         JvmRunner.Result help = cli(jdk, "--help");
         assertEquals(OK, help.exitCode, help::toString);
@@ -60,8 +57,7 @@ class CliIT {
         refused(jdk, "'-5' is not a pid", "status", "-5");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void treeStatusAndKillViaTheDemoJvm(Jdk jdk) throws Exception {
         Served demo = Served.demo(jdk, tagged);
         try {
@@ -114,10 +110,9 @@ class CliIT {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void attachLoadsTheAgentIntoARunningJvm(Jdk jdk) throws Exception {
-        JvmRunner runner = JvmRunner.on(jdk.assumeInstalled(), tagged);
+        JvmRunner runner = JvmRunner.on(jdk, tagged);
         if (jdk.feature() >= 21) {
             runner.jvmArg("-XX:+EnableDynamicAgentLoading");
         }
@@ -157,12 +152,11 @@ class CliIT {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void killWithoutViaKillsTheTreeFromTheCliItself(Jdk jdk) throws Exception {
         Process root = tagged.shell(TreeShapes.WIDE, 20);
         TaggedProcesses.awaitDescendants(root, 19);
-        JvmRunner.Result kill = cli(jdk.assumeInstalled(), "kill", Long.toString(root.pid()), "--timeout", "5s");
+        JvmRunner.Result kill = cli(jdk, "kill", Long.toString(root.pid()), "--timeout", "5s");
         assertEquals(OK, kill.exitCode, kill::toString);
         assertTrue(kill.stdout.contains("tree of pid " + root.pid() + ": signalled=20 exited=20 survivors=[]"), kill::toString);
         assertTrue(kill.stdout.trim().endsWith("(cli)"), kill::toString);
@@ -172,7 +166,7 @@ class CliIT {
     // ---- helpers ----
 
     private JvmRunner.Result cli(Jdk jdk, String... args) throws Exception {
-        return JvmRunner.on(jdk.assumeInstalled(), tagged).jar(JvmRunner.agentJar(), args).run();
+        return JvmRunner.on(jdk, tagged).jar(JvmRunner.agentJar(), args).run();
     }
 
     /** Exit status 2, the reason on stderr, nothing on stdout. */

@@ -9,8 +9,6 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The kill without native calls that a JVM does while JNA still loads (ColdTreeKiller), in real JVMs:
@@ -27,10 +25,9 @@ class ColdKillIT {
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void coldPathKillsATreeThatForksWhileKilledThreeTimes(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).jvmArg(FORCE).agent("log=debug")
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).jvmArg(FORCE).agent("log=debug")
                 .treeApp("kill", "forking", "4", "repeat=3").run();
         List<Map<String, String>> lines = Checks.ok(r).results();
         assertEquals(3, lines.size(), r::toString);
@@ -43,11 +40,10 @@ class ColdKillIT {
         assertEquals(List.of(), tagged.survivors(), r::toString);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void coldPathKillsAWideTreeAndAChain(Jdk jdk) throws Exception {
         for (String[] shape : new String[][] {{"wide", "200"}, {"chain", "50"}}) {
-            JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).jvmArg(FORCE).agent("log=debug")
+            JvmRunner.Result r = JvmRunner.on(jdk, tagged).jvmArg(FORCE).agent("log=debug")
                     .treeApp("kill", shape[0], shape[1]).run();
             Map<String, String> line = Checks.ok(r).result();
             assertEquals(shape[1], line.get("tree"), r::toString);
@@ -59,10 +55,9 @@ class ColdKillIT {
     }
 
     /** Without cookies nothing catches what a missing SIGSTOP lets through: the kill waits for the native engine. */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void withoutCookiesTheKillWaitsForTheNativeEngine(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).jvmArg(FORCE).agent("cookie=false,log=debug")
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).jvmArg(FORCE).agent("cookie=false,log=debug")
                 .treeApp("kill", "forking", "4", "atOnce").run();
         Map<String, String> line = Checks.ok(r).result();
         Checks.killedCleanly(line, r);
@@ -74,11 +69,10 @@ class ColdKillIT {
     }
 
     /** Unforced: a fresh JVM kills a forking tree the moment it is up, whichever engine is ready by then. */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aFreshJvmKillsAForkingTreeTheMomentItIsUp(Jdk jdk) throws Exception {
         for (int run = 0; run < 3; run++) {
-            JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+            JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(null)
                     .treeApp("kill", "forking", "4", "atOnce").run();
             Map<String, String> line = Checks.ok(r).result();
             assertTrue(Checks.number(line, "tree") >= 5, r::toString);

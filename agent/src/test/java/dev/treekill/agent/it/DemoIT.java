@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /** The demo, as a user runs it: {@code java -javaagent:treekill-agent.jar -jar treekill-demo.jar}. */
 @Timeout(120)
@@ -20,11 +18,10 @@ class DemoIT {
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void withTheAgentTheDemoTreeIsGoneAndThePortFree(Jdk jdk) throws Exception {
         Path demo = JvmRunner.demoJarOrSkip();
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null).jar(demo).run();
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(null).jar(demo).run();
         assertEquals(0, r.exitCode, r::toString);
         Map<String, String> line = r.line(PREFIX);
         assertTrue(Checks.number(line, "tree") >= 2, r::toString);
@@ -35,11 +32,10 @@ class DemoIT {
         assertEquals(List.of(), tagged.survivors(), r::toString);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void withoutTheAgentTheDemoShowsSurvivors(Jdk jdk) throws Exception {
         Path demo = JvmRunner.demoJarOrSkip();
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).jar(demo).run();
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).jar(demo).run();
         assertEquals(0, r.exitCode, r::toString);
         Map<String, String> line = r.line(PREFIX);
         assertTrue(Checks.number(line, "survivors") > 0, () -> "the control must show survivors\n" + r);

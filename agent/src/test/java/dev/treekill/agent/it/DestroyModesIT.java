@@ -7,8 +7,6 @@ import dev.treekill.testing.TaggedProcesses;
 import java.util.Map;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * destroy()'s modes: {@code mixed} (systemd's KillMode=mixed) lets a supervisor shut its workers down in order
@@ -21,7 +19,7 @@ class DestroyModesIT {
     final TaggedProcesses tagged = new TaggedProcesses();
 
     private Map<String, String> run(Jdk jdk, String options, String mode) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(options)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(options)
                 .main(DestroyModesApp.class, mode).run();
         Map<String, String> line = Checks.ok(r).line(mode + " ");
         Checks.noAgentWarnings(r);
@@ -29,8 +27,7 @@ class DestroyModesIT {
         return line;
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void mixedLetsASupervisorStopItsWorkerInOrder(Jdk jdk) throws Exception {
         Map<String, String> line = run(jdk, "destroy=mixed,grace=5s", "supervisor");
         assertEquals("true", line.get("flushed"), () -> "the worker got no chance to flush\n" + line);
@@ -39,16 +36,14 @@ class DestroyModesIT {
         assertEquals(0, tagged.survivors().size(), "nothing of the tree is left");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void treeSendsTheWorkerSigtermTooSoItCannotFlush(Jdk jdk) throws Exception {
         Map<String, String> line = run(jdk, "destroy=tree", "supervisor");
         assertEquals("false", line.get("flushed"), () -> "the control: SIGTERM reached the worker directly\n" + line);
         assertEquals("false", line.get("worker_alive"), line::toString);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void mixedSigkillsWhatAWrapperLeftWhenTheGraceEnds(Jdk jdk) throws Exception {
         Map<String, String> line = run(jdk, "destroy=mixed,grace=500ms", "wrapper");
         assertEquals("143", line.get("exit"), () -> "the wrapper itself got SIGTERM\n" + line);
@@ -56,8 +51,7 @@ class DestroyModesIT {
         assertEquals(0, tagged.survivors().size(), "nothing of the tree is left");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroyOnAFinishedProcessReachesItsEscapees(Jdk jdk) throws Exception {
         Map<String, String> line = run(jdk, "grace=1s", "finished");
         assertEquals("false", line.get("obedient_alive"), () -> "SIGTERM did not reach the escapee\n" + line);
@@ -66,8 +60,7 @@ class DestroyModesIT {
         assertEquals(0, tagged.survivors().size(), "nothing is left (the opted-out daemon was swept by the app)");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroyOnAFinishedProcessReachesItsEscapeesWithMixedToo(Jdk jdk) throws Exception {
         Map<String, String> line = run(jdk, "destroy=mixed,grace=1s", "finished");
         assertEquals("false", line.get("obedient_alive"), () -> "no root to pass SIGTERM on: the escapees get it\n" + line);
@@ -75,8 +68,7 @@ class DestroyModesIT {
         assertTrue(line.get("optout_alive").equals("true"), line::toString);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void mixedLeavesAProcessTheApplicationStoppedStopped(Jdk jdk) throws Exception {
         Map<String, String> line = run(jdk, "destroy=mixed,grace=60s", "stopped");
         assertEquals("143", line.get("exit"), () -> "the wrapper got the JDK's SIGTERM\n" + line);

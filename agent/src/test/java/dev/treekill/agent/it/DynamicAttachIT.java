@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -36,6 +37,7 @@ class DynamicAttachIT {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("jdksAndWays")
+    @ExtendWith(InstalledJdkOnly.class)
     void anAttachedAgentKillsTheTree(Jdk jdk, String way) throws Exception {
         JvmRunner.Running app = waitingApp(jdk, way);
         try {
@@ -64,8 +66,7 @@ class DynamicAttachIT {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aBadOptionFailsTheAttachAndLeavesTheApplicationAlone(Jdk jdk) throws Exception {
         JvmRunner.Running app = waitingApp(jdk, "process");
         try {
@@ -91,7 +92,7 @@ class DynamicAttachIT {
     }
 
     private JvmRunner.Running waitingApp(Jdk jdk, String way) throws Exception {
-        JvmRunner runner = JvmRunner.on(jdk.assumeInstalled(), tagged);
+        JvmRunner runner = JvmRunner.on(jdk, tagged);
         if (jdk.feature() >= 21) {
             runner.jvmArg("-XX:+EnableDynamicAgentLoading");
         }

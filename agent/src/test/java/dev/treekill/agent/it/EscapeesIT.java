@@ -6,8 +6,6 @@ import dev.treekill.testing.TaggedProcesses;
 import java.util.Map;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Daemons that double-fork and {@code setsid} away from their tree: killed with it by cookie, or because a
@@ -20,7 +18,7 @@ class EscapeesIT {
 
     /** Runs EscapeApp's escape mode; checks what holds in every case; returns its line (with the output in it). */
     private Map<String, String> escape(Jdk jdk, String options, String root) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(options).main(EscapeApp.class, "escape", root).run();
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(options).main(EscapeApp.class, "escape", root).run();
         Map<String, String> line = Checks.ok(r).line("escape ");
         assertEquals("true", line.get("optout_alive"), () -> "a daemon that changed its cookie opted out\n" + r);
         assertEquals("0", line.get("zombies"), () -> "no zombie may be left behind\n" + r);
@@ -29,8 +27,7 @@ class EscapeesIT {
         return line;
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aDaemonCarryingTheCookieDiesWithItsTree(Jdk jdk) throws Exception {
         Map<String, String> line = escape(jdk, null, "alive");
         assertEquals("false", line.get("daemon_alive"), line::toString);
@@ -38,8 +35,7 @@ class EscapeesIT {
         assertEquals(1, tagged.survivors().size(), "only the opted-out daemon may outlive the JVM");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aDaemonIsKilledEvenWhenItsRootExitedBefore(Jdk jdk) throws Exception {
         // `nohup daemon &` in a script that then exits: destroyForcibly() on the finished Process still finds it.
         Map<String, String> line = escape(jdk, null, "exited");
@@ -48,16 +44,14 @@ class EscapeesIT {
         assertEquals(1, tagged.survivors().size(), "only the opted-out daemon may outlive the JVM");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aSubreaperKeepsTheDaemonInTheTreeWithoutCookies(Jdk jdk) throws Exception {
         Map<String, String> line = escape(jdk, "cookie=false,subreaper=true", "alive");
         assertEquals("false", line.get("daemon_alive"), line::toString);
         assertEquals(1, tagged.survivors().size(), "only the opted-out daemon may outlive the JVM");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void withCookiesAndSubreaperOffTheDaemonEscapes(Jdk jdk) throws Exception {
         Map<String, String> line = escape(jdk, "cookie=false", "alive");
         assertEquals("true", line.get("daemon_alive"), () -> "the control: nothing ties the daemon to its tree\n" + line);
@@ -66,7 +60,7 @@ class EscapeesIT {
 
     /** An outer JVM kills an inner JVM (the agent in both, as JAVA_TOOL_OPTIONS gives it): the inner one's daemons. */
     private Map<String, String> nested(Jdk jdk, String innerCookie) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(null)
                 .main(EscapeApp.class, "nested", JvmRunner.agentJar().toString(), innerCookie).run();
         Map<String, String> line = Checks.ok(r).line("nested ");
         assertEquals("137", line.get("exit"), r::toString);
@@ -76,26 +70,23 @@ class EscapeesIT {
         return line;
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void theDaemonOfANestedAgentJvmDiesWithTheOuterKill(Jdk jdk) throws Exception {
         Map<String, String> line = nested(jdk, "inherit");
         assertEquals("false", line.get("daemon_alive"), () -> "its cookie was minted beneath the outer one\n" + line);
         assertEquals(1, tagged.survivors().size(), "only the opted-out daemon may outlive the JVM");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aNestedJvmStartedWithAnOptOutCookieKeepsItsDaemons(Jdk jdk) throws Exception {
         Map<String, String> line = nested(jdk, "optout");
         assertEquals("true", line.get("daemon_alive"), () -> "the inner JVM's launcher opted it out\n" + line);
         assertEquals(2, tagged.survivors().size(), "both daemons outlive the JVM (swept by tag)");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aSubreaperDoesNotPinAnotherProcesssCookielessDaemonOnTheTreeBeingKilled(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("subreaper=true")
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent("subreaper=true")
                 .main(EscapeApp.class, "neighbours").run();
         Map<String, String> line = Checks.ok(r).line("neighbours ");
         assertEquals("true", line.get("daemon_alive"), () -> "the daemon of another process was killed\n" + r);

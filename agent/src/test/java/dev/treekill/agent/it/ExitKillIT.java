@@ -16,8 +16,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code exitKill=true}, however the JVM ends. SIGKILL and a crash run no shutdown hook: the guard kills what
@@ -40,11 +38,10 @@ class ExitKillIT {
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aSigkilledJvmLeavesNothingButTheOptedOutDaemon(Jdk jdk) throws Exception {
         // Under a test-side subreaper: whatever outlives the JVM is re-parented to the host and counted there too.
-        JvmRunner.Running host = JvmRunner.on(jdk.assumeInstalled(), tagged).under(subreaperHost(jdk)).agent("exitKill=true")
+        JvmRunner.Running host = JvmRunner.on(jdk, tagged).under(subreaperHost(jdk)).agent("exitKill=true")
                 .main(AbruptDeathApp.class, "wait", "guarded").start();
         try {
             Map<String, String> ready = JvmRunner.Result.fields(host.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(60)));
@@ -92,10 +89,9 @@ class ExitKillIT {
                 .sorted().collect(java.util.stream.Collectors.toList())).orElse(List.of());
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aCrashedJvmLeavesNothingButTheOptedOutDaemon(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).jvmArg("-Xmx32m")
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).jvmArg("-Xmx32m")
                 .jvmArg("-XX:+CrashOnOutOfMemoryError").agent("exitKill=true")
                 .main(AbruptDeathApp.class, "oom", "guarded").run();
         assertNotEquals(0, r.exitCode, r::toString);
@@ -103,10 +99,9 @@ class ExitKillIT {
         assertOnlyLeft(Long.parseLong(r.line("ready ").get("optout")), r);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aNormalExitLeavesNothingButTheOptedOutDaemonAndNoGuard(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent("exitKill=true")
                 .main(AbruptDeathApp.class, "normal", "guarded").run();
         Checks.ok(r);
         assertNotEquals("none", r.line("ready ").get("guard"), r::toString);
@@ -114,10 +109,9 @@ class ExitKillIT {
         Checks.noAgentWarnings(r);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void withoutExitKillTheTreesOutliveASigkilledJvm(Jdk jdk) throws Exception {
-        JvmRunner.Running jvm = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+        JvmRunner.Running jvm = JvmRunner.on(jdk, tagged).agent(null)
                 .main(AbruptDeathApp.class, "wait", "probe").start();
         try {
             Map<String, String> ready = JvmRunner.Result.fields(jvm.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(60)));
@@ -132,10 +126,9 @@ class ExitKillIT {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void theGuardIsInvisibleToTheApplicationAndComesBackWhenKilled(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent("exitKill=true")
                 .main(GuardWatchApp.class).run();
         Map<String, String> line = Checks.ok(r).line("guard ");
         assertEquals("false", line.get("visible"), r::toString);
@@ -147,23 +140,21 @@ class ExitKillIT {
         awaitNoneLeft(r);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void theApplicationsShutdownCleanupCompletesOnANormalExit(Jdk jdk, @TempDir Path dir) throws Exception {
         for (int i = 0; i < REPEATS; i++) {
             Path marker = dir.resolve("marker-" + i);
-            JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+            JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent("exitKill=true")
                     .main(ShutdownWorkApp.class, "normal", marker.toString()).run();
             assertCleanedAndTreeGone(0, r, marker);
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void theApplicationsShutdownCleanupCompletesOnSigterm(Jdk jdk, @TempDir Path dir) throws Exception {
         for (int i = 0; i < REPEATS; i++) {
             Path marker = dir.resolve("marker-" + i);
-            JvmRunner.Running jvm = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+            JvmRunner.Running jvm = JvmRunner.on(jdk, tagged).agent("exitKill=true")
                     .main(ShutdownWorkApp.class, "sigterm", marker.toString()).start();
             try {
                 jvm.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(60));
@@ -181,13 +172,12 @@ class ExitKillIT {
      * on 2 busy cores make that likely), and that guard, told nothing, used to read end-of-file and kill the
      * cleanup. Each cleanup finishes.
      */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aGuardStillStartingAtExitSparesWhatTheShutdownHandedOver(Jdk jdk, @TempDir Path dir) throws Exception {
         List<JvmRunner.Running> jvms = new ArrayList<>();
         try {
             for (int i = 0; i < RACING_JVMS; i++) {
-                jvms.add(JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+                jvms.add(JvmRunner.on(jdk, tagged).agent("exitKill=true")
                         .main(QuickExitApp.class, "shutdown-work", dir.resolve("marker-" + i).toString()).start());
             }
             List<JvmRunner.Result> results = new ArrayList<>();
@@ -222,15 +212,14 @@ class ExitKillIT {
     }
 
     /** At the default log level the guard and its launcher hold none of the JVM's stderr; at log=info they share it. */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void theGuardWritesToTheJvmsStderrOnlyAtLogInfo(Jdk jdk) throws Exception {
-        JvmRunner.Result quiet = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+        JvmRunner.Result quiet = JvmRunner.on(jdk, tagged).agent("exitKill=true")
                 .main(QuickExitApp.class, "guard-stderr").run();
         Map<String, String> line = Checks.ok(quiet).line("stderr ");
         assertEquals("/dev/null", line.get("guard"), () -> "the guard holds the JVM's stderr\n" + quiet);
         Checks.noAgentWarnings(quiet);
-        JvmRunner.Result info = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true,log=info")
+        JvmRunner.Result info = JvmRunner.on(jdk, tagged).agent("exitKill=true,log=info")
                 .main(QuickExitApp.class, "guard-stderr").run();
         Map<String, String> infoLine = Checks.ok(info).line("stderr ");
         assertEquals(infoLine.get("self"), infoLine.get("guard"), () -> "asked for, the guard's lines go with the JVM's\n" + info);
@@ -241,10 +230,9 @@ class ExitKillIT {
      * A caller that reads the JVM's stderr to its end (a shell's $(...), Python's communicate(), a CI runner): once
      * a JVM that exited at once is reaped, no process holds its stderr pipe, so the end comes with the JVM's.
      */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aCallerReadingTheJvmsStderrToItsEndWaitsForNoGuard(Jdk jdk) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+        ProcessBuilder pb = new ProcessBuilder(JvmRunner.on(jdk, tagged).agent("exitKill=true")
                 .main(QuickExitApp.class, "stderr").command()); // stdout and stderr are pipes, as a caller's are
         tagged.withTag(pb);
         pb.environment().remove("JAVA_TOOL_OPTIONS");
@@ -292,11 +280,10 @@ class ExitKillIT {
         return holders;
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void noGuardWhenTheJvmIsPid1(Jdk jdk) throws Exception {
         Pid1IT.needsPidNamespaces();
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).under(Pid1IT.UNSHARE).agent("exitKill=true")
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(Pid1IT.UNSHARE).agent("exitKill=true")
                 .main(AbruptDeathApp.class, "normal", "probe").run();
         Map<String, String> ready = Checks.ok(r).line("ready ");
         assertEquals("1", ready.get("pid"), r::toString);

@@ -26,6 +26,7 @@ import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -47,8 +48,7 @@ class FirstLookIT {
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aClientThatAttachesToTheServedDemoFindsTheMBeanAtItsFirstLook(Jdk jdk) throws Exception {
         for (int i = 0; i < FRESH_JVMS; i++) {
             Served demo = Served.demo(jdk, tagged);
@@ -60,11 +60,10 @@ class FirstLookIT {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void remoteJmxStartedWithTheJvmShowsTheMBeanAtTheFirstLook(Jdk jdk) throws Exception {
         int port = freePort();
-        JvmRunner.Running app = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+        JvmRunner.Running app = JvmRunner.on(jdk, tagged).agent(null)
                 .jvmArg("-Dcom.sun.management.jmxremote.port=" + port)
                 .jvmArg("-Dcom.sun.management.jmxremote.host=127.0.0.1")
                 .jvmArg("-Djava.rmi.server.hostname=127.0.0.1")
@@ -92,8 +91,9 @@ class FirstLookIT {
     /** With the agent, every caller's first look finds the MBean; without, none does (the test can fail). */
     @ParameterizedTest(name = "{0} agent={1}")
     @MethodSource("jdksWithAndWithoutAgent")
+    @ExtendWith(InstalledJdkOnly.class)
     void anApplicationThatCreatesThePlatformServerSeesTheMBeanInItsFirstLook(Jdk jdk, boolean agent) throws Exception {
-        JvmRunner runner = JvmRunner.on(jdk.assumeInstalled(), tagged);
+        JvmRunner runner = JvmRunner.on(jdk, tagged);
         if (agent) {
             runner.agent(null);
         }
@@ -113,8 +113,9 @@ class FirstLookIT {
      */
     @ParameterizedTest(name = "{0} application did {1} first")
     @MethodSource("jdksAndFirstUses")
+    @ExtendWith(InstalledJdkOnly.class)
     void anAttachedAgentsMBeanIsThereAtTheFirstLook(Jdk jdk, String firstUse) throws Exception {
-        JvmRunner runner = JvmRunner.on(jdk.assumeInstalled(), tagged);
+        JvmRunner runner = JvmRunner.on(jdk, tagged);
         if (jdk.feature() >= 21) {
             runner.jvmArg("-XX:+EnableDynamicAgentLoading");
         }
@@ -140,15 +141,14 @@ class FirstLookIT {
     }
 
     /** Another agent, listed first, created the platform server before treekill's premain ran. */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aServerCreatedBeforeOurPremainHasTheMBeanWhenMainStarts(Jdk jdk, @TempDir Path dir) throws Exception {
         Path firstAgent = dir.resolve("server-first-agent.jar");
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         manifest.getMainAttributes().putValue("Premain-Class", ServerFirstAgent.class.getName()); // found on -cp
         new JarOutputStream(Files.newOutputStream(firstAgent), manifest).close();
-        JvmRunner.Result r = Checks.ok(JvmRunner.on(jdk.assumeInstalled(), tagged).jvmArg("-javaagent:" + firstAgent)
+        JvmRunner.Result r = Checks.ok(JvmRunner.on(jdk, tagged).jvmArg("-javaagent:" + firstAgent)
                 .agent(null).main(PlatformServerApp.class, "create").run());
         assertTrue(r.stdout.contains("first agent created DefaultDomain"), r::toString);
         assertEquals(Integer.toString(PlatformServerApp.CALLERS), r.line("looks ").get("found"), r::toString);
@@ -160,11 +160,10 @@ class FirstLookIT {
      * issue's report: InstanceNotFoundException in 3 of 3. Jolokia's launcher exits 1 on JDK 17 and 25 even
      * when its agent started (with or without treekill): its own "started" line in the target's output counts.
      */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void jolokiasFirstReadFindsTheMBean(Jdk jdk) throws Exception {
         Path jolokia = itTool("jolokia-agent.jar");
-        JvmRunner runner = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null);
+        JvmRunner runner = JvmRunner.on(jdk, tagged).agent(null);
         if (jdk.feature() >= 21) {
             runner.jvmArg("-XX:+EnableDynamicAgentLoading");
         }

@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code grace}: destroy()'s SIGTERM, then SIGKILL for what ignores it. {@code exitKill}: every descendant
@@ -22,10 +20,9 @@ class GraceAndExitIT {
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroyWithGraceKillsATreeThatIgnoresSigterm(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("grace=300ms")
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent("grace=300ms")
                 .treeApp("destroy", "stubborn", "10", "30000").run();
         Map<String, String> line = Checks.ok(r).result();
         assertEquals("10", line.get("tree"), r::toString);
@@ -34,10 +31,9 @@ class GraceAndExitIT {
         Checks.quietAndNothingLeft(r, tagged);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroyWithGraceLeavesAnObedientTreeToSigterm(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("grace=10s")
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent("grace=10s")
                 .treeApp("destroy", "obedient", "5", "30000").run();
         Map<String, String> line = Checks.ok(r).result();
         assertEquals("0", line.get("survivors"), r::toString);
@@ -45,19 +41,17 @@ class GraceAndExitIT {
         Checks.quietAndNothingLeft(r, tagged);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void exitKillKillsEveryTreeAndEscapeeOnANormalExit(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent("exitKill=true")
                 .main(EscapeApp.class, "exit", "normal").run();
         Checks.ok(r).line("ready ");
         assertOnlyOptedOutLeft(r);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void exitKillKillsEveryTreeAndEscapeeOnSigterm(Jdk jdk) throws Exception {
-        JvmRunner.Running jvm = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true")
+        JvmRunner.Running jvm = JvmRunner.on(jdk, tagged).agent("exitKill=true")
                 .main(EscapeApp.class, "exit", "sigterm").start();
         try {
             jvm.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(60));
@@ -70,20 +64,18 @@ class GraceAndExitIT {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void exitKillUnderASubreaperStillSparesTheOptedOutDaemon(Jdk jdk) throws Exception {
         // The daemons are this JVM's own children here: the opted-out one must not count as one of its trees.
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("exitKill=true,subreaper=true")
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent("exitKill=true,subreaper=true")
                 .main(EscapeApp.class, "exit", "normal").run();
         Checks.ok(r).line("ready ");
         assertOnlyOptedOutLeft(r);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void withoutExitKillTheTreesOutliveTheJvm(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(null)
                 .main(EscapeApp.class, "exit", "normal").run();
         Checks.ok(r).line("ready ");
         assertFalse(tagged.survivors().size() <= 1, () -> "the control: the trees must outlive the JVM\n" + r);

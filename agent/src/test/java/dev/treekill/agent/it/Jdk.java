@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
-/** A JDK the integration tests run the agent on; {@link #all()} feeds every {@code @ParameterizedTest}. */
+/** A JDK the integration tests run the agent on; {@link #all()} is the matrix of {@link OnEachJdk}. */
 public final class Jdk {
     /** The JDKs the product is tested on (see PRODUCT.md). */
     static final String JDK_17 = "/usr/lib/jvm/java-17-openjdk-amd64";
@@ -24,7 +24,7 @@ public final class Jdk {
         this.home = home;
     }
 
-    /** Both JDKs, installed or not: a missing one is skipped by {@link #assumeInstalled()}, visibly. */
+    /** Both JDKs, installed or not: a run on a missing one is skipped by {@link InstalledJdkOnly}, visibly. */
     public static Stream<Jdk> all() {
         return Stream.of(new Jdk("jdk17", Paths.get(JDK_17)), new Jdk("jdk25", Paths.get(JDK_25)));
     }
@@ -41,7 +41,7 @@ public final class Jdk {
         return Files.isExecutable(java());
     }
 
-    /** Skips the test (not fails it) when this JDK is not on the machine. */
+    /** Skips the test (not fails it) when this JDK is not on the machine; {@link InstalledJdkOnly} calls it. */
     public Jdk assumeInstalled() {
         Assumptions.assumeTrue(installed(), () -> name + " is not installed at " + home
                 + " (expected " + java() + "); the agent is not tested on it on this machine");

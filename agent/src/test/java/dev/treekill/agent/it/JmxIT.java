@@ -44,8 +44,6 @@ import javax.management.openmbean.CompositeData;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The TreeKiller MXBean through a real remote JMX connection (Attach API + RMI connector, as JConsole
@@ -66,10 +64,9 @@ class JmxIT {
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void genericClientsSeeNamesDescriptionsAndImpacts(Jdk jdk) throws Exception {
-        Served app = Served.trees(JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null), "pair:1");
+        Served app = Served.trees(JvmRunner.on(jdk, tagged).agent(null), "pair:1");
         try (JmxClient jmx = JmxClient.connect(app.pid)) {
             MBeanInfo info = jmx.server.getMBeanInfo(JmxClient.NAME);
             assertNotBlank(info.getDescription(), "MBean description");
@@ -117,10 +114,9 @@ class JmxIT {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void jmxFalseRegistersNothing(Jdk jdk) throws Exception {
-        Served app = Served.trees(JvmRunner.on(jdk.assumeInstalled(), tagged).agent("jmx=false"), "pair:1");
+        Served app = Served.trees(JvmRunner.on(jdk, tagged).agent("jmx=false"), "pair:1");
         try {
             String address = JmxClient.localAddress(app.pid);
             try (javax.management.remote.JMXConnector c = javax.management.remote.JMXConnectorFactory.connect(
@@ -137,8 +133,7 @@ class JmxIT {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void attributesDescribeTreeAndKillTreeOnTheDemo(Jdk jdk) throws Exception {
         Served demo = serveDemo(jdk);
         try (JmxClient jmx = JmxClient.connect(demo.pid)) {
@@ -227,10 +222,9 @@ class JmxIT {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void everyRefusalSaysWhyAndKillsNothing(Jdk jdk) throws Exception {
-        Served app = Served.trees(JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null), "pair:2");
+        Served app = Served.trees(JvmRunner.on(jdk, tagged).agent(null), "pair:2");
         Process outsider = tagged.start(List.of("sleep", "1000"));
         try (JmxClient jmx = JmxClient.connect(app.pid)) {
             TreeKillerMXBean bean = jmx.proxy();
@@ -287,10 +281,9 @@ class JmxIT {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void scopeUserReachesAnyProcessOfTheUserButNeverThisJvmOrItsAncestors(Jdk jdk) throws Exception {
-        Served app = Served.trees(JvmRunner.on(jdk.assumeInstalled(), tagged).agent("scope=user"), "pair:1");
+        Served app = Served.trees(JvmRunner.on(jdk, tagged).agent("scope=user"), "pair:1");
         Process outsider = tagged.start(List.of("sleep", "1000"));
         try {
             long pid = app.pid;
@@ -314,11 +307,10 @@ class JmxIT {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void concurrentKillsAreCountedExactly(Jdk jdk) throws Exception {
         int trees = 12;
-        Served app = Served.trees(JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null), "pair:" + trees);
+        Served app = Served.trees(JvmRunner.on(jdk, tagged).agent(null), "pair:" + trees);
         ExecutorService clients = Executors.newFixedThreadPool(trees);
         try {
             List<Long> roots = app.roots;
@@ -369,11 +361,10 @@ class JmxIT {
      * and waited for. A refused call first (negative graceMillis) kills nothing. Afterwards /proc shows nothing of
      * the tree alive, and the JDK reports the root killed by SIGKILL (137), not SIGTERM.
      */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void terminateTreeEscalatesToSigkillOnATreeThatIgnoresSigterm(Jdk jdk) throws Exception {
         int size = 5;
-        JvmRunner.Running app = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+        JvmRunner.Running app = JvmRunner.on(jdk, tagged).agent(null)
                 .treeApp("wait", "stubborn", Integer.toString(size)).start();
         try {
             Map<String, String> ready = JvmRunner.Result.fields(app.awaitLine(l -> l.startsWith("ready "), Served.READY_LIMIT));
@@ -428,12 +419,11 @@ class JmxIT {
      * terminateTree on a tree that exits on SIGTERM: the grace is not waited out and no SIGKILL is needed; the root
      * died of SIGTERM (143).
      */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void terminateTreeOnATreeThatObeysSigtermNeedsNoSigkill(Jdk jdk) throws Exception {
         int shells = 2;
         int size = 2 * shells + 1; // the root sh, and per shell an sh and its sleep
-        JvmRunner.Running app = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+        JvmRunner.Running app = JvmRunner.on(jdk, tagged).agent(null)
                 .treeApp("wait", "obedient", Integer.toString(shells)).start();
         try {
             Map<String, String> ready = JvmRunner.Result.fields(app.awaitLine(l -> l.startsWith("ready "), Served.READY_LIMIT));
@@ -489,10 +479,9 @@ class JmxIT {
      * sleeps alone is not reliable, it often exits within the 1 ms). Should a kill still finish in time, a fresh
      * tree is tried (a bounded number of times).
      */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aTimedOutWaitSendsTheReapTimeoutNotification(Jdk jdk) throws Exception {
-        Served app = Served.trees(JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null), HEAVY);
+        Served app = Served.trees(JvmRunner.on(jdk, tagged).agent(null), HEAVY);
         try {
             long root = app.root;
             try (JmxClient jmx = JmxClient.connect(app.pid)) {

@@ -14,8 +14,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A real third-party JMX client, jmxterm 1.0.4 (the uber jar, copied to target/it-tools by the build), scripted
@@ -38,8 +36,7 @@ class JmxtermIT {
      * The issue's report: jmxterm by pid, first command {@code bean dev.treekill:type=TreeKiller}, failed on 3 of 3
      * fresh demos ("Please specify domain"). jmxterm starts the JVM's management agent itself and asks at once.
      */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void jmxtermByPidFindsTheMBeanWithItsFirstCommand(Jdk jdk) throws Exception {
         Path jmxterm = jmxtermJarOrSkip();
         for (int i = 0; i < FRESH_JVMS; i++) {
@@ -56,8 +53,7 @@ class JmxtermIT {
         }
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void jmxtermShowsAndRunsTheMBean(Jdk jdk) throws Exception {
         Path jmxterm = jmxtermJarOrSkip();
         Served demo = Served.demo(jdk, tagged);

@@ -40,7 +40,10 @@ final class JvmRunner {
         this.tag = tag;
     }
 
-    /** A child JVM of {@code jdk}; every process it starts inherits {@code tagged}'s tag. */
+    /**
+     * A child JVM of {@code jdk} (an installed one: {@link OnEachJdk} skips the others); every process it starts
+     * inherits {@code tagged}'s tag.
+     */
     static JvmRunner on(Jdk jdk, TaggedProcesses tagged) {
         return new JvmRunner(jdk, tagged.tag());
     }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -41,9 +42,9 @@ class LibraryIsolationIT {
 
     @ParameterizedTest(name = "{0} jna-{1} byte-buddy-{2} used {3} the first process")
     @MethodSource("appLibraries")
+    @ExtendWith(InstalledJdkOnly.class)
     void theApplicationsOwnJnaAndByteBuddyKeepWorking(Jdk jdk, String jnaVersion, String byteBuddyVersion, String order)
             throws Exception {
-        jdk.assumeInstalled();
         Path jna = JvmRunner.m2JarOrSkip("net/java/dev/jna", "jna", jnaVersion);
         Path byteBuddy = JvmRunner.m2JarOrSkip("net/bytebuddy", "byte-buddy", byteBuddyVersion);
         JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(null).classPath(jna, byteBuddy).treeApp("libs", order).run();
@@ -72,10 +73,9 @@ class LibraryIsolationIT {
         assertEquals(List.of(), tagged.survivors(), r::toString);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void theAgentsLibrariesAreInvisibleToTheApplication(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null).treeApp(probeArgs()).run();
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(null).treeApp(probeArgs()).run();
         Checks.ok(r);
         // The kill ran first: the agent has loaded its JNA by now.
         Checks.treeGone(r.result(), r);

@@ -10,8 +10,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The JVM as PID 1 of a new PID namespace, as in a container without an init: every orphan is re-parented
@@ -41,10 +39,9 @@ class Pid1IT {
                 + "(needs root or user namespaces): " + reason);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void noZombieOfTheTreeIsLeftAfterDestroyForcibly(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).under(UNSHARE).agent(null)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(UNSHARE).agent(null)
                 .main(EscapeApp.class, "escape", "alive").run();
         Map<String, String> line = Checks.ok(r).line("escape ");
         assertEquals("0", line.get("zombies"), () -> "zombies of the killed tree left on PID 1\n" + r);
@@ -53,10 +50,9 @@ class Pid1IT {
         Checks.noAgentWarnings(r);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void theJdksChildrenKeepTheirExitCodesWhileOrphansAreReaped(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).under(UNSHARE).agent(null)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(UNSHARE).agent(null)
                 .main(EscapeApp.class, "exit7", "150").run();
         Checks.ok(r);
         assertEquals("0", r.line("exit7 ").get("wrong"), () -> "an exit status the JDK waited for was taken\n" + r);
@@ -64,10 +60,9 @@ class Pid1IT {
         Checks.noAgentWarnings(r);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void withoutTheAgentOrphansPileUpAsZombies(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).under(UNSHARE)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(UNSHARE)
                 .main(EscapeApp.class, "exit7", "10").run();
         Checks.ok(r);
         assertEquals("0", r.line("exit7 ").get("wrong"), r::toString);

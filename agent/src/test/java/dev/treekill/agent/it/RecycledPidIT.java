@@ -9,8 +9,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A pid really handed out again (in a private PID namespace, through ns_last_pid) is never signalled through
@@ -42,7 +40,7 @@ class RecycledPidIT {
     }
 
     private Map<String, String> stale(Jdk jdk, String options, String entry) throws Exception {
-        JvmRunner runner = JvmRunner.on(jdk.assumeInstalled(), tagged).under(UNSHARE);
+        JvmRunner runner = JvmRunner.on(jdk, tagged).under(UNSHARE);
         if (options != null) {
             runner.agent(options);
         }
@@ -55,38 +53,33 @@ class RecycledPidIT {
         return line;
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroyForciblyOnAStaleProcessHandleSignalsNothing(Jdk jdk) throws Exception {
         stale(jdk, "log=warn", "handle-forcibly");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroyOnAStaleProcessHandleSignalsNothing(Jdk jdk) throws Exception {
         stale(jdk, "grace=200ms", "handle-destroy");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroyForciblyOnAFinishedProcessSparesTheNextOwnerOfItsPid(Jdk jdk) throws Exception {
         stale(jdk, "log=warn", "process-forcibly");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroyOnAFinishedProcessSparesTheNextOwnerOfItsPid(Jdk jdk) throws Exception {
         stale(jdk, "grace=200ms", "process-destroy");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void withoutTheAgentTheJdkSparesItToo(Jdk jdk) throws Exception {
         stale(jdk, null, "handle-forcibly"); // the behaviour the agent must keep
     }
 
     private void grace(Jdk jdk, String options, String entry) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).under(UNSHARE).agent(options)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(UNSHARE).agent(options)
                 .main(RecycleApp.class, "grace", entry).run();
         Map<String, String> line = Checks.ok(r).line("grace ");
         assertEquals("true", line.get("same_pid"), () -> "the test did not recycle the pid\n" + r);
@@ -95,14 +88,12 @@ class RecycledPidIT {
         Checks.noAgentWarnings(r);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroysGraceEscalationSparesTheNextOwnerOfTheRootsPid(Jdk jdk) throws Exception {
         grace(jdk, "grace=2s", "destroy");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void jmxTerminateTreeSparesTheNextOwnerOfTheRootsPid(Jdk jdk) throws Exception {
         grace(jdk, null, "jmx");
     }

@@ -36,7 +36,7 @@ final class Served {
      */
     static Served demo(Jdk jdk, TaggedProcesses tagged) throws Exception {
         Path demoJar = JvmRunner.demoJarOrSkip();
-        JvmRunner.Running app = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null).jar(demoJar, "--serve").start();
+        JvmRunner.Running app = JvmRunner.on(jdk, tagged).agent(null).jar(demoJar, "--serve").start();
         try {
             Map<String, String> line = JvmRunner.Result.fields(
                     app.awaitLine(l -> l.startsWith("treekill-demo: serving "), READY_LIMIT));

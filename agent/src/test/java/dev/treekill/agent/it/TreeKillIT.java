@@ -13,8 +13,6 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * destroyForcibly()/destroy() in a real JVM started with {@code -javaagent:treekill-agent.jar}, on every
@@ -25,10 +23,9 @@ class TreeKillIT {
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroyForciblyKillsAWideTreeOf200(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null).treeApp("kill", "wide", "200").run();
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(null).treeApp("kill", "wide", "200").run();
         Map<String, String> line = Checks.ok(r).result();
         assertEquals("200", line.get("tree"), r::toString);
         Checks.killedCleanly(line, r);
@@ -36,21 +33,19 @@ class TreeKillIT {
     }
 
     /** Boot-Class-Path names treekill-agent.jar; under another name the agent appends itself instead. */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void aRenamedAgentJarStillWorks(Jdk jdk, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         java.nio.file.Path renamed = java.nio.file.Files.copy(JvmRunner.agentJar(), dir.resolve("treekill-agent-0.1.0.jar"));
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).jvmArg("-javaagent:" + renamed)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).jvmArg("-javaagent:" + renamed)
                 .treeApp("kill", "wide", "20").run();
         Map<String, String> line = Checks.ok(r).result();
         Checks.treeGone(line, r);
         assertEquals(List.of(), tagged.survivors(), r::toString);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void withoutTheAgentTheWideTreeSurvives(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).treeApp("kill", "wide", "200").run();
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).treeApp("kill", "wide", "200").run();
         Map<String, String> line = Checks.ok(r).result();
         assertEquals("200", line.get("tree"), r::toString);
         assertTrue(Checks.number(line, "survivors") > 0, () -> "the control must leave survivors\n" + r);
@@ -59,20 +54,18 @@ class TreeKillIT {
         assertFalse(tagged.survivors().isEmpty(), "the control's orphans should still be alive here");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroyForciblyKillsAChainOf50(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null).treeApp("kill", "chain", "50").run();
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(null).treeApp("kill", "chain", "50").run();
         Map<String, String> line = Checks.ok(r).result();
         assertEquals("50", line.get("tree"), r::toString);
         Checks.killedCleanly(line, r);
         Checks.quietAndNothingLeft(r, tagged);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroyForciblyKillsATreeThatForksWhileKilledThreeTimes(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(null)
                 .treeApp("kill", "forking", "4", "repeat=3").run();
         List<Map<String, String>> lines = Checks.ok(r).results();
         assertEquals(3, lines.size(), r::toString);
@@ -83,21 +76,19 @@ class TreeKillIT {
         Checks.quietAndNothingLeft(r, tagged);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroyForciblyDoesNotWaitForZombies(Jdk jdk) throws Exception {
         // 10 sleeps that never reap, 20 zombies under them: the zombies count as exited.
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null).treeApp("kill", "zombies", "10").run();
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(null).treeApp("kill", "zombies", "10").run();
         Map<String, String> line = Checks.ok(r).result();
         assertTrue(Checks.number(line, "tree") >= 31, r::toString);
         Checks.killedCleanly(line, r);
         Checks.quietAndNothingLeft(r, tagged);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void processHandleDestroyForciblyKillsTheTree(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(null)
                 .treeApp("kill", "wide", "50", "handle").run();
         Map<String, String> line = Checks.ok(r).result();
         assertEquals("50", line.get("tree"), r::toString);
@@ -105,11 +96,10 @@ class TreeKillIT {
         Checks.quietAndNothingLeft(r, tagged);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void concurrentDestroyForciblyCallsAllReturnWithTheTreeGone(Jdk jdk) throws Exception {
         // A watchdog and a shutdown hook racing: 3 threads call destroyForcibly() on the same process at once.
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(null)
                 .treeApp("kill", "wide", "100", "threads=3", "repeat=2").run();
         List<Map<String, String>> lines = Checks.ok(r).results();
         assertEquals(6, lines.size(), r::toString);
@@ -120,11 +110,10 @@ class TreeKillIT {
         Checks.quietAndNothingLeft(r, tagged);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroyThenDestroyForciblyKillsATreeThatIgnoresSigterm(Jdk jdk) throws Exception {
         // The usual graceful shutdown: destroy(), waitFor(1 s), destroyForcibly(); every process ignores SIGTERM.
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(null)
                 .treeApp("graceful", "stubborn", "20", "1000").run();
         Checks.ok(r);
         Map<String, String> afterDestroy = r.line("after_destroy ");
@@ -136,11 +125,10 @@ class TreeKillIT {
         Checks.quietAndNothingLeft(r, tagged);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroyTerminatesTheWholeObedientTree(Jdk jdk) throws Exception {
         // 5 shells with a sleep each under the root: 11 processes, all exit on SIGTERM.
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent(null)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(null)
                 .treeApp("destroy", "obedient", "5", "20000").run();
         Map<String, String> line = Checks.ok(r).result();
         assertEquals("11", line.get("tree"), r::toString);
@@ -151,10 +139,9 @@ class TreeKillIT {
                 () -> tagged.survivors().isEmpty());
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void destroyChildKeepsTheJdkBehaviour(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("destroy=child")
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent("destroy=child")
                 .treeApp("destroy", "obedient", "5", "1000").run();
         Map<String, String> line = Checks.ok(r).result();
         assertEquals("11", line.get("tree"), r::toString);
@@ -164,10 +151,9 @@ class TreeKillIT {
         assertEquals(10, tagged.survivors().size(), () -> "grandchildren should survive destroy=child\n" + r);
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void logInfoReportsTheTreeGone(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk.assumeInstalled(), tagged).agent("log=info")
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent("log=info")
                 .treeApp("kill", "wide", "50").run();
         Map<String, String> line = Checks.ok(r).result();
         Checks.treeGone(line, r);
@@ -187,10 +173,9 @@ class TreeKillIT {
      * ALL_UNNAMED_MODULE for every unnamed module (Module.moduleForNativeAccess), so JDK 25 still prints
      * "WARNING: A restricted method in java.lang.System has been called". Enable once fixed.
      */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void noNativeAccessWarningInTheDefaultMode(Jdk jdk) throws Exception {
-        Assumptions.assumeTrue(jdk.assumeInstalled().feature() >= 22, "the warning exists on JDK 22+ only");
+        Assumptions.assumeTrue(jdk.feature() >= 22, "the warning exists on JDK 22+ only");
         JvmRunner.Result r = JvmRunner.on(jdk, tagged).agent(null).treeApp("kill", "wide", "10").run();
         Checks.treeGone(Checks.ok(r).result(), r);
         assertFalse(r.stderr.contains("restricted method"), () -> "native-access warning\n" + r);
