@@ -168,10 +168,10 @@ class TreeKillIT {
     }
 
     /**
-     * AGENT BUG (reported, not fixed here): commit "No JDK 22+ native-access warning in the default warn
-     * mode" enables native access on the private loader's unnamed module, but the JDK checks the flag of
-     * ALL_UNNAMED_MODULE for every unnamed module (Module.moduleForNativeAccess), so JDK 25 still prints
-     * "WARNING: A restricted method in java.lang.System has been called". Enable once fixed.
+     * JDK 22+ warns "A restricted method in java.lang.System has been called" when the agent's JNA loads its
+     * library, unless native access is enabled. In the JVM's default "warn" mode the agent enables it for all
+     * unnamed modules beforehand (NativeAccessGrant: they share one flag, the one the JDK sets after its
+     * warning), so the application's stderr stays clean.
      */
     @OnEachJdk
     void noNativeAccessWarningInTheDefaultMode(Jdk jdk) throws Exception {
