@@ -1,16 +1,16 @@
 package dev.treekill.agent;
 
-import dev.treekill.agent.kill.Cookies;
-import dev.treekill.agent.kill.ColdStartEngine;
-import dev.treekill.agent.kill.Engine;
-import dev.treekill.agent.kill.Engines;
-import dev.treekill.agent.kill.KillStats;
-import dev.treekill.agent.kill.StartedProcesses;
-import dev.treekill.agent.kill.TreeKiller;
+import dev.treekill.agent.cold.ColdStartEngine;
+import dev.treekill.agent.engine.Engine;
+import dev.treekill.agent.engine.KillStats;
+import dev.treekill.agent.linux.TreeKiller;
 import dev.treekill.agent.log.Log;
+import dev.treekill.agent.machine.Engines;
 import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.starts.Cookies;
+import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.NativeAccess;
 import dev.treekill.agent.sys.Syscalls;

@@ -1,17 +1,18 @@
 package dev.treekill.agent;
 
+import dev.treekill.agent.engine.Deadline;
+import dev.treekill.agent.engine.Engine;
+import dev.treekill.agent.engine.KillResult;
+import dev.treekill.agent.engine.Target;
+import dev.treekill.agent.engine.Targets;
+import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.hook.Hooks;
-import dev.treekill.agent.kill.Cookies;
-import dev.treekill.agent.kill.Deadline;
-import dev.treekill.agent.kill.Engine;
-import dev.treekill.agent.kill.KillResult;
-import dev.treekill.agent.kill.StartedProcesses;
-import dev.treekill.agent.kill.Target;
-import dev.treekill.agent.kill.Targets;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.starts.Cookies;
+import dev.treekill.agent.starts.StartedProcesses;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -159,7 +160,8 @@ public final class LibraryBridge {
      */
     public static Map<String, Object> killStarted(Process process, long timeoutMillis, String trigger) {
         AgentRuntime r = runtime();
-        return kill(r, Targets.of(r.get(), r.started(), process), process.pid(), timeoutMillis, trigger);
+        Trigger why = Trigger.ofWireName(trigger);
+        return kill(r, Targets.of(r.get(), r.started(), process), process.pid(), timeoutMillis, why);
     }
 
     /**
@@ -171,11 +173,12 @@ public final class LibraryBridge {
      */
     public static Map<String, Object> killTree(ProcessHandle handle, long timeoutMillis, String trigger) {
         AgentRuntime r = runtime();
-        return kill(r, Targets.of(r.get(), r.started(), handle), handle.pid(), timeoutMillis, trigger);
+        Trigger why = Trigger.ofWireName(trigger);
+        return kill(r, Targets.of(r.get(), r.started(), handle), handle.pid(), timeoutMillis, why);
     }
 
     private static Map<String, Object> kill(AgentRuntime r, Target identified, long pid, long timeoutMillis,
-            String trigger) {
+            Trigger trigger) {
         Engine engine = r.get(); // it refuses pid 1, this JVM and its ancestors itself, identified or not
         Target target = identified != null ? identified : Target.gone(pid);
         Deadline deadline = Deadline.of(timeoutMillis, Math.min(r.settings().warnMillis(), timeoutMillis / 2));
@@ -187,7 +190,7 @@ public final class LibraryBridge {
         report.put("survivors", k.survivors.clone());
         report.put("elapsedMillis", k.elapsedMillis);
         report.put("timedOut", k.timedOut);
-        report.put("trigger", k.trigger);
+        report.put("trigger", k.trigger.wireName());
         return report;
     }
 

@@ -1,11 +1,12 @@
 package dev.treekill.agent.cli;
 
+import dev.treekill.agent.engine.Deadline;
+import dev.treekill.agent.engine.Engine;
+import dev.treekill.agent.engine.KillStats;
+import dev.treekill.agent.engine.Target;
+import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.jmx.JmxBackend;
-import dev.treekill.agent.kill.Deadline;
-import dev.treekill.agent.kill.Engine;
-import dev.treekill.agent.kill.Engines;
-import dev.treekill.agent.kill.KillStats;
-import dev.treekill.agent.kill.Target;
+import dev.treekill.agent.machine.Engines;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Durations;
 import dev.treekill.agent.proc.ProcEntry;
@@ -179,7 +180,7 @@ public final class Cli {
         if (root == null) {
             throw new IllegalArgumentException("pid " + target + " does not exist");
         }
-        return JmxBackend.report(engine.await(engine.kill(root, "cli"), Deadline.of(timeout, timeout / 2)));
+        return JmxBackend.report(engine.await(engine.kill(root, Trigger.CLI), Deadline.of(timeout, timeout / 2)));
     }
 
     static String describe(KillReport r) {

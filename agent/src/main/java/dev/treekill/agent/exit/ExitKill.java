@@ -1,15 +1,16 @@
 package dev.treekill.agent.exit;
 
+import dev.treekill.agent.engine.Deadline;
+import dev.treekill.agent.engine.Engine;
+import dev.treekill.agent.engine.KillResult;
+import dev.treekill.agent.engine.PendingKill;
+import dev.treekill.agent.engine.Target;
+import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.guard.JvmDeathGuard;
 import dev.treekill.agent.hook.Hooks;
-import dev.treekill.agent.kill.Deadline;
-import dev.treekill.agent.kill.Engine;
-import dev.treekill.agent.kill.KillResult;
-import dev.treekill.agent.kill.PendingKill;
-import dev.treekill.agent.kill.StartedProcesses;
-import dev.treekill.agent.kill.Target;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.Settings;
+import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.NativeAccess;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -113,7 +114,7 @@ public final class ExitKill implements Runnable {
                 @Override
                 public KillResult get() {
                     Engine e = engine.get();
-                    PendingKill kill = e.kill(Target.atExit(ProcessHandle.current().pid()), "exit");
+                    PendingKill kill = e.kill(Target.atExit(ProcessHandle.current().pid()), Trigger.EXIT);
                     return e.await(kill, Deadline.of(settings.timeoutMillis(), settings.warnMillis()));
                 }
             });

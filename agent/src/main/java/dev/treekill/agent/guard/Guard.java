@@ -1,17 +1,18 @@
 package dev.treekill.agent.guard;
 
-import dev.treekill.agent.kill.Cookies;
-import dev.treekill.agent.kill.Deadline;
-import dev.treekill.agent.kill.Engine;
-import dev.treekill.agent.kill.KillStats;
-import dev.treekill.agent.kill.PendingKill;
-import dev.treekill.agent.kill.StartedProcesses;
-import dev.treekill.agent.kill.Target;
-import dev.treekill.agent.kill.TreeKiller;
+import dev.treekill.agent.engine.Deadline;
+import dev.treekill.agent.engine.Engine;
+import dev.treekill.agent.engine.KillStats;
+import dev.treekill.agent.engine.PendingKill;
+import dev.treekill.agent.engine.Target;
+import dev.treekill.agent.engine.Trigger;
+import dev.treekill.agent.linux.TreeKiller;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.starts.Cookies;
+import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.NativeAccess;
 import dev.treekill.agent.sys.Syscalls;
@@ -97,7 +98,7 @@ final class Guard {
 
     /** Freezes and kills what the JVM left, waits for it (bounded), and logs one line (at info). */
     void killLeftBehind() {
-        PendingKill kill = engine.kill(Target.leftBehindBy(orders.jvmPid, orders.jvmStartTicks), "jvm-death");
+        PendingKill kill = engine.kill(Target.leftBehindBy(orders.jvmPid, orders.jvmStartTicks), Trigger.JVM_DEATH);
         engine.await(kill, Deadline.of(orders.timeoutMillis, orders.warnMillis));
     }
 

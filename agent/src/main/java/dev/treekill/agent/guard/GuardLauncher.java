@@ -1,11 +1,11 @@
 package dev.treekill.agent.guard;
 
-import dev.treekill.agent.kill.StartedProcesses;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.NativeAccess;
 import java.io.BufferedReader;
 import java.io.File;

@@ -1,16 +1,17 @@
 package dev.treekill.agent.hook;
 
-import dev.treekill.agent.kill.Deadline;
-import dev.treekill.agent.kill.Engine;
-import dev.treekill.agent.kill.KillResult;
-import dev.treekill.agent.kill.KillStats;
-import dev.treekill.agent.kill.PendingKill;
-import dev.treekill.agent.kill.StartedProcesses;
-import dev.treekill.agent.kill.Target;
-import dev.treekill.agent.kill.Targets;
+import dev.treekill.agent.engine.Deadline;
+import dev.treekill.agent.engine.Engine;
+import dev.treekill.agent.engine.KillResult;
+import dev.treekill.agent.engine.KillStats;
+import dev.treekill.agent.engine.PendingKill;
+import dev.treekill.agent.engine.Target;
+import dev.treekill.agent.engine.Targets;
+import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
+import dev.treekill.agent.starts.StartedProcesses;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -72,7 +73,7 @@ public final class DestroyHooks implements Hooks.Handler {
         markDestroyed(what.record());
         try {
             if (forcibly) {
-                return new Token(engine.get().kill(what, "destroyForcibly"), process);
+                return new Token(engine.get().kill(what, Trigger.DESTROY_FORCIBLY), process);
             }
             terminate(what, mode);
         } catch (IllegalArgumentException refused) {
@@ -116,7 +117,7 @@ public final class DestroyHooks implements Hooks.Handler {
         boolean rootOnly = mode == AgentOptions.DestroyMode.MIXED && what.rootAlive();
         PendingKill terminated;
         try {
-            terminated = rootOnly ? e.snapshot(what, "destroy") : e.terminate(what, "destroy");
+            terminated = rootOnly ? e.snapshot(what, Trigger.DESTROY) : e.terminate(what, Trigger.DESTROY);
         } catch (RuntimeException | Error t) {
             inGrace.remove(key);
             throw t;

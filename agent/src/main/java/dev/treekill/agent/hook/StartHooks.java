@@ -1,8 +1,8 @@
 package dev.treekill.agent.hook;
 
 import dev.treekill.agent.exit.ExitKill;
-import dev.treekill.agent.kill.StartedProcesses;
 import dev.treekill.agent.proc.Environ;
+import dev.treekill.agent.starts.StartedProcesses;
 import java.nio.charset.StandardCharsets;
 
 /**

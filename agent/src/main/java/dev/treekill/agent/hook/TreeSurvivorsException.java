@@ -1,6 +1,6 @@
 package dev.treekill.agent.hook;
 
-import dev.treekill.agent.kill.KillResult;
+import dev.treekill.agent.engine.KillResult;
 import java.util.Arrays;
 
 /** Thrown by destroyForcibly() with {@code onTimeout=throw} when processes of the tree outlived the timeout. */

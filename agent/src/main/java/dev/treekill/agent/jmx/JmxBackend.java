@@ -1,15 +1,16 @@
 package dev.treekill.agent.jmx;
 
+import dev.treekill.agent.engine.Deadline;
+import dev.treekill.agent.engine.Engine;
+import dev.treekill.agent.engine.KillResult;
+import dev.treekill.agent.engine.KillStats;
+import dev.treekill.agent.engine.Target;
+import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.hook.Hooks;
-import dev.treekill.agent.kill.Deadline;
-import dev.treekill.agent.kill.Engine;
-import dev.treekill.agent.kill.KillResult;
-import dev.treekill.agent.kill.KillStats;
-import dev.treekill.agent.kill.StartedProcesses;
-import dev.treekill.agent.kill.Target;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.mbeans.KillReport;
 import dev.treekill.mbeans.ProcessRow;
 import dev.treekill.mbeans.TreeKillerBackend;
@@ -21,7 +22,7 @@ import java.util.function.Supplier;
 
 /** The MBean's view of the agent: validates what an operator asks, then hands it to the engine. */
 public final class JmxBackend implements TreeKillerBackend {
-    private static final String TRIGGER = "jmx";
+    private static final Trigger TRIGGER = Trigger.JMX;
 
     private final Settings settings;
     private final KillStats stats;
@@ -193,6 +194,6 @@ public final class JmxBackend implements TreeKillerBackend {
 
     /** The engine's result as the MBean (and the CLI) report it. */
     public static KillReport report(KillResult r) {
-        return new KillReport(r.rootPid, r.signalled, r.exited, r.survivors, r.elapsedMillis, r.timedOut, r.trigger);
+        return new KillReport(r.rootPid, r.signalled, r.exited, r.survivors, r.elapsedMillis, r.timedOut, r.trigger.wireName());
     }
 }

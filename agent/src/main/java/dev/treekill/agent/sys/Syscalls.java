@@ -2,7 +2,7 @@ package dev.treekill.agent.sys;
 
 /**
  * The native seam: the few Linux calls the engine needs, nothing more. Signal numbers are those of
- * Linux on x86-64 and arm64. Only {@code dev.treekill.agent.kill.Signaller} may call the signalling
+ * Linux on x86-64 and arm64. Only {@code dev.treekill.agent.signal.Signaller} may call the signalling
  * methods; everything else asks it.
  */
 public interface Syscalls {

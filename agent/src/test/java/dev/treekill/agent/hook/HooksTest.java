@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.treekill.agent.kill.KillResult;
+import dev.treekill.agent.engine.KillResult;
+import dev.treekill.agent.engine.Trigger;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -81,7 +82,7 @@ class HooksTest {
 
     @Test
     void onlyTheSurvivorsExceptionReachesTheApplication() {
-        KillResult r = new KillResult(42, 3, 2, new long[] {44}, 30_000, true, "destroyForcibly");
+        KillResult r = new KillResult(42, 3, 2, new long[] {44}, 30_000, true, Trigger.DESTROY_FORCIBLY);
         handler.onExit = new TreeSurvivorsException(r, 30_000);
         TreeSurvivorsException e = assertThrows(TreeSurvivorsException.class, () -> Hooks.exit("token"));
         assertEquals("treekill: 1 processes of the tree of pid 42 still alive after 30000 ms: [44]", e.getMessage());

@@ -9,8 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.treekill.agent.kill.StartedProcesses;
 import dev.treekill.agent.proc.Environ;
+import dev.treekill.agent.starts.StartedProcesses;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Timeout;
  * TREEKILL_COOKIE of its own, an inherited one or one this JVM handed out is replaced, a deliberately set one is
  * kept (an opt-out), and every start is registered. (Which cookie a start records, none for an opt-out, the fresh
  * one for a copied cookie of this JVM, is checked where the record's fields are visible: EscapeesSeamTest in
- * dev.treekill.agent.kill.)
+ * dev.treekill.agent.linux.)
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class StartHooksTest {
@@ -143,7 +143,7 @@ class StartHooksTest {
         assertNotNull(started.of(guardsLauncher.get()), "recorded all the same: the JDK reaps it, not the orphan reaper");
         assertFalse(started.startingAgentsOwn(), "the mark ends with the start");
         assertFalse(started.isOurs("treekill-guard"));
-        assertFalse(dev.treekill.agent.kill.Cookies.isBeneath("treekill-guard", appCookie),
+        assertFalse(dev.treekill.agent.starts.Cookies.isBeneath("treekill-guard", appCookie),
                 "a leak check's cookie search for the application's start does not find the guard");
 
         start(block("PATH=/bin"), new int[] {1});

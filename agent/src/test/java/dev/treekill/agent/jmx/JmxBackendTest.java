@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.treekill.agent.kill.Engine;
-import dev.treekill.agent.kill.Engines;
-import dev.treekill.agent.kill.KillStats;
+import dev.treekill.agent.engine.Engine;
+import dev.treekill.agent.engine.KillStats;
+import dev.treekill.agent.machine.Engines;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
 import dev.treekill.testing.TaggedProcesses;
@@ -31,7 +31,7 @@ class JmxBackendTest {
 
     private JmxBackend backend(String options) {
         return new JmxBackend(new Settings(AgentOptions.parse(options)), stats, () -> engine,
-                new dev.treekill.agent.kill.StartedProcesses());
+                new dev.treekill.agent.starts.StartedProcesses());
     }
 
     @Test

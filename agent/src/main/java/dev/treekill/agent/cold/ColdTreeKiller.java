@@ -1,0 +1,223 @@
+package dev.treekill.agent.cold;
+
+import dev.treekill.agent.engine.Deadline;
+import dev.treekill.agent.engine.KillResult;
+import dev.treekill.agent.engine.KillStats;
+import dev.treekill.agent.engine.PendingKill;
+import dev.treekill.agent.engine.Target;
+import dev.treekill.agent.engine.Trigger;
+import dev.treekill.agent.linux.Escapees;
+import dev.treekill.agent.linux.ExitWaiter;
+import dev.treekill.agent.log.Log;
+import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.signal.Member;
+import dev.treekill.agent.signal.Signaller;
+import dev.treekill.agent.starts.StartedProcesses;
+import dev.treekill.agent.sys.Syscalls;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The kill a JVM can do before its native calls are loaded (JNA takes 40-70 ms after the first process
+ * start): /proc and the JDK's start-time-checked kill ({@link dev.treekill.agent.sys.JdkSyscalls}), no
+ * SIGSTOP, no pidfds. Each member's children are read and pinned before it gets SIGKILL and read again after
+ * (a killed process forks no more: a fork either finished before the signal, and its child is listed, or
+ * fails). A member that already died between the two reads has handed its late children to the nearest
+ * subreaper above it or to PID 1; they still carry the target's cookie. So the escapee search that follows
+ * (as in the native engine: same user, started after the root, the target's cookie) looks at the children of
+ * every process a tree process can be handed to: this JVM's ancestors and PID 1 (this JVM is no subreaper
+ * here, see {@link ColdStartEngine}), which also holds the daemons that left the tree before the kill; it
+ * repeats until it finds no one (bounded). Only a cookie process started outside this JVM's descent (handed
+ * to another service) is left to the native engine's scan of all of /proc. The catch exists only for a target
+ * with a cookie, hence {@link #accepts}: every other kill waits for the native engine. The wait is
+ * zombie-aware by polling /proc.
+ */
+final class ColdTreeKiller {
+    /** Scans for escapees per kill; each kills what it found, so the next normally finds nobody. */
+    private static final int MAX_ESCAPEE_ROUNDS = 10;
+    /** A bound on members read per walk whatever happens; a tree that keeps growing past it is a bug. */
+    private static final int MAX_MEMBERS = 1 << 20;
+
+    private final ProcSource proc;
+    private final KillStats stats;
+    private final Signaller signaller;
+    private final ExitWaiter waiter;
+    private final Escapees escapees;
+
+    ColdTreeKiller(Syscalls sys, ProcSource proc, KillStats stats, StartedProcesses started) {
+        this.proc = proc;
+        this.stats = stats;
+        this.signaller = new Signaller(sys, proc);
+        this.waiter = new ExitWaiter(sys, proc);
+        this.escapees = new Escapees(proc, sys.selfPid(), started, false, false, true);
+    }
+
+    /**
+     * Whether a kill of {@code target} keeps every guarantee here: only a tree the JDK started with a cookie,
+     * which is how the processes the missing SIGSTOP lets slip away are found.
+     */
+    static boolean accepts(Target target) {
+        return target.cookie != null && !target.allDescendants;
+    }
+
+    PendingKill kill(Target target, Trigger trigger) {
+        if (!accepts(target)) {
+            throw new IllegalArgumentException(target + " needs the native engine");
+        }
+        long start = System.nanoTime();
+        stats.started();
+        Map<Integer, Member> members = new LinkedHashMap<>();
+        long rootStart = target.startTicks;
+        try {
+            Set<Integer> ancestors = signaller.ancestors();
+            String refusal = signaller.refusal(target.rootPid, ancestors);
+            if (refusal != null) {
+                throw new IllegalArgumentException(refusal);
+            }
+            ProcEntry root = target.rootAlive ? ProcTable.read(proc, (int) target.rootPid) : null;
+            if (root != null && (rootStart < 0 || root.startTime == rootStart)) {
+                rootStart = root.startTime;
+                killTree(root, members);
+            }
+            for (int round = 0; ; round++) {
+                List<ProcEntry> found = escapees.find(target, rootStart, members, handedTo(ancestors));
+                if (found.isEmpty()) {
+                    break;
+                }
+                if (round == MAX_ESCAPEE_ROUNDS) {
+                    Log.warn(target + ": escapees still appearing after " + round + " scans; waiting for what was found");
+                    stats.error();
+                    break;
+                }
+                for (ProcEntry e : found) {
+                    killTree(e, members);
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            stats.abandoned();
+            throw e;
+        }
+        int signalled = 0;
+        for (Member m : members.values()) {
+            signalled += m.unsignalled ? 0 : 1;
+        }
+        if (Log.enabled(Log.Level.DEBUG)) {
+            Log.debug(target + ": SIGKILL to " + signalled + " of " + members.size() + " processes without native calls in "
+                    + (System.nanoTime() - start) / 1000 + " us");
+        }
+        return new ColdKill(target, rootStart, trigger, start, new ArrayList<>(members.values()), signalled);
+    }
+
+    /** A kill made here: waited for here too, whatever engine is ready by then. */
+    static final class ColdKill extends PendingKill {
+        ColdKill(Target target, long rootStartTicks, Trigger trigger, long startNanos, List<Member> members, int signalled) {
+            super(target, rootStartTicks, trigger, startNanos, members, signalled);
+        }
+    }
+
+    /** Kills {@code top} and its tree, parents first, adding them to {@code members}. */
+    private void killTree(ProcEntry top, Map<Integer, Member> members) {
+        Member first = isMember(top.pid, members) ? null : signaller.pin(top);
+        if (first == null) {
+            return;
+        }
+        members.put(first.pid(), first);
+        ArrayDeque<Member> open = new ArrayDeque<>();
+        open.add(first);
+        while (!open.isEmpty() && members.size() < MAX_MEMBERS) {
+            Member m = open.poll();
+            // Read before the SIGKILL: once m has died, its children are PID 1's and no longer found from m. Of its
+            // main thread alone when it had one thread when pinned (no listing of its tasks): a thread started since
+            // forks children that the read after the signal lists, or, if m is gone by then, that went to PID 1 or
+            // an ancestor of this JVM with the cookie, where the escapee search finds them.
+            pinChildren(m, m.entry.threads != 1, members, open);
+            m.unsignalled = !signaller.signal(m, Syscalls.SIGKILL);
+            m.stopped = true; // it forks no more
+            if (!m.unsignalled) {
+                pinChildren(m, true, members, open); // forks that finished before the signal, by any thread
+            }
+        }
+    }
+
+    /** The children of the processes orphans can be re-parented to: this JVM's ancestors, and PID 1. */
+    private int[] handedTo(Set<Integer> ancestors) {
+        int[] all = proc.children(1, true);
+        for (int reaper : ancestors) {
+            int[] more = proc.children(reaper, true);
+            int at = all.length;
+            all = Arrays.copyOf(all, at + more.length);
+            System.arraycopy(more, 0, all, at, more.length);
+        }
+        return all;
+    }
+
+    private void pinChildren(Member parent, boolean allThreads, Map<Integer, Member> members, ArrayDeque<Member> open) {
+        int[] children = proc.children(parent.pid(), allThreads);
+        // Without a pidfd nothing holds the parent's pid: once it is dead and reaped (the JDK reaps a root at once)
+        // the pid may name a stranger whose children the read just listed. A list counts only if the parent is
+        // still the same process after it (a zombie still is: its pid cannot change hands); children it loses this
+        // way went to PID 1 or an ancestor with the cookie, where the escapee search finds them.
+        if (children.length == 0 || !parent.entry.sameProcess(ProcTable.read(proc, parent.pid()))) {
+            return;
+        }
+        for (int pid : children) {
+            Member kid = isMember(pid, members) ? null : signaller.pinChild(pid, parent.entry);
+            if (kid != null) {
+                Member replaced = members.put(pid, kid);
+                if (replaced != null) {
+                    replaced.gone = true;
+                }
+                open.add(kid);
+            }
+        }
+    }
+
+    private static boolean isMember(int pid, Map<Integer, Member> members) {
+        Member known = members.get(pid);
+        return known != null && !known.gone;
+    }
+
+    /** Waits, zombie-aware, by polling /proc; nothing to release (no pidfds, nothing stopped). */
+    KillResult await(PendingKill kill, Deadline deadline) {
+        try {
+            List<Member> alive = waiter.await(kill.members, deadline.warnAtNanos(kill.startNanos),
+                    deadline.endNanos(kill.startNanos), warnStillAlive(kill));
+            long[] survivors = new long[alive.size()];
+            for (int i = 0; i < survivors.length; i++) {
+                survivors[i] = alive.get(i).pid();
+            }
+            KillResult result = new KillResult(kill.rootPid, kill.signalled, kill.members.size() - alive.size(), survivors,
+                    (System.nanoTime() - kill.startNanos) / 1e6, !alive.isEmpty(), kill.trigger);
+            stats.finished(result, kill.signalled);
+            if (result.timedOut) {
+                Log.warn("tree of pid " + result.rootPid + ": " + survivors.length + " processes still alive after "
+                        + deadline.timeoutMillis + " ms: " + java.util.Arrays.toString(survivors));
+            } else if (Log.enabled(Log.Level.INFO)) {
+                Log.info("tree of pid " + result.rootPid + " gone: " + result);
+            }
+            return result;
+        } catch (RuntimeException | Error e) {
+            stats.abandoned();
+            throw e;
+        }
+    }
+
+    /** A class, not a lambda: the first lambda a JVM links costs milliseconds, and this kill is the first. */
+    private static Consumer<List<Member>> warnStillAlive(PendingKill kill) {
+        return new Consumer<List<Member>>() {
+            @Override
+            public void accept(List<Member> alive) {
+                Log.warn("tree of pid " + kill.rootPid + ": " + alive.size() + " processes still alive after "
+                        + (System.nanoTime() - kill.startNanos) / 1_000_000 + " ms: " + alive);
+            }
+        };
+    }
+}

@@ -1,0 +1,109 @@
+package dev.treekill.agent.reaping;
+
+import dev.treekill.agent.log.Log;
+import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.signal.Member;
+import dev.treekill.agent.starts.StartedProcesses;
+import dev.treekill.agent.sys.ErrnoException;
+import dev.treekill.agent.sys.Syscalls;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reaps zombies re-parented to this JVM (when it is PID 1, or a subreaper): the JDK only reaps the
+ * processes it started, so without this they would pile up forever. It reaps one specific child at a
+ * time (waitid on its pidfd or pid, never waitpid(-1)) and never a pid the JDK's reaper may be waiting
+ * for: not one the JDK started and has not reaped yet, and not one that a start still under way may have
+ * forked (a child exists from fork() on, before the JDK knows its pid).
+ *
+ * <p>The rule for a zombie child that is not registered: every start that could have forked it began
+ * before it was seen, i.e. has a number at most {@code begun} read right after seeing it. Once every such
+ * start has ended, a JDK child would be registered; so it is not one. A zombie seen while an older start
+ * was still under way is remembered and reaped on a later pass, so busy starts delay reaping, never stop it.
+ */
+public final class OrphanReaper {
+    private final Syscalls sys;
+    private final ProcSource proc;
+    private final StartedProcesses started;
+    private final int self;
+    /** Zombies seen on an earlier pass, with the start number read right after: pid to {start time, begun}. */
+    private final Map<Integer, long[]> seen = new HashMap<>();
+
+    public OrphanReaper(Syscalls sys, ProcSource proc, StartedProcesses started) {
+        this.sys = sys;
+        this.proc = proc;
+        this.started = started;
+        this.self = sys.selfPid();
+    }
+
+    /** Reaps every zombie child of this JVM that the JDK did not start and that is safe to take now; how many. */
+    public synchronized int reapAdopted() {
+        started.forgetReapedUntracked(proc);
+        started.refresh();
+        List<Member> children = new ArrayList<>();
+        for (int pid : ProcTable.childPids(proc, self)) {
+            ProcEntry e = ProcTable.read(proc, pid);
+            if (e != null) {
+                children.add(new Member(e, -1));
+            }
+        }
+        int reaped = reap(children)[0];
+        seen.keySet().retainAll(pidsOf(children));
+        return reaped;
+    }
+
+    /**
+     * Reaps those of {@code members} that are zombie children of this JVM the JDK did not start, and that are
+     * safe to take now; the others are left for a later pass. Returns {reaped, left for later}. Synchronized:
+     * a pid this reaper freed may be taken by a new child at once, so two reapers must not race between
+     * looking and reaping.
+     */
+    public synchronized int[] reap(List<Member> members) {
+        List<Member> zombies = new ArrayList<>();
+        for (Member m : members) {
+            ProcEntry now = ProcTable.read(proc, m.pid());
+            if (now != null && now.isZombie() && now.ppid == self && m.entry.sameProcess(now)) {
+                zombies.add(m);
+            }
+        }
+        long begunWhenSeen = started.startsBegun();
+        long oldest = started.oldestInFlight();
+        int reaped = 0;
+        int later = 0;
+        for (Member m : zombies) {
+            long[] before = seen.get(m.pid());
+            boolean seenEarlier = before != null && before[0] == m.entry.startTime && before[1] < oldest;
+            if (!seenEarlier && begunWhenSeen >= oldest) {
+                if (before == null || before[0] != m.entry.startTime) {
+                    seen.put(m.pid(), new long[] {m.entry.startTime, begunWhenSeen});
+                }
+                later++;
+                continue; // a start that may have forked it is still under way: later
+            }
+            if (started.startedByJdk(m.pid())) {
+                continue; // only the JDK may collect this one
+            }
+            try {
+                if (sys.reapChild(m.pidfd, m.pid())) {
+                    reaped++;
+                    seen.remove(m.pid());
+                }
+            } catch (ErrnoException e) {
+                Log.debug("waitid(" + m.pid() + "): errno " + e.errno()); // ECHILD: gone already
+            }
+        }
+        return new int[] {reaped, later};
+    }
+
+    private static java.util.Set<Integer> pidsOf(List<Member> members) {
+        java.util.Set<Integer> pids = new java.util.HashSet<>();
+        for (Member m : members) {
+            pids.add(m.pid());
+        }
+        return pids;
+    }
+}
