@@ -1,5 +1,6 @@
 package dev.treekill.agent.cold;
 
+import static dev.treekill.agent.sys.Syscalls.SIGKILL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -14,6 +15,7 @@ import dev.treekill.agent.hook.StartHooks;
 import dev.treekill.agent.proc.Environ;
 import dev.treekill.agent.proc.FakeProc;
 import dev.treekill.agent.starts.StartedProcesses;
+import dev.treekill.agent.sys.Call;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.FakeSyscalls;
 import dev.treekill.agent.testing.FakeProcess;
@@ -75,8 +77,8 @@ class ColdTreeKillerSeamTest {
     }
 
     private static void neverTouchesInitSelfOrParent(FakeSyscalls sys) {
-        for (String call : sys.signals()) {
-            int pid = Integer.parseInt(call.split(" ")[1]);
+        for (Call call : sys.signals()) {
+            int pid = call.pid;
             assertFalse(pid == 1 || pid == SELF || pid == 900, () -> "touched " + pid + ": " + sys.calls);
         }
     }
@@ -86,7 +88,8 @@ class ColdTreeKillerSeamTest {
         FakeSyscalls sys = new NoPidfds(proc);
         PendingKill kill = kill(sys);
         assertEquals(3, kill.size());
-        assertEquals(List.of("kill 1001 9", "kill 1002 9", "kill 1003 9"), sys.signals());
+        assertEquals(List.of(Call.kill(1001, SIGKILL), Call.kill(1002, SIGKILL), Call.kill(1003, SIGKILL)),
+                sys.signals());
         neverTouchesInitSelfOrParent(sys);
     }
 
@@ -104,8 +107,8 @@ class ColdTreeKillerSeamTest {
             }
         };
         kill(sys);
-        assertTrue(sys.signals().contains("kill 1004 9"), sys.calls::toString);
-        assertTrue(sys.signals().contains("kill 1003 9"), "pinned before its parent died: " + sys.calls);
+        assertTrue(sys.signals().contains(Call.kill(1004, SIGKILL)), sys.calls::toString);
+        assertTrue(sys.signals().contains(Call.kill(1003, SIGKILL)), "pinned before its parent died: " + sys.calls);
         neverTouchesInitSelfOrParent(sys);
     }
 
@@ -115,8 +118,8 @@ class ColdTreeKillerSeamTest {
         proc.put(2002, 1, 'S', 1, 70, "another tree's daemon").env(2002, "PATH=/bin", VARIABLE + "=other");
         FakeSyscalls sys = new NoPidfds(proc);
         kill(sys);
-        assertFalse(sys.signals().contains("kill 2001 9"), sys.calls::toString);
-        assertFalse(sys.signals().contains("kill 2002 9"), sys.calls::toString);
+        assertFalse(sys.signals().contains(Call.kill(2001, SIGKILL)), sys.calls::toString);
+        assertFalse(sys.signals().contains(Call.kill(2002, SIGKILL)), sys.calls::toString);
     }
 
     @Test
@@ -132,7 +135,7 @@ class ColdTreeKillerSeamTest {
             }
         };
         kill(sys);
-        assertFalse(sys.signals().contains("kill 1003 9"), sys.calls::toString);
+        assertFalse(sys.signals().contains(Call.kill(1003, SIGKILL)), sys.calls::toString);
     }
 
     @Test
@@ -151,8 +154,8 @@ class ColdTreeKillerSeamTest {
             }
         };
         kill(sys);
-        assertFalse(sys.signals().contains("kill 1005 9"), sys.calls::toString);
-        assertTrue(sys.signals().contains("kill 1003 9"), "pinned before its parent died: " + sys.calls);
+        assertFalse(sys.signals().contains(Call.kill(1005, SIGKILL)), sys.calls::toString);
+        assertTrue(sys.signals().contains(Call.kill(1003, SIGKILL)), "pinned before its parent died: " + sys.calls);
         neverTouchesInitSelfOrParent(sys);
     }
 

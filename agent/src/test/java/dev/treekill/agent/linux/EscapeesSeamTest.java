@@ -23,6 +23,7 @@ import dev.treekill.agent.starts.Cookies;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.FakeSyscalls;
+import dev.treekill.agent.sys.Syscalls;
 import dev.treekill.agent.testing.FakeProcess;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -31,9 +32,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -115,18 +114,12 @@ class EscapeesSeamTest {
     }
 
     private static Set<Integer> sigkilled(FakeSyscalls sys) {
-        return pidsWith(sys, " " + 9);
-    }
-
-    private static Set<Integer> pidsWith(FakeSyscalls sys, String suffix) {
-        return sys.signals().stream().filter(c -> c.endsWith(suffix))
-                .map(c -> Integer.parseInt(c.split(" ")[1])).collect(Collectors.toCollection(TreeSet::new));
+        return sys.signalled(Syscalls.SIGKILL);
     }
 
     /** Every pid any call named (signals, pidfds, reaps). */
     private static Set<Integer> touched(FakeSyscalls sys) {
-        return sys.calls.stream().map(c -> c.split(" ")[1]).filter(s -> s.matches("[0-9]+")).map(Integer::parseInt)
-                .collect(Collectors.toCollection(TreeSet::new));
+        return sys.touched();
     }
 
     private static void neverTouchesInitOrSelf(FakeSyscalls sys) {
@@ -149,7 +142,7 @@ class EscapeesSeamTest {
         PendingKill kill = killer(sys, false).kill(Target.started(started.of(root), true), Trigger.CLI);
 
         assertEquals(Set.of(ROOT, 1002, 2001, 2002, 2003), sigkilled(sys), sys.signals()::toString);
-        assertEquals(sigkilled(sys), pidsWith(sys, " " + 19), "every member was stopped first");
+        assertEquals(sigkilled(sys), sys.signalled(Syscalls.SIGSTOP), "every member was stopped first");
         assertEquals(5, kill.size());
         assertEquals(5, kill.signalled());
         neverTouchesInitOrSelf(sys);

@@ -12,11 +12,10 @@ import dev.treekill.agent.hook.StartHooks;
 import dev.treekill.agent.proc.FakeProc;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.FakeSyscalls;
+import dev.treekill.agent.sys.Syscalls;
 import dev.treekill.agent.testing.FakeProcess;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -46,13 +45,11 @@ class ExitAndGuardSeamTest {
     }
 
     private static Set<Integer> sigkilled(FakeSyscalls sys) {
-        return sys.signals().stream().filter(c -> c.endsWith(" " + 9)).map(c -> Integer.parseInt(c.split(" ")[1]))
-                .collect(Collectors.toCollection(TreeSet::new));
+        return sys.signalled(Syscalls.SIGKILL);
     }
 
     private static Set<Integer> touched(FakeSyscalls sys) {
-        return sys.calls.stream().map(c -> c.split(" ")[1]).filter(s -> s.matches("[0-9]+")).map(Integer::parseInt)
-                .collect(Collectors.toCollection(TreeSet::new));
+        return sys.touched();
     }
 
     // ---- the guard, after the JVM's death ----

@@ -1,5 +1,9 @@
 package dev.treekill.agent.linux;
 
+import static dev.treekill.agent.sys.Syscalls.SIGCONT;
+import static dev.treekill.agent.sys.Syscalls.SIGKILL;
+import static dev.treekill.agent.sys.Syscalls.SIGSTOP;
+import static dev.treekill.agent.sys.Syscalls.SIGTERM;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +15,7 @@ import dev.treekill.agent.engine.KillStats;
 import dev.treekill.agent.engine.PendingKill;
 import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.proc.FakeProc;
+import dev.treekill.agent.sys.Call;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.FakeSyscalls;
 import java.util.List;
@@ -40,8 +45,9 @@ class TreeKillerSeamTest {
         TreeKiller killer = new TreeKiller(sys, proc, new KillStats());
         PendingKill kill = killer.kill(1001, Trigger.CLI);
         assertEquals(3, kill.size());
-        assertEquals(List.of("pidfd_send_signal 1001 19", "pidfd_send_signal 1002 19", "pidfd_send_signal 1003 19",
-                "pidfd_send_signal 1001 9", "pidfd_send_signal 1002 9", "pidfd_send_signal 1003 9"), sys.signals());
+        assertEquals(List.of(Call.pidfdSignal(1001, SIGSTOP), Call.pidfdSignal(1002, SIGSTOP),
+                Call.pidfdSignal(1003, SIGSTOP), Call.pidfdSignal(1001, SIGKILL), Call.pidfdSignal(1002, SIGKILL),
+                Call.pidfdSignal(1003, SIGKILL)), sys.signals());
     }
 
     @Test
@@ -51,8 +57,8 @@ class TreeKillerSeamTest {
         PendingKill snapshot = killer.snapshot(killer.identify(1001), Trigger.CLI);
         assertEquals(2, snapshot.size());
         assertEquals(0, snapshot.signalled());
-        assertEquals(List.of("pidfd_send_signal 1001 19", "pidfd_send_signal 1002 19", "pidfd_send_signal 1001 18",
-                "pidfd_send_signal 1002 18"), sys.signals());
+        assertEquals(List.of(Call.pidfdSignal(1001, SIGSTOP), Call.pidfdSignal(1002, SIGSTOP),
+                Call.pidfdSignal(1001, SIGCONT), Call.pidfdSignal(1002, SIGCONT)), sys.signals());
         killer.release(snapshot);
     }
 
@@ -62,13 +68,13 @@ class TreeKillerSeamTest {
         FakeSyscalls sys = new FakeSyscalls(proc);
         TreeKiller killer = new TreeKiller(sys, proc, new KillStats());
         killer.release(killer.snapshot(killer.identify(1001), Trigger.CLI));
-        assertEquals(List.of("pidfd_send_signal 1001 19", "pidfd_send_signal 1002 19", "pidfd_send_signal 1001 18"),
-                sys.signals(), "no SIGCONT to the worker");
+        assertEquals(List.of(Call.pidfdSignal(1001, SIGSTOP), Call.pidfdSignal(1002, SIGSTOP),
+                Call.pidfdSignal(1001, SIGCONT)), sys.signals(), "no SIGCONT to the worker");
         int before = sys.signals().size();
         killer.release(killer.terminate(killer.identify(1001), Trigger.CLI));
-        List<String> terminate = sys.signals().subList(before, sys.signals().size());
-        assertTrue(terminate.contains("pidfd_send_signal 1002 15"), "the SIGTERM waits for whoever continues it");
-        assertFalse(terminate.contains("pidfd_send_signal 1002 18"), terminate.toString());
+        List<Call> terminate = sys.signals().subList(before, sys.signals().size());
+        assertTrue(terminate.contains(Call.pidfdSignal(1002, SIGTERM)), "the SIGTERM waits for whoever continues it");
+        assertFalse(terminate.contains(Call.pidfdSignal(1002, SIGCONT)), terminate.toString());
     }
 
     @ParameterizedTest(name = "children files: {0}")
@@ -87,7 +93,7 @@ class TreeKillerSeamTest {
         };
         PendingKill kill = new TreeKiller(sys, proc, new KillStats()).kill(1001, Trigger.CLI);
         assertEquals(3, kill.size());
-        assertTrue(sys.signals().contains("pidfd_send_signal 1004 9"));
+        assertTrue(sys.signals().contains(Call.pidfdSignal(1004, SIGKILL)));
     }
 
     @Test
@@ -106,9 +112,10 @@ class TreeKillerSeamTest {
         };
         PendingKill kill = new TreeKiller(sys, proc, new KillStats()).kill(1001, Trigger.CLI);
         assertEquals(3, kill.size());
-        assertTrue(sys.signals().contains("pidfd_send_signal 1002 19"), "the newcomer is stopped: " + sys.signals());
-        assertTrue(sys.signals().contains("pidfd_send_signal 1002 9"));
-        assertTrue(sys.calls.contains("close 1002"), "the dead member's pidfd is released");
+        assertTrue(sys.signals().contains(Call.pidfdSignal(1002, SIGSTOP)),
+                "the newcomer is stopped: " + sys.signals());
+        assertTrue(sys.signals().contains(Call.pidfdSignal(1002, SIGKILL)));
+        assertTrue(sys.calls.contains(Call.close(1002)), "the dead member's pidfd is released");
     }
 
     @Test
@@ -118,7 +125,7 @@ class TreeKillerSeamTest {
         FakeSyscalls sys = new FakeSyscalls(proc) {
             @Override
             public void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
-                calls.add("pidfd_send_signal " + fdToPid.get(pidfd) + " " + signal);
+                calls.add(Call.pidfdSignal(pidOf(pidfd), signal));
                 if (fdToPid.get(pidfd) != 1002 || signal != SIGSTOP) {
                     proc.setState(fdToPid.get(pidfd), signal == SIGSTOP ? 'T' : 'Z');
                 }
@@ -136,7 +143,7 @@ class TreeKillerSeamTest {
         };
         PendingKill kill = new TreeKiller(sys, forking, new KillStats()).kill(1001, Trigger.CLI);
         assertEquals(3, kill.size());
-        assertTrue(sys.signals().contains("pidfd_send_signal 1003 9"), sys.signals().toString());
+        assertTrue(sys.signals().contains(Call.pidfdSignal(1003, SIGKILL)), sys.signals().toString());
     }
 
     @Test
@@ -175,8 +182,8 @@ class TreeKillerSeamTest {
         TreeKiller killer = new TreeKiller(sys, proc, new KillStats());
         PendingKill kill = killer.kill(1001, Trigger.CLI);
         assertEquals(3, kill.size());
-        assertTrue(sys.signals().contains("kill 1003 9"), sys.signals().toString());
-        assertTrue(sys.signals().contains("pidfd_send_signal 1002 9"), sys.signals().toString());
+        assertTrue(sys.signals().contains(Call.kill(1003, SIGKILL)), sys.signals().toString());
+        assertTrue(sys.signals().contains(Call.pidfdSignal(1002, SIGKILL)), sys.signals().toString());
         KillResult result = killer.await(kill, Deadline.of(2000, 1000));
         assertFalse(result.timedOut, result.toString());
         assertEquals(0, sys.fdToPid.size(), "every pidfd released");
@@ -229,6 +236,7 @@ class TreeKillerSeamTest {
         KillResult result = killer.await(kill, Deadline.of(5000, 4000));
         assertFalse(result.timedOut);
         assertEquals(2, result.exited);
-        assertEquals(List.of("kill 1001 19", "kill 1002 19", "kill 1001 9", "kill 1002 9"), sys.signals());
+        assertEquals(List.of(Call.kill(1001, SIGSTOP), Call.kill(1002, SIGSTOP), Call.kill(1001, SIGKILL),
+                Call.kill(1002, SIGKILL)), sys.signals());
     }
 }

@@ -1,5 +1,6 @@
 package dev.treekill.agent.reaping;
 
+import static dev.treekill.agent.sys.Syscalls.SIGKILL;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,6 +22,7 @@ import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.signal.Member;
 import dev.treekill.agent.starts.StartedProcesses;
+import dev.treekill.agent.sys.Call;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.FakeSyscalls;
 import dev.treekill.agent.testing.FakeProcess;
@@ -69,22 +71,14 @@ class OrphanReaperTest {
     }
 
     private Set<Integer> reaped() {
-        Set<Integer> out = new TreeSet<>();
-        for (String c : sys.calls) {
-            if (c.startsWith("reap ")) {
-                out.add(Integer.parseInt(c.substring("reap ".length())));
-            }
-        }
-        return out;
+        return sys.reapTried();
     }
 
     /** No call of any kind names pid 1 or this JVM, and no reap names a pid that is not this JVM's child. */
     @AfterEach
     void neverInitNeverSelfNeverAnotherParentsChild() {
-        for (String c : sys.calls) {
-            String[] parts = c.split(" ");
-            assertFalse(parts.length > 1 && (parts[1].equals("1") || parts[1].equals(Integer.toString(SELF))),
-                    () -> "a call on pid 1 or this JVM: " + sys.calls);
+        for (Call c : sys.calls) {
+            assertFalse(c.pid == 1 || c.pid == SELF, () -> "a call on pid 1 or this JVM: " + sys.calls);
         }
         for (int pid : reaped()) {
             assertTrue(pid != 3003 && pid != 3004 && pid != 2500 && pid != 900, () -> "reaped " + pid + ": " + sys.calls);
@@ -257,7 +251,7 @@ class OrphanReaperTest {
             }
         };
         assertEquals(2, new OrphanReaper(startsMeanwhile, fake, started).reapAdopted());
-        assertEquals(List.of("reap 3001", "reap 3005"), startsMeanwhile.calls);
+        assertEquals(List.of(Call.reap(3001), Call.reap(3005)), startsMeanwhile.calls);
         assertTrue(begun[0] > 0);
         started.startFailed(begun[0]);
     }
@@ -514,12 +508,12 @@ class OrphanReaperTest {
         FakeSyscalls stolen = new FakeSyscalls(fake) {
             @Override
             public boolean reapChild(int pidfd, int pid) throws ErrnoException {
-                calls.add("reap " + pid);
+                calls.add(Call.reap(pid));
                 throw new ErrnoException("waitid", ErrnoException.ECHILD);
             }
         };
         assertEquals(0, new OrphanReaper(stolen, fake, started).reapAdopted());
-        assertEquals(List.of("reap 3001"), stolen.calls);
+        assertEquals(List.of(Call.reap(3001)), stolen.calls);
     }
 
     @Test
@@ -543,8 +537,8 @@ class OrphanReaperTest {
         KillResult second = killer.await(killer.kill(Target.started(started.of(jdkChild), true), Trigger.CLI),
                 Deadline.of(5000, 4000));
         assertFalse(second.timedOut);
-        assertTrue(sys.signals().contains("pidfd_send_signal 3002 9"), "an orphan adopted since the JDK's child started is "
-                + "claimed by its tree: " + sys.signals());
+        assertTrue(sys.signals().contains(Call.pidfdSignal(3002, SIGKILL)),
+                "an orphan adopted since the JDK's child started is claimed by its tree: " + sys.signals());
         assertTrue(reaped().contains(3002), "and reaped once killed: " + sys.calls);
         assertFalse(reaped().contains(1101), "the JDK reaps what it started: " + sys.calls);
         assertEquals("Z", String.valueOf(ProcTable.read(fake, 1101).state));

@@ -1,5 +1,7 @@
 package dev.treekill.agent.signal;
 
+import static dev.treekill.agent.sys.Syscalls.SIGKILL;
+import static dev.treekill.agent.sys.Syscalls.SIGSTOP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -9,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.treekill.agent.proc.FakeProc;
 import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.sys.Call;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.FakeSyscalls;
 import dev.treekill.agent.sys.Syscalls;
@@ -57,9 +60,9 @@ class SignallerTest {
         Member m = signaller.pin(ProcTable.read(proc, 1002));
         assertNotNull(m);
         assertTrue(signaller.signal(m, Syscalls.SIGKILL));
-        assertEquals(List.of("pidfd_send_signal 1002 9"), sys.signals());
+        assertEquals(List.of(Call.pidfdSignal(1002, SIGKILL)), sys.signals());
         signaller.release(m);
-        assertTrue(sys.calls.contains("close 1002"));
+        assertTrue(sys.calls.contains(Call.close(1002)));
     }
 
     @Test
@@ -67,7 +70,7 @@ class SignallerTest {
         var scanned = ProcTable.read(proc, 1002);
         proc.put(1002, 1, 'S', 1, 999, "someone else"); // exited, pid handed to a newer process
         assertNull(signaller.pin(scanned));
-        assertTrue(sys.calls.contains("close 1002"), "the pidfd opened on the newcomer is closed again");
+        assertTrue(sys.calls.contains(Call.close(1002)), "the pidfd opened on the newcomer is closed again");
         assertTrue(sys.signals().isEmpty());
     }
 
@@ -86,11 +89,11 @@ class SignallerTest {
         assertNotNull(m);
         assertEquals(-1, m.pidfd);
         assertTrue(signaller.signal(m, Syscalls.SIGSTOP));
-        assertEquals(List.of("kill 1002 19"), sys.signals());
+        assertEquals(List.of(Call.kill(1002, SIGSTOP)), sys.signals());
 
         sys.calls.clear();
         signaller.pin(ProcTable.read(proc, 1001));
-        assertFalse(sys.calls.contains("pidfd_open 1001"), "ENOSYS is remembered: no more pidfd_open calls");
+        assertFalse(sys.calls.contains(Call.pidfdOpen(1001)), "ENOSYS is remembered: no more pidfd_open calls");
     }
 
     @ParameterizedTest
@@ -100,7 +103,7 @@ class SignallerTest {
         Member m = signaller.pin(ProcTable.read(proc, 1002));
         assertNotNull(m);
         assertTrue(signaller.signal(m, Syscalls.SIGKILL));
-        assertEquals(List.of("kill 1002 9"), sys.signals());
+        assertEquals(List.of(Call.kill(1002, SIGKILL)), sys.signals());
     }
 
     @Test

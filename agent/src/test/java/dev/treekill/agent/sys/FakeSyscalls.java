@@ -5,11 +5,15 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.IntPredicate;
+import java.util.function.Predicate;
 
-/** Native calls as a test scripts them; every signal is recorded and none is sent. */
+/** Native calls as a test scripts them; every call is recorded as a {@link Call} and no signal is sent. */
 public class FakeSyscalls implements Syscalls {
-    public final List<String> calls = new ArrayList<>();
+    /** Every call, in order. */
+    public final List<Call> calls = new ArrayList<>();
     public final Map<Integer, Integer> fdToPid = new HashMap<>();
     public int self = 1000;
     /** When set, signals act on it as the kernel would: SIGSTOP stops, SIGCONT continues, SIGKILL leaves a zombie. */
@@ -18,11 +22,37 @@ public class FakeSyscalls implements Syscalls {
     public IntPredicate readable = fd -> false;
     private int nextFd = 100;
 
-    public List<String> signals() {
-        List<String> out = new ArrayList<>();
-        for (String c : calls) {
-            if (c.startsWith("kill") || c.startsWith("pidfd_send_signal")) {
+    /** The calls that sent a signal ({@code kill}, {@code pidfd_send_signal}), in order. */
+    public List<Call> signals() {
+        List<Call> out = new ArrayList<>();
+        for (Call c : calls) {
+            if (c.kind.signals()) {
                 out.add(c);
+            }
+        }
+        return out;
+    }
+
+    /** The pids that were sent {@code signal}, either way, sorted. */
+    public Set<Integer> signalled(int signal) {
+        return pids(c -> c.kind.signals() && c.signal == signal);
+    }
+
+    /** Every pid a call of any kind named (signals, pidfds, reaps), sorted. */
+    public Set<Integer> touched() {
+        return pids(c -> true);
+    }
+
+    /** The pids a {@code waitid} was tried on, sorted. */
+    public Set<Integer> reapTried() {
+        return pids(c -> c.kind == Call.Kind.REAP);
+    }
+
+    private Set<Integer> pids(Predicate<Call> which) {
+        Set<Integer> out = new TreeSet<>();
+        for (Call c : calls) {
+            if (c.namesAProcess() && which.test(c)) {
+                out.add(c.pid);
             }
         }
         return out;
@@ -42,7 +72,7 @@ public class FakeSyscalls implements Syscalls {
 
     @Override
     public void killPid(int pid, int signal) {
-        calls.add("kill " + pid + " " + signal);
+        calls.add(Call.kill(pid, signal));
         deliver(pid, signal);
     }
 
@@ -54,7 +84,7 @@ public class FakeSyscalls implements Syscalls {
 
     @Override
     public int pidfdOpen(int pid) throws ErrnoException {
-        calls.add("pidfd_open " + pid);
+        calls.add(Call.pidfdOpen(pid));
         if (pidfdOpenErrno != 0) {
             throw new ErrnoException("pidfd_open", pidfdOpenErrno);
         }
@@ -64,8 +94,14 @@ public class FakeSyscalls implements Syscalls {
 
     @Override
     public void pidfdSendSignal(int pidfd, int signal) throws ErrnoException {
-        calls.add("pidfd_send_signal " + fdToPid.get(pidfd) + " " + signal);
+        calls.add(Call.pidfdSignal(pidOf(pidfd), signal));
         deliver(fdToPid.get(pidfd), signal);
+    }
+
+    /** The pid {@code pidfd} was opened on here, or {@link Call#UNKNOWN_PID}. */
+    protected int pidOf(int pidfd) {
+        Integer pid = fdToPid.get(pidfd);
+        return pid == null ? Call.UNKNOWN_PID : pid;
     }
 
     @Override
@@ -75,7 +111,8 @@ public class FakeSyscalls implements Syscalls {
 
     @Override
     public void closeFd(int fd) {
-        calls.add("close " + fdToPid.remove(fd));
+        calls.add(Call.close(pidOf(fd)));
+        fdToPid.remove(fd);
     }
 
     @Override
@@ -85,7 +122,7 @@ public class FakeSyscalls implements Syscalls {
     /** Reaping as the kernel does it: only a zombie child of {@link #self} can be reaped; it then disappears. */
     @Override
     public boolean reapChild(int pidfd, int pid) throws ErrnoException {
-        calls.add("reap " + pid);
+        calls.add(Call.reap(pid));
         if (proc == null) {
             return false;
         }
