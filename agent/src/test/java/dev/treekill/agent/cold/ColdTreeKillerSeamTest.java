@@ -41,12 +41,7 @@ class ColdTreeKillerSeamTest {
             .put(ROOT, SELF, 'S', 1, 60, "sh").put(1002, ROOT, 'S', 1, 61, "worker").put(1003, 1002, 'S', 1, 62, "sleep");
     private final StartedProcesses started = new StartedProcesses(proc, true);
 
-    {
-        FakeProcess.procOfThisTest = proc;
-        FakeProcess.registryOfThisTest = started;
-    }
-
-    private final FakeProcess root = new FakeProcess(ROOT);
+    private final FakeProcess root = new FakeProcess(ROOT, proc, started);
     private final String cookie = startRoot();
 
     /** The root started through the agent's start hooks; its processes carry its cookie. */

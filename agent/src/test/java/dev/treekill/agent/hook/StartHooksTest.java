@@ -472,7 +472,7 @@ class StartHooksTest {
         assertNotNull(started.of(p));
     }
 
-    /** Liveness is the record's flag, set when the JDK's own onExit() of the real Process completes. */
+    /** A record is unreaped while /proc shows its very process: once the JDK reaped the real Process, it is not. */
     @Test
     void aRealProcessLeavesThePidLookupOnceTheJdkReapedIt() throws Exception {
         StartedProcesses started = new StartedProcesses(dev.treekill.agent.proc.ProcSource.system(), true);

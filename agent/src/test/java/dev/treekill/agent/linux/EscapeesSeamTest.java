@@ -41,7 +41,8 @@ import org.junit.jupiter.api.Timeout;
  * root's exact cookie (same user, started at or after the root, not zombies) with their trees, and, where this
  * JVM adopts orphans, its cookie-less children the JDK did not start: to every tree of the JVM always, to one
  * started process only under a subreaper (not as mere PID 1) with cookies off, and when no other process the JDK
- * started was alive when the orphan started. A record's liveness is its flag, set when the JDK's onExit() fires.
+ * started was alive when the orphan started. A record is unreaped while /proc shows that very process (pid and
+ * start time): the JDK's reaping shows as its entry going away.
  * Everything else is never signalled, and where nothing outside the tree can belong to it no environment is
  * read at all.
  */
@@ -59,12 +60,8 @@ class EscapeesSeamTest {
     private final CountingProc proc = new CountingProc(fake);
     /** Records start times from the fake /proc, as the agent does where it adopts orphans. */
     private final StartedProcesses started = new StartedProcesses(fake, true);
-
-    {
-        FakeProcess.procOfThisTest = fake; // exit() of a FakeProcess removes its /proc entry, as the JDK's reaping does
-        FakeProcess.registryOfThisTest = started; // which a reaper pass then notices
-    }
-    private final FakeProcess root = new FakeProcess(ROOT);
+    /** Its exit() is the JDK's reaping: the entry leaves the fake /proc, which the registry notices at once. */
+    private final FakeProcess root = new FakeProcess(ROOT, fake, started);
 
     // ---- the fixture ----
 
@@ -151,7 +148,7 @@ class EscapeesSeamTest {
     @Test
     void cookiesNestedJvmsMintedBeneathTheRootsCookieAreClaimedAtAnyDepthButNotOptOutsOrSiblings() {
         String cookie = startRoot();
-        String sibling = startThroughHooks(new FakeProcess(1500), true); // another start of this JVM
+        String sibling = startThroughHooks(new FakeProcess(1500, fake, started), true); // another start of this JVM
         String inner = Cookies.prefix(cookie, 3000, 0x5eed) + "1"; // a JVM with the agent in ROOT's tree minted it
         String innerInner = Cookies.prefix(inner, 3100, 0xbeef) + "4"; // and one started by that JVM
         process(2001, 1, 'S', 70, cookieEntry(inner)); // the inner JVM's setsid daemon
@@ -173,7 +170,7 @@ class EscapeesSeamTest {
     @Test
     void onlyTheExactCookieOfTheSameUserStartedSinceTheRootAndNotAZombieIsClaimed() {
         String cookie = startRoot();
-        String sibling = startThroughHooks(new FakeProcess(1500), true); // another start of this JVM
+        String sibling = startThroughHooks(new FakeProcess(1500, fake, started), true); // another start of this JVM
         org.junit.jupiter.api.Assertions.assertNotEquals(cookie, sibling);
         process(2001, 1, 'S', 70, cookieEntry(cookie)); // the one that belongs
         process(2010, 1, 'S', 70, cookieEntry("chosen-by-the-application")); // opted out
@@ -293,7 +290,7 @@ class EscapeesSeamTest {
         startRoot();
         String optOut = "chosen-by-the-application";
         fake.put(1501, SELF, 'S', 1, 62, "opted-out").env(1501, cookieEntry(optOut)).put(1502, 1501, 'S', 1, 63, "kid");
-        FakeProcess optedOut = new FakeProcess(1501);
+        FakeProcess optedOut = new FakeProcess(1501, fake, started);
         assertEquals(optOut, startThroughHooks(optedOut, true, "PATH=/bin", cookieEntry(optOut)),
                 "the child keeps the value its ProcessBuilder set");
         process(2001, 1, 'S', 70, cookieEntry(optOut)); // an escapee of the opted-out tree
@@ -305,7 +302,7 @@ class EscapeesSeamTest {
 
         assertEquals(62, record.startTicks());
         // With cookies off a start records none either.
-        FakeProcess plain = new FakeProcess(1503);
+        FakeProcess plain = new FakeProcess(1503, fake, started);
         assertNull(startThroughHooks(plain, false, "PATH=/bin"));
         assertNull(started.of(plain).cookie());
         // An opted-out start and a pid picked by hand: only the tree.
@@ -340,7 +337,7 @@ class EscapeesSeamTest {
      */
     private String adoptedOrphansFixture() {
         String cookie = startRoot();
-        FakeProcess jdkChild = new FakeProcess(3002);
+        FakeProcess jdkChild = new FakeProcess(3002, fake, started);
         startThroughHooks(jdkChild, false); // the JDK started it (cookies off), and has not reaped it
         process(3001, SELF, 'S', 70, "PATH=/bin"); // re-parented to us (subreaper), no cookie: an orphan of the tree
         process(3011, 3001, 'S', 71); // its child
@@ -392,10 +389,10 @@ class EscapeesSeamTest {
     void withCookiesOffACookielessAdoptedOrphanIsClaimedOnlyWhenNoOtherStartWasAliveWhenItStarted() {
         startRootWithoutCookie(); // started at tick 60
         process(3002, SELF, 'S', 65, "PATH=/bin");
-        FakeProcess earlier = new FakeProcess(3002);
+        FakeProcess earlier = new FakeProcess(3002, fake, started);
         startThroughHooks(earlier, false); // another JDK child, started before the orphan
         process(3003, SELF, 'S', 75, "PATH=/bin");
-        FakeProcess later = new FakeProcess(3003);
+        FakeProcess later = new FakeProcess(3003, fake, started);
         startThroughHooks(later, false); // and one started after it
         process(3001, SELF, 'S', 70, "PATH=/bin"); // the adopted cookie-less orphan
         process(3011, 3001, 'S', 71); // its child
@@ -441,7 +438,7 @@ class EscapeesSeamTest {
         assertEquals(List.of(3001), pids(escapees.find(target, 60, new HashMap<>())), "the root is the only start");
 
         process(3004, SELF, 'S', 70, "PATH=/bin");
-        FakeProcess sameTick = new FakeProcess(3004);
+        FakeProcess sameTick = new FakeProcess(3004, fake, started);
         startThroughHooks(sameTick, false);
         assertEquals(List.of(), pids(escapees.find(target, 60, new HashMap<>())), "a start in the very tick counts");
 
@@ -459,7 +456,7 @@ class EscapeesSeamTest {
     @Test
     void onceTheJdkReapedItsChildThatPidIsNoLongerProtected() {
         startRootWithoutCookie();
-        FakeProcess jdkChild = new FakeProcess(3002);
+        FakeProcess jdkChild = new FakeProcess(3002, fake, started);
         startThroughHooks(jdkChild, false);
         process(3002, SELF, 'S', 70, "PATH=/bin");
         Escapees withoutCookies = new Escapees(proc, SELF, started, true, true, false);
@@ -488,7 +485,7 @@ class EscapeesSeamTest {
 
     @Test
     void anOptedOutStartWhereOrphansAreAdoptedOwnsNoOrphansAndReadsNoEnvironment() {
-        FakeProcess optedOut = new FakeProcess(ROOT);
+        FakeProcess optedOut = new FakeProcess(ROOT, fake, started);
         startThroughHooks(optedOut, true, cookieEntry("mine"));
         fake.env(ROOT, cookieEntry("mine"));
         process(3001, SELF, 'S', 70, "PATH=/bin"); // an adopted orphan: with cookies on, nobody's to claim
@@ -569,7 +566,7 @@ class EscapeesSeamTest {
     @Test
     void everyChildTreeTakesTheJdksChildrenAsRootsAndAdoptedOnesAsEscapeesButNoCookielessStranger() {
         started.startFailed(started.forking()); // a start was seen: tracking is on
-        FakeProcess jdkChild = new FakeProcess(3002);
+        FakeProcess jdkChild = new FakeProcess(3002, fake, started);
         startThroughHooks(jdkChild, true);
         process(4001, 1, 'S', 70, cookieEntry(started.newCookie()));
         process(3002, SELF, 'S', 70); // the JDK's child: a root
@@ -586,7 +583,7 @@ class EscapeesSeamTest {
     void optedOutChildrenSurviveAKillOfEveryTreeWhereOrphansAreAdopted() {
         startRoot();
         process(3002, SELF, 'S', 65, cookieEntry("mine"));
-        FakeProcess optedOutChild = new FakeProcess(3002);
+        FakeProcess optedOutChild = new FakeProcess(3002, fake, started);
         assertEquals("mine", startThroughHooks(optedOutChild, true, cookieEntry("mine")));
         process(3012, 3002, 'S', 66, cookieEntry("mine"));
         // a daemon that left some tree, opted out, and was adopted by this JVM
@@ -702,7 +699,7 @@ class EscapeesSeamTest {
     void aStartWhoseBlockCarriesACookieOfThisJvmRecordsTheFreshOne() {
         String root1 = startRoot();
         // The application copied a sibling's environment, cookie and all: not an opt-out.
-        FakeProcess copy = new FakeProcess(1601);
+        FakeProcess copy = new FakeProcess(1601, fake, started);
         fake.put(1601, SELF, 'S', 1, 65, "copy");
         String fresh = startThroughHooks(copy, true, "PATH=/bin", cookieEntry(root1));
         assertNotNull(fresh);
@@ -746,7 +743,7 @@ class EscapeesSeamTest {
                 .put(301, 1, 'S', 1, 70, "orphan").put(311, 301, 'S', 1, 71, "its child");
         world.env(101, "PATH=/bin").env(102, "PATH=/bin").env(301, "PATH=/bin").env(311, "PATH=/bin");
         StartedProcesses jvm = new StartedProcesses(world, true);
-        FakeProcess sh = new FakeProcess(101);
+        FakeProcess sh = new FakeProcess(101, fake, started);
         jvm.started(jvm.forking(), sh, null);
         assertTrue(jvm.onlyPossibleOrigin(jvm.of(sh), 70));
 
@@ -780,7 +777,7 @@ class EscapeesSeamTest {
         fake.ticks = 4242;
         root.exit();
         assertTrue(record.reaped());
-        assertEquals(4242, record.endTicks(), "from ProcSource.ticksSinceBoot() when onExit completed");
+        assertEquals(4242, record.endTicks(), "from ProcSource.ticksSinceBoot() when the registry saw the /proc entry gone");
         assertNull(started.ofPid(ROOT), "its pid may name a stranger now");
         assertFalse(started.startedByJdk(ROOT));
         assertSame(record, started.of(root), "the application's Process still finds its record");
@@ -818,7 +815,7 @@ class EscapeesSeamTest {
             }
         };
         sp[0] = new StartedProcesses(failing, true);
-        FakeProcess p = new FakeProcess(ROOT);
+        FakeProcess p = new FakeProcess(ROOT, fake, started);
         long seq = sp[0].forking();
         assertEquals(seq, sp[0].oldestInFlight());
         assertNull(sp[0].ofPid(ROOT));
@@ -852,12 +849,11 @@ class EscapeesSeamTest {
      */
     private boolean onlyOrigin(long otherStart, Long reapedAt) {
         StartedProcesses sp = new StartedProcesses(fake, true);
-        FakeProcess.registryOfThisTest = sp;
-        FakeProcess target = new FakeProcess(ROOT);
+        FakeProcess target = new FakeProcess(ROOT, fake, sp);
         sp.started(sp.forking(), target, null);
         assertEquals(60, sp.of(target).startTicks());
         assertTrue(sp.onlyPossibleOrigin(sp.of(target), 70), "alone, the root is the only origin");
-        FakeProcess other = new FakeProcess(3002);
+        FakeProcess other = new FakeProcess(3002, fake, sp);
         if (otherStart >= 0) {
             process(3002, SELF, 'S', otherStart);
         } else {
@@ -898,8 +894,7 @@ class EscapeesSeamTest {
     @Test
     void anUntrackedChildOrNoProcMakesNoStartTheOnlyOrigin() {
         StartedProcesses sp = new StartedProcesses(fake, true);
-        FakeProcess.registryOfThisTest = sp;
-        FakeProcess target = new FakeProcess(ROOT);
+        FakeProcess target = new FakeProcess(ROOT, fake, sp);
         sp.started(sp.forking(), target, null);
         sp.untracked(fake, new int[] {3999}); // gone already: nothing noted
         assertTrue(sp.onlyPossibleOrigin(sp.of(target), 70));
@@ -911,7 +906,7 @@ class EscapeesSeamTest {
         assertTrue(sp.onlyPossibleOrigin(sp.of(target), 70));
 
         StartedProcesses withoutProc = new StartedProcesses();
-        FakeProcess alone = new FakeProcess(ROOT);
+        FakeProcess alone = new FakeProcess(ROOT, fake, sp);
         withoutProc.started(withoutProc.forking(), alone, null);
         assertFalse(withoutProc.onlyPossibleOrigin(withoutProc.of(alone), 70), "without /proc no time is known");
     }
@@ -919,8 +914,7 @@ class EscapeesSeamTest {
     @Test
     void theTargetsOwnRecordNeverBlocksIt() {
         StartedProcesses sp = new StartedProcesses(fake, true);
-        FakeProcess.registryOfThisTest = sp;
-        FakeProcess target = new FakeProcess(ROOT);
+        FakeProcess target = new FakeProcess(ROOT, fake, sp);
         sp.started(sp.forking(), target, null);
         fake.ticks = 90;
         target.exit(); // the root exited after the orphan started: only its escapees are left

@@ -56,11 +56,6 @@ class OrphanReaperTest {
     /** With start and exit times from the fake /proc, as where this JVM adopts orphans. */
     private final StartedProcesses started = new StartedProcesses(fake, true);
 
-    {
-        FakeProcess.procOfThisTest = fake; // exit() of a FakeProcess removes its /proc entry, as the JDK's reaping does
-        FakeProcess.registryOfThisTest = started; // which a reaper pass then notices
-    }
-
     /** A start seen and finished: tracking on, none in flight. */
     private void aStartWasSeen() {
         started.startFailed(started.forking());
@@ -129,7 +124,8 @@ class OrphanReaperTest {
     @Test
     void aZombieTheJdkStartedAndStillWaitsForIsLeftToTheJdk() {
         aStartWasSeen();
-        FakeProcess jdkChild = new FakeProcess(3006); // its Process is not reaped yet: the JDK's reaper waits for it
+        // its Process is not reaped yet: the JDK's reaper waits for it
+        FakeProcess jdkChild = new FakeProcess(3006, fake, started);
         fake.put(3006, SELF, 'Z', 1, 72, "the JDK's child");
         started.started(started.forking(), jdkChild, null);
         assertEquals(1, reaper().reapAdopted());
@@ -176,7 +172,7 @@ class OrphanReaperTest {
         aStartWasSeen();
         long start = started.forking();
         assertEquals(0, reaper().reapAdopted());
-        FakeProcess child = new FakeProcess(3007);
+        FakeProcess child = new FakeProcess(3007, fake, started);
         started.started(start, child, null);
         fake.put(3007, SELF, 'Z', 1, 73, "the start's child, exited at once");
         assertEquals(1, reaper().reapAdopted());
@@ -295,7 +291,7 @@ class OrphanReaperTest {
             if (i % 2 == 0) {
                 started.startFailed(inFlight);
             } else {
-                started.started(inFlight, new FakeProcess(6000 + i), null);
+                started.started(inFlight, new FakeProcess(6000 + i, fake, started), null);
             }
             inFlight = next;
         }
@@ -343,7 +339,7 @@ class OrphanReaperTest {
         OrphanReaper reaper = new OrphanReaper(sys, fake, attached);
         // Patched starts are seen, but a start in code not patched yet may still be under way.
         attached.startFailed(attached.forking());
-        attached.started(attached.forking(), new FakeProcess(4001), null);
+        attached.started(attached.forking(), new FakeProcess(4001, fake, started), null);
         assertTrue(attached.startedByJdk(3005));
         assertTrue(attached.startedByJdk(4242), "before the children are noted every pid counts as the JDK's");
         assertEquals(0, reaper.reapAdopted());
@@ -398,7 +394,7 @@ class OrphanReaperTest {
         fake.put(3005, SELF, 'Z', 1, 71, "a zombie seen while the start forks");
         assertEquals(0, reaper.reapAdopted(), "it may be the start's child");
         fake.put(3007, SELF, 'Z', 1, 73, "the start's child, exited at once");
-        hooks.started(new FakeProcess(3007));
+        hooks.started(new FakeProcess(3007, fake, started));
         assertEquals(Long.MAX_VALUE, started.oldestInFlight());
         assertEquals(1, reaper.reapAdopted());
         assertEquals(Set.of(3001, 3005), reaped(), "the start's own child is the JDK's: " + sys.calls);
@@ -422,7 +418,7 @@ class OrphanReaperTest {
             assertEquals(otherSeq, started.oldestInFlight(), "the other thread's start is still in flight");
             hooks.starting();
             hooks.forking();
-            hooks.started(new FakeProcess(3008));
+            hooks.started(new FakeProcess(3008, fake, started));
             assertEquals(otherSeq, started.oldestInFlight(), "this thread ended its own start, not the other's");
             hooks.starting();
             hooks.startFailed(); // the number of the start before is not this one's
@@ -443,9 +439,9 @@ class OrphanReaperTest {
     void livenessIsTheRecordsFlagNeverProcessIsAlive() {
         aStartWasSeen();
         fake.put(3006, SELF, 'Z', 1, 72, "the JDK's child, exited, not collected yet");
-        FakeProcess jdkChild = new FakeProcess(3006);
+        FakeProcess jdkChild = new FakeProcess(3006, fake, started);
         started.started(started.forking(), jdkChild, null);
-        FakeProcess live = new FakeProcess(3002); // the live child: one the JDK started
+        FakeProcess live = new FakeProcess(3002, fake, started); // the live child: one the JDK started
         started.started(started.forking(), live, null);
         sys.readable = fd -> true;
         TreeKiller killer = new TreeKiller(sys, fake, new KillStats(), started, true, false);
@@ -522,7 +518,7 @@ class OrphanReaperTest {
         // 1001: an orphan re-parented to us (not started by the JDK) with a child; 1101: a child the JDK started.
         fake.put(1001, SELF, 'S', 1, 60, "orphan").put(1002, 1001, 'S', 1, 61, "its child");
         fake.put(1101, SELF, 'S', 1, 60, "the JDK's child");
-        FakeProcess jdkChild = new FakeProcess(1101);
+        FakeProcess jdkChild = new FakeProcess(1101, fake, started);
         started.started(started.forking(), jdkChild, null);
         sys.readable = fd -> true; // every pidfd polls readable once its process died
 

@@ -7,33 +7,44 @@ import java.io.OutputStream;
 
 /**
  * A Process as the JDK returns it, without a real child. Process.toHandle() throws for a subclass, so it hands
- * out a {@link FakeHandle} whose onExit() the test completes with {@link #exit()}: "the JDK reaped it".
- * Liveness must come from that, never from isAlive(), which on a real Process takes its lock: any call of
- * isAlive() is counted and fails.
+ * out a {@link FakeHandle}. {@link #exit()} is "the JDK reaped it": the process's /proc entry goes, which is
+ * where the start registry reads liveness from (a record is unreaped while /proc shows that very process), and
+ * onExit() completes. Liveness must never come from isAlive(), which on a real Process takes its lock: any call
+ * of isAlive() is counted and fails.
  */
 public final class FakeProcess extends Process {
     private final long pid;
     private final FakeHandle handle;
+    /** Where the JDK's reaping shows, as the process's entry going away; null: nowhere. */
+    private final FakeProc proc;
+    /** The start registry that notices the reaping at once, as a reaper pass at that tick would; null: none. */
+    private final StartedProcesses registry;
     public final java.util.concurrent.CompletableFuture<ProcessHandle> exited = new java.util.concurrent.CompletableFuture<>();
     public final java.util.concurrent.atomic.AtomicInteger isAliveCalls = new java.util.concurrent.atomic.AtomicInteger();
 
+    /** A process outside any scripted /proc: {@link #exit()} only completes onExit(). */
     public FakeProcess(long pid) {
-        this.pid = pid;
-        this.handle = new FakeHandle(this);
+        this(pid, null, null);
     }
 
-    /** The /proc of the running test: where the JDK's reaping shows, as the process's entry going away. */
-    public static FakeProc procOfThisTest;
-    /** The registry of the running test: it notices the reaping at once, as a reaper pass at that tick would. */
-    public static StartedProcesses registryOfThisTest;
+    /**
+     * A process of the test's scripted world: {@link #exit()} also removes its entry from {@code proc} and has
+     * {@code registry} notice that at once.
+     */
+    public FakeProcess(long pid, FakeProc proc, StartedProcesses registry) {
+        this.pid = pid;
+        this.handle = new FakeHandle(this);
+        this.proc = proc;
+        this.registry = registry;
+    }
 
     /** The JDK's reaper collected its exit status: its /proc entry is gone, and onExit() completes. */
     public void exit() {
-        if (procOfThisTest != null) {
-            procOfThisTest.remove((int) pid());
+        if (proc != null) {
+            proc.remove((int) pid());
         }
-        if (registryOfThisTest != null) {
-            registryOfThisTest.refresh();
+        if (registry != null) {
+            registry.refresh();
         }
         exited.complete(handle);
     }
@@ -130,7 +141,7 @@ public final class FakeProcess extends Process {
         @Override
         public boolean isAlive() {
             process.isAliveCalls.incrementAndGet();
-            throw new AssertionError("ProcessHandle.isAlive() of " + process.pid + " called: liveness is the record's flag");
+            throw new AssertionError("ProcessHandle.isAlive() of " + process.pid + " called: liveness comes from /proc");
         }
 
         @Override
