@@ -283,7 +283,7 @@ class ExitKillIT {
     @OnEachJdk
     void noGuardWhenTheJvmIsPid1(Jdk jdk) throws Exception {
         Pid1IT.needsPidNamespaces();
-        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(Pid1IT.UNSHARE).agent("exitKill=true")
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(PidNamespace.UNSHARE).agent("exitKill=true")
                 .main(AbruptDeathApp.class, "normal", "probe").run();
         Map<String, String> ready = Checks.ok(r).line("ready ");
         assertEquals("1", ready.get("pid"), r::toString);

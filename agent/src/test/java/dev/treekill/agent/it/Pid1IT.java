@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.treekill.testing.TaggedProcesses;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -18,30 +16,18 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Timeout(180)
 class Pid1IT {
-    static final String[] UNSHARE = {"unshare", "--pid", "--fork", "--mount-proc"};
-
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
 
     @BeforeAll
     static void needsPidNamespaces() throws Exception {
-        String why;
-        try {
-            Process p = new ProcessBuilder(UNSHARE[0], UNSHARE[1], UNSHARE[2], UNSHARE[3], "true").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes()).trim();
-            boolean done = p.waitFor(30, TimeUnit.SECONDS);
-            why = done && p.exitValue() == 0 ? null : "exit " + (done ? p.exitValue() : "timeout") + ": " + out;
-        } catch (java.io.IOException e) {
-            why = e.getMessage();
-        }
-        String reason = why;
-        Assumptions.assumeTrue(reason == null, () -> "skipped: `unshare --pid --fork --mount-proc` does not work here "
-                + "(needs root or user namespaces): " + reason);
+        PidNamespace.assumeWorks("`unshare --pid --fork --mount-proc` does not work here (needs root or user namespaces)",
+                "true");
     }
 
     @OnEachJdk
     void noZombieOfTheTreeIsLeftAfterDestroyForcibly(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(UNSHARE).agent(null)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(PidNamespace.UNSHARE).agent(null)
                 .main(EscapeApp.class, "escape", "alive").run();
         Map<String, String> line = Checks.ok(r).line("escape ");
         assertEquals("0", line.get("zombies"), () -> "zombies of the killed tree left on PID 1\n" + r);
@@ -52,7 +38,7 @@ class Pid1IT {
 
     @OnEachJdk
     void theJdksChildrenKeepTheirExitCodesWhileOrphansAreReaped(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(UNSHARE).agent(null)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(PidNamespace.UNSHARE).agent(null)
                 .main(EscapeApp.class, "exit7", "150").run();
         Checks.ok(r);
         assertEquals("0", r.line("exit7 ").get("wrong"), () -> "an exit status the JDK waited for was taken\n" + r);
@@ -62,7 +48,7 @@ class Pid1IT {
 
     @OnEachJdk
     void withoutTheAgentOrphansPileUpAsZombies(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(UNSHARE)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(PidNamespace.UNSHARE)
                 .main(EscapeApp.class, "exit7", "10").run();
         Checks.ok(r);
         assertEquals("0", r.line("exit7 ").get("wrong"), r::toString);

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.treekill.testing.TaggedProcesses;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -17,30 +15,17 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Timeout(180)
 class RecycledPidIT {
-    private static final String[] UNSHARE = {"unshare", "--pid", "--fork", "--mount-proc"};
-
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
 
     @BeforeAll
     static void needsPidNamespaces() throws Exception {
-        String why;
-        try {
-            Process p = new ProcessBuilder(UNSHARE[0], UNSHARE[1], UNSHARE[2], UNSHARE[3], "sh", "-c",
-                    "echo 100 > /proc/sys/kernel/ns_last_pid").redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes()).trim();
-            boolean done = p.waitFor(30, TimeUnit.SECONDS);
-            why = done && p.exitValue() == 0 ? null : "exit " + (done ? p.exitValue() : "timeout") + ": " + out;
-        } catch (java.io.IOException e) {
-            why = e.getMessage();
-        }
-        String reason = why;
-        Assumptions.assumeTrue(reason == null, () -> "skipped: a PID namespace whose ns_last_pid can be written is "
-                + "needed (`unshare --pid --fork --mount-proc` as root): " + reason);
+        PidNamespace.assumeWorks("a PID namespace whose ns_last_pid can be written is needed "
+                + "(`unshare --pid --fork --mount-proc` as root)", "sh", "-c", "echo 100 > /proc/sys/kernel/ns_last_pid");
     }
 
     private Map<String, String> stale(Jdk jdk, String options, String entry) throws Exception {
-        JvmRunner runner = JvmRunner.on(jdk, tagged).under(UNSHARE);
+        JvmRunner runner = JvmRunner.on(jdk, tagged).under(PidNamespace.UNSHARE);
         if (options != null) {
             runner.agent(options);
         }
@@ -79,7 +64,7 @@ class RecycledPidIT {
     }
 
     private void grace(Jdk jdk, String options, String entry) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(UNSHARE).agent(options)
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(PidNamespace.UNSHARE).agent(options)
                 .main(RecycleApp.class, "grace", entry).run();
         Map<String, String> line = Checks.ok(r).line("grace ");
         assertEquals("true", line.get("same_pid"), () -> "the test did not recycle the pid\n" + r);
