@@ -11,10 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.treekill.testing.TaggedProcesses;
 import dev.treekill.mbeans.KillReport;
 import dev.treekill.mbeans.ProcessRow;
 import dev.treekill.mbeans.TreeKillerMXBean;
+import dev.treekill.testing.TaggedProcesses;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -18,10 +18,9 @@ import dev.treekill.agent.proc.ForwardingProc;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.FakeSyscalls;
-import dev.treekill.testing.TaggedProcesses;
+import dev.treekill.agent.testing.FakeProcess;
 import dev.treekill.mbeans.KillReport;
-import java.io.InputStream;
-import java.io.OutputStream;
+import dev.treekill.testing.TaggedProcesses;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -73,7 +72,7 @@ class IdentitySeamTest {
         int pid = (int) done.pid();
         proc.put(pid, 1000, 'S', 1, 500, "sleep").env(pid, "TREEKILL_COOKIE=tkB-1");
         StartedProcesses started = new StartedProcesses(proc, true);
-        started.started(started.forking(), new PidOnly(pid), "tkB-1");
+        started.started(started.forking(), new FakeProcess(pid), "tkB-1");
         TreeKiller killer = new TreeKiller(sys, proc, stats, started, false, true);
         assertNull(killer.identify(stale), "the JDK's own start-time test says: not that process");
         DestroyHooks hooks = new DestroyHooks(new Settings(AgentOptions.defaults()), () -> killer, stats, started);
@@ -108,48 +107,5 @@ class IdentitySeamTest {
 
     private static void recycle(FakeProc p) {
         p.remove(1002).put(1001, 1000, 'S', 1, 70, "sleep");
-    }
-
-    /** What the registry keeps of a Process: its pid. */
-    private static final class PidOnly extends Process {
-        private final long pid;
-
-        PidOnly(long pid) {
-            this.pid = pid;
-        }
-
-        @Override
-        public long pid() {
-            return pid;
-        }
-
-        @Override
-        public OutputStream getOutputStream() {
-            return OutputStream.nullOutputStream();
-        }
-
-        @Override
-        public InputStream getInputStream() {
-            return InputStream.nullInputStream();
-        }
-
-        @Override
-        public InputStream getErrorStream() {
-            return InputStream.nullInputStream();
-        }
-
-        @Override
-        public int waitFor() {
-            return 0;
-        }
-
-        @Override
-        public int exitValue() {
-            return 0;
-        }
-
-        @Override
-        public void destroy() {
-        }
     }
 }
