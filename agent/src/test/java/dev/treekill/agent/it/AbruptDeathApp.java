@@ -1,6 +1,5 @@
 package dev.treekill.agent.it;
 
-import dev.treekill.testing.TaggedProcesses;
 import dev.treekill.testing.TreeShapes;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

@@ -1,6 +1,5 @@
 package dev.treekill.agent.it;
 
-import dev.treekill.testing.TaggedProcesses;
 import dev.treekill.testing.TreeShapes;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,9 +17,9 @@ import java.util.List;
  * what is left of its trees and exits; the test's tag sweep takes anything else.
  *
  * <p>Shapes ({@code count} is how many trees of it): {@code pair} ({@code sh -c 'sleep 1000 & sleep 1000 &
- * wait'}: 3 processes), {@code wide<n>} (a {@link TaggedProcesses#WIDE} tree of n processes), {@code heavy<mb>}
- * (sh, a dd holding mb MB, a sleep: see {@link #HEAVY}). Only TaggedProcesses' compile-time constants are used:
- * its class needs JUnit, which this JVM does not have.
+ * wait'}: 3 processes), {@code wide<n>} (a {@code TreeShapes.WIDE} tree of n processes), {@code heavy<mb>}
+ * (sh, a dd holding mb MB, a sleep: see {@link #HEAVY}). Only TreeShapes' compile-time constants are used:
+ * they are inlined by javac, and this JVM's class path is the test classes alone.
  *
  * <p>Output: {@code root=<pid> size=<processes>} per tree once it is complete, then {@code ready pid=<this
  * jvm> trees=<n>} after the arguments and {@code started trees=<n>} after each stdin line.
@@ -96,7 +95,7 @@ public final class ManyTreesApp {
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 
-    /** TaggedProcesses' own check needs JUnit on the class path; this JVM only has the test classes. */
+    /** TaggedProcesses' own check is in another jar (test-support); this JVM only has the test classes. */
     private static boolean notZombie(ProcessHandle h) {
         try {
             String stat = new String(java.nio.file.Files.readAllBytes(java.nio.file.Paths.get("/proc", Long.toString(h.pid()), "stat")),

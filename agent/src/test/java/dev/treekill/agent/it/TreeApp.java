@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The application the integration tests run in a child JVM, under the agent or not. Plain JDK only: its
  * class path is the test classes directory and nothing else (the only thing it takes from
- * {@link TaggedProcesses} are compile-time constant strings, inlined by javac).
+ * {@link TreeShapes} and {@link TaggedProcesses} are compile-time constant strings, inlined by javac).
  *
  * <p>Modes (first argument):
  * <ul>
@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  *     class and its class file resource are visible to the application.</li>
  * <li>{@code hello} print {@code main ran}.</li>
  * </ul>
- * Shapes: {@code wide chain forking zombies obedient} (the snippets of {@link TaggedProcesses}) and
+ * Shapes: {@code wide chain forking zombies obedient} (the snippets of {@link TreeShapes}) and
  * {@code stubborn} (a wide tree that ignores SIGTERM).
  *
  * <p>Result line: {@code tree=<processes in the snapshot> root=<pid> returned_ms=<t> survivors=<live,
