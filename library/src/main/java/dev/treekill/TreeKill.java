@@ -1,6 +1,7 @@
 package dev.treekill;
 
 import dev.treekill.internal.Agent;
+import dev.treekill.mbeans.Durations;
 import dev.treekill.mbeans.KillReport;
 import java.time.Duration;
 import java.util.Arrays;
@@ -105,11 +106,10 @@ public final class TreeKill {
         return report;
     }
 
+    /** The one duration rule ({@link Durations#positive}); a positive timeout under 1 ms waits 1 ms. */
     private static long positiveMillis(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout must be positive, was " + timeout);
-        }
-        return Math.max(1, timeout.toMillis());
+        long millis = timeout.isNegative() || timeout.isZero() ? timeout.toMillis() : Math.max(1, timeout.toMillis());
+        return Durations.positive("timeout", millis);
     }
 }
