@@ -5,10 +5,10 @@ import dev.treekill.agent.engine.Engine;
 import dev.treekill.agent.engine.KillStats;
 import dev.treekill.agent.engine.Target;
 import dev.treekill.agent.engine.Trigger;
-import dev.treekill.agent.jmx.JmxBackend;
 import dev.treekill.agent.machine.Engines;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.report.KillReports;
 import dev.treekill.mbeans.Durations;
 import dev.treekill.mbeans.KillReport;
 import dev.treekill.mbeans.TreeKillerMXBean;
@@ -183,9 +183,10 @@ public final class Cli {
             throw new IllegalArgumentException("pid " + target + " does not exist");
         }
         Deadline deadline = Deadline.of(timeout, AgentOptions.defaultWarnMillis(timeout));
-        return JmxBackend.report(engine.await(engine.kill(root, Trigger.CLI), deadline));
+        return KillReports.of(engine.await(engine.kill(root, Trigger.CLI), deadline));
     }
 
+    /** A kill in one line, as {@code kill} prints it and {@code status} shows LastKill (scripts read it). */
     static String describe(KillReport r) {
         return String.format(java.util.Locale.ROOT, "tree of pid %d: signalled=%d exited=%d survivors=%s elapsed_ms=%.1f%s (%s)",
                 r.getRootPid(), r.getSignalled(), r.getExited(), Arrays.toString(r.getSurvivors()), r.getElapsedMillis(),
