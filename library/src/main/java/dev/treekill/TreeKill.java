@@ -4,7 +4,6 @@ import dev.treekill.internal.Agent;
 import dev.treekill.mbeans.Durations;
 import dev.treekill.mbeans.KillReport;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TreeKill {
     /** The {@code trigger} of the reports of kills made through this class. */
-    public static final String TRIGGER = "library";
+    public static final String TRIGGER = KillReport.TRIGGER_LIBRARY;
 
     private static final Logger LOG = LoggerFactory.getLogger(TreeKill.class);
 
@@ -100,8 +99,7 @@ public final class TreeKill {
             if (onTimeout == OnTimeout.THROW) {
                 throw new TreeSurvivorsException(report, timeoutMillis);
             }
-            LOG.warn("{} processes of the tree of pid {} still alive after {} ms: {}", report.getSurvivors().length,
-                    report.getRootPid(), timeoutMillis, Arrays.toString(report.getSurvivors()));
+            LOG.warn("{}", report.describeSurvivors(timeoutMillis));
         }
         return report;
     }

@@ -5,8 +5,10 @@ import dev.treekill.mbeans.KillReport;
 
 /**
  * The one mapping of the engine's {@link KillResult} to the contract's {@link KillReport}: what the MBean
- * returns and notifies, and what the command line prints. The engine knows nothing of it; every trigger outside
- * the engine that reports a kill goes through here.
+ * returns and notifies, what the command line prints, what crosses to treekill-library as items
+ * ({@link KillReport#toItems()}), and what the {@code onTimeout=throw} exception says
+ * ({@link KillReport#describeSurvivors}). The engine knows nothing of it; every trigger outside the engine
+ * that reports a kill goes through here.
  */
 public final class KillReports {
     private KillReports() {
