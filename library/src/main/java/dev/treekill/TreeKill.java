@@ -1,9 +1,9 @@
 package dev.treekill;
 
 import dev.treekill.internal.Agent;
+import dev.treekill.mbeans.Durations;
 import dev.treekill.mbeans.KillReport;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class TreeKill {
     /** The {@code trigger} of the reports of kills made through this class. */
-    public static final String TRIGGER = "library";
+    public static final String TRIGGER = KillReport.TRIGGER_LIBRARY;
 
     private static final Logger LOG = LoggerFactory.getLogger(TreeKill.class);
 
@@ -99,17 +99,15 @@ public final class TreeKill {
             if (onTimeout == OnTimeout.THROW) {
                 throw new TreeSurvivorsException(report, timeoutMillis);
             }
-            LOG.warn("{} processes of the tree of pid {} still alive after {} ms: {}", report.getSurvivors().length,
-                    report.getRootPid(), timeoutMillis, Arrays.toString(report.getSurvivors()));
+            LOG.warn("{}", report.describeSurvivors(timeoutMillis));
         }
         return report;
     }
 
+    /** The one duration rule ({@link Durations#positive}); a positive timeout under 1 ms waits 1 ms. */
     private static long positiveMillis(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout must be positive, was " + timeout);
-        }
-        return Math.max(1, timeout.toMillis());
+        long millis = timeout.isNegative() || timeout.isZero() ? timeout.toMillis() : Math.max(1, timeout.toMillis());
+        return Durations.positive("timeout", millis);
     }
 }

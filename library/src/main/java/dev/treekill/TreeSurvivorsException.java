@@ -1,7 +1,6 @@
 package dev.treekill;
 
 import dev.treekill.mbeans.KillReport;
-import java.util.Arrays;
 
 /** Processes of a tree were still alive when a kill's timeout passed ({@link TreeKill.OnTimeout#THROW}). */
 public final class TreeSurvivorsException extends IllegalStateException {
@@ -10,8 +9,7 @@ public final class TreeSurvivorsException extends IllegalStateException {
     private final transient KillReport report;
 
     TreeSurvivorsException(KillReport report, long timeoutMillis) {
-        super("treekill: " + report.getSurvivors().length + " processes of the tree of pid " + report.getRootPid()
-                + " still alive after " + timeoutMillis + " ms: " + Arrays.toString(report.getSurvivors()));
+        super("treekill: " + report.describeSurvivors(timeoutMillis));
         this.report = report;
     }
 

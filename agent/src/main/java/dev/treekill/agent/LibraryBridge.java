@@ -11,17 +11,18 @@ import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.report.KillReports;
 import dev.treekill.agent.starts.Cookies;
 import dev.treekill.agent.starts.StartedProcesses;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The agent's face to treekill-library and treekill-junit, which live in the application's class loader
@@ -29,7 +30,8 @@ import java.util.function.Consumer;
  * null)} and call its static methods reflectively. Only JDK types cross, so no class of ours exists twice
  * and no second engine is ever built. Every kill goes through the agent's one engine. This class's name and
  * its public methods are a contract with treekill-library (dev.treekill.internal.Agent): moving or changing
- * them means changing that class and {@link #VERSION} too.
+ * them means changing that class and {@link #VERSION} too. No lambdas or method references: premain loads this
+ * class (see PremainPathIT), where the first invokedynamic costs the application milliseconds of start-up.
  */
 public final class LibraryBridge {
     /** Bumped when a method's meaning changes; a library checks it before the first call. */
@@ -114,7 +116,17 @@ public final class LibraryBridge {
         }
         long[][] out = new long[live.size()][];
         for (int i = 0; i < out.length; i++) {
-            out[i] = live.get(i).stream().mapToLong(Long::longValue).toArray();
+            out[i] = toArray(live.get(i));
+        }
+        return out;
+    }
+
+    /** Not a stream: this class is loaded by premain, where no invokedynamic may be (see PremainPathIT). */
+    private static long[] toArray(Set<Long> pids) {
+        long[] out = new long[pids.size()];
+        int i = 0;
+        for (long pid : pids) {
+            out[i++] = pid;
         }
         return out;
     }
@@ -154,9 +166,9 @@ public final class LibraryBridge {
 
     /**
      * Kills what is left of {@code process} (its tree if its root is alive, and its escapees) and waits up to
-     * {@code timeoutMillis}, zombie-aware. Returns the report as a map with the MBean's KillReport item names
-     * (rootPid, signalled, exited, survivors, elapsedMillis, timedOut, trigger); a Process with nothing left
-     * gives an empty report.
+     * {@code timeoutMillis}, zombie-aware, warning at the agent's warn delay as every kill of the agent does.
+     * Returns the report as {@code KillReport.toItems()} (the MBean's item names, JDK types only); a Process with
+     * nothing left gives an empty report. {@code trigger} is a {@code KillReport.TRIGGER_*} name.
      */
     public static Map<String, Object> killStarted(Process process, long timeoutMillis, String trigger) {
         AgentRuntime r = runtime();
@@ -181,17 +193,15 @@ public final class LibraryBridge {
             Trigger trigger) {
         Engine engine = r.get(); // it refuses pid 1, this JVM and its ancestors itself, identified or not
         Target target = identified != null ? identified : Target.gone(pid);
-        Deadline deadline = Deadline.of(timeoutMillis, Math.min(r.settings().warnMillis(), timeoutMillis / 2));
-        KillResult k = Hooks.unhooked(() -> engine.await(engine.kill(target, trigger), deadline));
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("rootPid", k.rootPid);
-        report.put("signalled", k.signalled);
-        report.put("exited", k.exited);
-        report.put("survivors", k.survivors.clone());
-        report.put("elapsedMillis", k.elapsedMillis);
-        report.put("timedOut", k.timedOut);
-        report.put("trigger", k.trigger.wireName());
-        return report;
+        // timeoutMillis was checked by the caller (TreeKill, the JUnit extension's configuration) with the one rule.
+        Deadline deadline = Deadline.of(timeoutMillis, r.settings().warnMillis());
+        KillResult k = Hooks.unhooked(new Supplier<KillResult>() {
+            @Override
+            public KillResult get() {
+                return engine.await(engine.kill(target, trigger), deadline);
+            }
+        });
+        return KillReports.of(k).toItems();
     }
 
     private static AgentRuntime runtime() {

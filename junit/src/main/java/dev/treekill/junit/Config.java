@@ -1,9 +1,8 @@
 package dev.treekill.junit;
 
 import dev.treekill.internal.Agent;
+import dev.treekill.mbeans.Durations;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -27,8 +26,6 @@ final class Config {
         /** Not reported; still killed. */
         OFF
     }
-
-    private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m)?");
 
     final Leaks leaks;
     final long timeoutMillis;
@@ -67,23 +64,13 @@ final class Config {
         }
     }
 
-    /** {@code 500ms}, {@code 10s}, {@code 2m}, or plain milliseconds; more than zero. */
+    /** The agent's duration rule ({@link Durations}): {@code 500ms}, {@code 10s}, {@code 2m}, or plain milliseconds; more than zero. */
     static long millis(String value) {
-        Matcher m = DURATION.matcher(value.trim().toLowerCase(Locale.ROOT));
-        long millis = -1;
-        if (m.matches()) {
-            try {
-                long n = Long.parseLong(m.group(1));
-                String unit = m.group(2) == null ? "ms" : m.group(2);
-                millis = unit.equals("ms") ? n : Math.multiplyExact(n, unit.equals("s") ? 1000L : 60_000L);
-            } catch (ArithmeticException | NumberFormatException e) {
-                millis = -1;
-            }
-        }
-        if (millis <= 0) {
+        try {
+            return Durations.positive(TIMEOUT, Durations.parseMillis(value));
+        } catch (IllegalArgumentException e) {
             throw new ExtensionConfigurationException(TIMEOUT + "=" + value
-                    + " is not a duration more than zero (500ms, 10s, 2m, or plain milliseconds)");
+                    + " is not a duration more than zero (500ms, 10s, 2m, or plain milliseconds)", e);
         }
-        return millis;
     }
 }

@@ -21,7 +21,7 @@ import java.util.Set;
  * has nothing left, so it is neither reported nor signalled.
  */
 final class LeakCheck {
-    static final String TRIGGER = "junit";
+    static final String TRIGGER = KillReport.TRIGGER_JUNIT;
 
     /** One leaked process: pid and command line, read before the kill. */
     static final class Leaked {

@@ -217,12 +217,10 @@ public final class Agent {
         reportFilter = filter == null ? UnaryOperator.identity() : filter;
     }
 
-    private static KillReport report(Object result) {
-        Map<?, ?> m = (Map<?, ?>) result;
-        KillReport r = new KillReport((Long) m.get("rootPid"), (Integer) m.get("signalled"), (Integer) m.get("exited"),
-                (long[]) m.get("survivors"), (Double) m.get("elapsedMillis"), (Boolean) m.get("timedOut"),
-                (String) m.get("trigger"));
-        return reportFilter.apply(r);
+    /** The bridge's report: {@code KillReport.toItems()} in the agent, so only JDK types crossed. */
+    @SuppressWarnings("unchecked")
+    private static KillReport report(Object items) {
+        return reportFilter.apply(KillReport.fromItems((Map<String, ?>) items));
     }
 
     private interface Call {

@@ -1,14 +1,21 @@
 package dev.treekill.mbeans;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import javax.management.openmbean.CompositeData;
 
 /**
  * What one tree kill did. The MXBean framework maps it to a CompositeData through its getters
  * (items rootPid, signalled, exited, survivors, elapsedMillis, timedOut, trigger) and rebuilds it
- * with {@link #from(CompositeData)}, so no java.desktop @ConstructorProperties is needed.
+ * with {@link #from(CompositeData)}, so no java.desktop @ConstructorProperties is needed. The same items
+ * cross from the agent to treekill-library as a map of JDK types ({@link #toItems()}, {@link #fromItems}),
+ * because a class of ours may exist in two class loaders there.
+ *
+ * <p>The {@code TRIGGER_*} constants are the one list of trigger names (the README lists the same, and a test
+ * holds the agent's {@code Trigger} enum to it).
  */
 public final class KillReport {
     /** Trigger of a kill made by an instrumented Process/ProcessHandle.destroyForcibly(). */
@@ -17,6 +24,19 @@ public final class KillReport {
     public static final String TRIGGER_DESTROY = "destroy";
     /** Trigger of a kill requested through the MBean. */
     public static final String TRIGGER_JMX = "jmx";
+    /** Trigger of the command line's {@code kill} without {@code --via} (with it, the kill is the MBean's). */
+    public static final String TRIGGER_CLI = "cli";
+    /** Trigger of the agent's {@code exitKill}, at a normal exit. */
+    public static final String TRIGGER_EXIT = "exit";
+    /** Trigger of the guard process, after the JVM died without running its shutdown hooks. */
+    public static final String TRIGGER_JVM_DEATH = "jvm-death";
+    /** Trigger of treekill-junit's leak check. */
+    public static final String TRIGGER_JUNIT = "junit";
+    /** Trigger of treekill-library's {@code TreeKill.killTree}. */
+    public static final String TRIGGER_LIBRARY = "library";
+
+    /** The item names, in the order of the getters and of the constructor's parameters. */
+    static final String[] ITEMS = {"rootPid", "signalled", "exited", "survivors", "elapsedMillis", "timedOut", "trigger"};
 
     private final long rootPid;
     private final int signalled;
@@ -39,12 +59,56 @@ public final class KillReport {
 
     /** Rebuilds a report from its MXBean form; null stays null so callers can pass an unset LastKill. */
     public static KillReport from(CompositeData cd) {
-        if (cd == null) {
-            return null;
+        return cd == null ? null : of(cd.getAll(ITEMS));
+    }
+
+    /**
+     * Rebuilds a report from {@link #toItems()}'s form.
+     *
+     * @throws IllegalArgumentException if an item is missing or of another type
+     */
+    public static KillReport fromItems(Map<String, ?> items) {
+        Object[] values = new Object[ITEMS.length];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = items.get(ITEMS[i]);
         }
-        return new KillReport((Long) cd.get("rootPid"), (Integer) cd.get("signalled"), (Integer) cd.get("exited"),
-                (long[]) cd.get("survivors"), (Double) cd.get("elapsedMillis"), (Boolean) cd.get("timedOut"),
-                (String) cd.get("trigger"));
+        return of(values);
+    }
+
+    private static KillReport of(Object[] v) {
+        try {
+            return new KillReport((Long) v[0], (Integer) v[1], (Integer) v[2], (long[]) v[3], (Double) v[4],
+                    (Boolean) v[5], (String) v[6]);
+        } catch (ClassCastException | NullPointerException e) {
+            throw new IllegalArgumentException("not the items of a KillReport " + Arrays.asList(ITEMS) + ": "
+                    + Arrays.deepToString(v), e);
+        }
+    }
+
+    /**
+     * The items by name (the CompositeData item names), with JDK types only (Long, Integer, long[], Double,
+     * Boolean, String), in getter order; the survivors array is a copy.
+     */
+    public Map<String, Object> toItems() {
+        Map<String, Object> items = new LinkedHashMap<>();
+        items.put(ITEMS[0], rootPid);
+        items.put(ITEMS[1], signalled);
+        items.put(ITEMS[2], exited);
+        items.put(ITEMS[3], survivors.clone());
+        items.put(ITEMS[4], elapsedMillis);
+        items.put(ITEMS[5], timedOut);
+        items.put(ITEMS[6], trigger);
+        return items;
+    }
+
+    /**
+     * The sentence every "processes outlived the timeout" message of treekill is made of (the exception of
+     * {@code onTimeout=throw}, treekill-library's warning and exception): {@code "2 processes of the tree of pid
+     * 42 still alive after 30000 ms: [43, 44]"}.
+     */
+    public String describeSurvivors(long timeoutMillis) {
+        return survivors.length + " processes of the tree of pid " + rootPid + " still alive after " + timeoutMillis
+                + " ms: " + Arrays.toString(survivors);
     }
 
     /** The pid the kill started from. */
@@ -57,7 +121,10 @@ public final class KillReport {
         return signalled;
     }
 
-    /** Of those, how many had exited (a zombie counts as exited) when the wait ended. */
+    /**
+     * Processes of the tree that had exited (a zombie counts as exited) when the wait ended, signalled or not (a
+     * member the signal could not reach counts too, so this can exceed {@link #getSignalled()}).
+     */
     public int getExited() {
         return exited;
     }
@@ -67,7 +134,7 @@ public final class KillReport {
         return survivors.clone();
     }
 
-    /** Time from the first signal to the end of the wait. */
+    /** Time from the start of the kill (before the tree was frozen and signalled) to the end of the wait. */
     public double getElapsedMillis() {
         return elapsedMillis;
     }
@@ -81,8 +148,7 @@ public final class KillReport {
      * What asked for the kill: {@code destroyForcibly}, {@code destroy} (the instrumented methods), {@code jmx}
      * (the MBean), {@code cli} (the command line's {@code kill}), {@code exit} (the agent's exitKill),
      * {@code jvm-death} (the guard, after a JVM died without its hooks), {@code junit} (treekill-junit's leak
-     * check) or {@code library} (treekill-library's {@code TreeKill.killTree}). Constants exist for the first
-     * three only; the others are the strings their callers pass.
+     * check) or {@code library} (treekill-library's {@code TreeKill.killTree}); the {@code TRIGGER_*} constants.
      */
     public String getTrigger() {
         return trigger;

@@ -29,7 +29,10 @@ final class MBeanDocs {
             entry("ReapTimeouts", "Kills whose wait hit the timeout since start or the last resetCounters."),
             entry("Errors", "Internal failures since start or the last resetCounters; the application never sees them."),
             entry("LastKill", "The most recent kill: root pid, processes signalled and exited, survivor pids, elapsed "
-                    + "ms, whether it timed out, and its trigger (destroyForcibly, destroy, jmx)."));
+                    + "ms, whether it timed out, and its trigger (" + KillReport.TRIGGER_DESTROY_FORCIBLY + ", "
+                    + KillReport.TRIGGER_DESTROY + ", " + KillReport.TRIGGER_JMX + ", " + KillReport.TRIGGER_CLI + ", "
+                    + KillReport.TRIGGER_EXIT + ", " + KillReport.TRIGGER_JVM_DEATH + ", " + KillReport.TRIGGER_JUNIT
+                    + ", " + KillReport.TRIGGER_LIBRARY + ")."));
 
     /** Keyed by name/arity: the two killTree overloads need their own text. */
     private static final Map<String, String> OPERATIONS = Map.of(

@@ -22,9 +22,10 @@ import javax.management.ObjectName;
 import javax.management.StandardEmitterMBean;
 
 /**
- * The registered TreeKiller MXBean: {@link TreeKillerMXBean} over a {@link TreeKillerBackend}, with
- * the descriptions, parameter names and impacts generic JMX clients display, and the
- * {@value TreeKillerMXBean#REAP_TIMEOUT_NOTIFICATION} notification. Create it with
+ * The registered TreeKiller MXBean: a {@link TreeKillerBackend} (the implementation of {@link TreeKillerMXBean},
+ * called as it is: it checks its own input) exposed with what JMX needs beside it: registration under
+ * {@value TreeKillerMXBean#OBJECT_NAME}, the descriptions, parameter names and impacts generic JMX clients display
+ * ({@link MBeanDocs}), and the {@value TreeKillerMXBean#REAP_TIMEOUT_NOTIFICATION} notification. Create it with
  * {@link #register}; remove it with {@link #unregister}.
  */
 public final class TreeKillerBean extends StandardEmitterMBean {
@@ -38,7 +39,7 @@ public final class TreeKillerBean extends StandardEmitterMBean {
     private final AtomicBoolean unregistered = new AtomicBoolean();
 
     private TreeKillerBean(MBeanServer server, TreeKillerBackend backend) throws NotCompliantMBeanException {
-        super(new BackendAdapter(backend), TreeKillerMXBean.class, true, newBroadcaster());
+        super(backend, TreeKillerMXBean.class, true, newBroadcaster());
         this.server = server;
         this.backend = backend;
     }

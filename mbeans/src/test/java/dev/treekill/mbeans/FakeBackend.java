@@ -4,7 +4,11 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
-/** An in-memory backend that records every call; kills can be told to time out. */
+/**
+ * An in-memory implementation of the contract that records every call that would reach an engine; kills can be
+ * told to time out. It checks its input as the contract says (durations by {@link Durations}, before anything is
+ * recorded), as the agent's implementation does: the tests show what a client gets of such a refusal.
+ */
 final class FakeBackend implements TreeKillerBackend {
     static final String REFUSAL = "pid 1 is refused: init and pids below it are never killed";
 
@@ -55,10 +59,8 @@ final class FakeBackend implements TreeKillerBackend {
 
     @Override
     public void setReapTimeoutMillis(long millis) {
+        Durations.positive("reapTimeoutMillis", millis);
         calls.add("setReapTimeoutMillis(" + millis + ")");
-        if (millis <= 0) {
-            throw new IllegalArgumentException("fake backend: reap timeout " + millis);
-        }
         reapTimeoutMillis = millis;
     }
 
@@ -69,6 +71,7 @@ final class FakeBackend implements TreeKillerBackend {
 
     @Override
     public void setWarnAfterMillis(long millis) {
+        Durations.positive("warnAfterMillis", millis);
         calls.add("setWarnAfterMillis(" + millis + ")");
         warnAfterMillis = millis;
     }
@@ -79,54 +82,62 @@ final class FakeBackend implements TreeKillerBackend {
     }
 
     @Override
-    public int liveDescendants() {
+    public int getLiveDescendants() {
         return 7;
     }
 
     @Override
-    public int zombieDescendants() {
+    public int getZombieDescendants() {
         return 2;
     }
 
     @Override
-    public int killsInProgress() {
+    public int getKillsInProgress() {
         return 1;
     }
 
     @Override
-    public long treesKilled() {
+    public long getTreesKilled() {
         return treesKilled;
     }
 
     @Override
-    public long processesKilled() {
+    public long getProcessesKilled() {
         return processesKilled;
     }
 
     @Override
-    public long reapTimeouts() {
+    public long getReapTimeouts() {
         return reapTimeouts;
     }
 
     @Override
-    public long errors() {
+    public long getErrors() {
         return errors;
     }
 
     @Override
-    public KillReport lastKill() {
+    public KillReport getLastKill() {
         return lastKill;
     }
 
     @Override
+    public KillReport killTree(long pid) {
+        return killTree(pid, reapTimeoutMillis);
+    }
+
+    @Override
     public KillReport killTree(long pid, long timeoutMillis) {
+        Durations.positive("timeoutMillis", timeoutMillis);
         calls.add("killTree(" + pid + "," + timeoutMillis + ")");
         refuseLowPids(pid);
         return kill(pid, timeoutMillis);
     }
 
     @Override
-    public KillReport terminateTree(long pid, long graceMillis, long timeoutMillis) {
+    public KillReport terminateTree(long pid, long graceMillis) {
+        Durations.notNegative("graceMillis", graceMillis);
+        long timeoutMillis = reapTimeoutMillis;
         calls.add("terminateTree(" + pid + "," + graceMillis + "," + timeoutMillis + ")");
         refuseLowPids(pid);
         return kill(pid, timeoutMillis);
@@ -134,6 +145,7 @@ final class FakeBackend implements TreeKillerBackend {
 
     @Override
     public KillReport killDescendants(long timeoutMillis) {
+        Durations.positive("timeoutMillis", timeoutMillis);
         calls.add("killDescendants(" + timeoutMillis + ")");
         return kill(ProcessHandle.current().pid(), timeoutMillis);
     }

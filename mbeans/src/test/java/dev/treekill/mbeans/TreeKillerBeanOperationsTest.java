@@ -77,7 +77,7 @@ class TreeKillerBeanOperationsTest {
         proxy.setReapTimeoutMillis(2_500);
         KillReport report = proxy.killTree(4242);
         assertEquals(List.of("setReapTimeoutMillis(2500)", "killTree(4242,2500)"), jmx.backend.calls);
-        assertEquals(jmx.backend.lastKill(), report);
+        assertEquals(jmx.backend.getLastKill(), report);
     }
 
     @ParameterizedTest
@@ -138,7 +138,7 @@ class TreeKillerBeanOperationsTest {
                 connection.invoke(NAME, "killTree", new Object[] {4242L, 5_000L}, LONG_LONG));
         assertArrayEquals(new long[] {4250}, (long[]) killed.get("survivors"));
         assertEquals("jmx", killed.get("trigger"));
-        assertEquals(jmx.backend.lastKill(), KillReport.from(killed));
+        assertEquals(jmx.backend.getLastKill(), KillReport.from(killed));
         assertEquals(killed, connection.getAttribute(NAME, "LastKill"));
 
         CompositeData oneArg = assertInstanceOf(CompositeData.class,
@@ -149,7 +149,7 @@ class TreeKillerBeanOperationsTest {
                 connection.invoke(NAME, "terminateTree", new Object[] {4400L, 1_000L}, LONG_LONG));
         assertEquals(4400L, terminated.get("rootPid"));
         assertEquals("jmx", terminated.get("trigger"));
-        assertEquals(jmx.backend.lastKill(), KillReport.from(terminated));
+        assertEquals(jmx.backend.getLastKill(), KillReport.from(terminated));
         assertEquals("terminateTree(4400,1000,30000)", jmx.backend.calls.get(jmx.backend.calls.size() - 1));
 
         CompositeData[] rows = assertInstanceOf(CompositeData[].class,

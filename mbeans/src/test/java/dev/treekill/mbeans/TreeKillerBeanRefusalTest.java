@@ -21,8 +21,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Bad input gets a clear error that survives the trip to a remote client, and refused timeouts
- * never reach the backend.
+ * Bad input gets a clear error that survives the trip to a remote client: the implementation's
+ * IllegalArgumentException (here the contract's checks as FakeBackend makes them, before anything is
+ * recorded) reaches a proxy as itself and a raw client as the root cause. That the agent's implementation
+ * makes those checks before its engine is JmxBackendTest's.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TreeKillerBeanRefusalTest {
@@ -78,7 +80,7 @@ class TreeKillerBeanRefusalTest {
 
     @ParameterizedTest
     @EnumSource(Via.class)
-    void nonPositiveTimeoutsAreRefusedBeforeTheBackend(Via via) throws Exception {
+    void nonPositiveTimeoutsAreRefusedWithTheContractsReason(Via via) throws Exception {
         TreeKillerMXBean proxy = jmx.proxy(via);
         MBeanServerConnection connection = jmx.connection(via);
         assertProxyRefusal("timeoutMillis must be more than zero, was 0", () -> proxy.killTree(4242, 0));
@@ -92,7 +94,7 @@ class TreeKillerBeanRefusalTest {
 
     @ParameterizedTest
     @EnumSource(Via.class)
-    void negativeGraceIsRefusedBeforeTheBackend(Via via) throws Exception {
+    void negativeGraceIsRefusedWithTheContractsReason(Via via) throws Exception {
         TreeKillerMXBean proxy = jmx.proxy(via);
         MBeanServerConnection connection = jmx.connection(via);
         assertProxyRefusal("graceMillis must not be negative, was -1", () -> proxy.terminateTree(4242, -1));

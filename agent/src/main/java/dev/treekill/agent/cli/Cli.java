@@ -5,11 +5,11 @@ import dev.treekill.agent.engine.Engine;
 import dev.treekill.agent.engine.KillStats;
 import dev.treekill.agent.engine.Target;
 import dev.treekill.agent.engine.Trigger;
-import dev.treekill.agent.jmx.JmxBackend;
 import dev.treekill.agent.machine.Engines;
 import dev.treekill.agent.options.AgentOptions;
-import dev.treekill.agent.options.Durations;
 import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.report.KillReports;
+import dev.treekill.mbeans.Durations;
 import dev.treekill.mbeans.KillReport;
 import dev.treekill.mbeans.TreeKillerMXBean;
 import java.io.PrintStream;
@@ -152,11 +152,9 @@ public final class Cli {
             throw new UsageException("kill takes exactly one pid");
         }
         long target = pid(positional.peek());
-        long timeout = flags.containsKey("--timeout") ? Durations.parseMillis(flags.get("--timeout"))
+        long timeout = flags.containsKey("--timeout")
+                ? Durations.positive("--timeout", Durations.parseMillis(flags.get("--timeout")))
                 : DEFAULT_KILL_TIMEOUT_MILLIS;
-        if (timeout <= 0) {
-            throw new IllegalArgumentException("--timeout must be more than zero");
-        }
         KillReport report = flags.containsKey("--via") ? killVia(pid(flags.get("--via")), target, timeout)
                 : killHere(target, timeout);
         out.println(describe(report));
@@ -169,7 +167,11 @@ public final class Cli {
         }
     }
 
-    /** The process at {@code target} as the command line is read: pinned by its start time before the kill. */
+    /**
+     * The process at {@code target} as the command line is read: pinned by its start time before the kill. This
+     * JVM has no agent settings, so the wait warns at the default warn delay of {@code timeout} (as an agent
+     * started without a {@code warn} option would).
+     */
     private static KillReport killHere(long target, long timeout) {
         Engine engine = Engines.forThisMachine(new KillStats());
         String refusal = engine.refusal(target);
@@ -180,9 +182,11 @@ public final class Cli {
         if (root == null) {
             throw new IllegalArgumentException("pid " + target + " does not exist");
         }
-        return JmxBackend.report(engine.await(engine.kill(root, Trigger.CLI), Deadline.of(timeout, timeout / 2)));
+        Deadline deadline = Deadline.of(timeout, AgentOptions.defaultWarnMillis(timeout));
+        return KillReports.of(engine.await(engine.kill(root, Trigger.CLI), deadline));
     }
 
+    /** A kill in one line, as {@code kill} prints it and {@code status} shows LastKill (scripts read it). */
     static String describe(KillReport r) {
         return String.format(java.util.Locale.ROOT, "tree of pid %d: signalled=%d exited=%d survivors=%s elapsed_ms=%.1f%s (%s)",
                 r.getRootPid(), r.getSignalled(), r.getExited(), Arrays.toString(r.getSurvivors()), r.getElapsedMillis(),

@@ -1,14 +1,16 @@
 package dev.treekill.agent.hook;
 
 import dev.treekill.agent.engine.KillResult;
-import java.util.Arrays;
+import dev.treekill.agent.report.KillReports;
 
-/** Thrown by destroyForcibly() with {@code onTimeout=throw} when processes of the tree outlived the timeout. */
+/**
+ * Thrown by destroyForcibly() with {@code onTimeout=throw} when processes of the tree outlived the timeout; the
+ * message is the one treekill-library's exception of the same name gives ({@code KillReport.describeSurvivors}).
+ */
 public final class TreeSurvivorsException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
     TreeSurvivorsException(KillResult result, long timeoutMillis) {
-        super("treekill: " + result.survivors.length + " processes of the tree of pid " + result.rootPid
-                + " still alive after " + timeoutMillis + " ms: " + Arrays.toString(result.survivors));
+        super("treekill: " + KillReports.of(result).describeSurvivors(timeoutMillis));
     }
 }

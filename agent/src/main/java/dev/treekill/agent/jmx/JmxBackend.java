@@ -4,23 +4,33 @@ import dev.treekill.agent.engine.Deadline;
 import dev.treekill.agent.engine.Engine;
 import dev.treekill.agent.engine.KillResult;
 import dev.treekill.agent.engine.KillStats;
+import dev.treekill.agent.engine.PendingKill;
 import dev.treekill.agent.engine.Target;
 import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.hook.Hooks;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.report.KillReports;
 import dev.treekill.agent.starts.StartedProcesses;
+import dev.treekill.mbeans.Durations;
 import dev.treekill.mbeans.KillReport;
 import dev.treekill.mbeans.ProcessRow;
 import dev.treekill.mbeans.TreeKillerBackend;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
-/** The MBean's view of the agent: validates what an operator asks, then hands it to the engine. */
+/**
+ * The agent's implementation of the JMX contract ({@code TreeKillerMXBean}): checks what an operator sends as the
+ * contract says (durations by {@link Durations}, before the engine is asked anything; pids by the engine's refusal
+ * rule and the scope), then hands it to the engine. Every wait warns at WarnAfterMillis, whatever its timeout (a
+ * warning at or after the timeout is never given: see {@link Deadline}).
+ *
+ * <p>No lambdas or method references: this class is loaded by premain (see PremainPathIT), where the first
+ * invokedynamic costs the application milliseconds of start-up.
+ */
 public final class JmxBackend implements TreeKillerBackend {
     private static final Trigger TRIGGER = Trigger.JMX;
 
@@ -52,8 +62,8 @@ public final class JmxBackend implements TreeKillerBackend {
     }
 
     @Override
-    public void setReapTimeoutMillis(long millis) {
-        settings.setTimeoutMillis(millis);
+    public void setReapTimeoutMillis(long reapTimeoutMillis) {
+        settings.setTimeoutMillis(Durations.positive("reapTimeoutMillis", reapTimeoutMillis));
     }
 
     @Override
@@ -62,8 +72,8 @@ public final class JmxBackend implements TreeKillerBackend {
     }
 
     @Override
-    public void setWarnAfterMillis(long millis) {
-        settings.setWarnMillis(millis);
+    public void setWarnAfterMillis(long warnAfterMillis) {
+        settings.setWarnMillis(Durations.positive("warnAfterMillis", warnAfterMillis));
     }
 
     @Override
@@ -72,79 +82,112 @@ public final class JmxBackend implements TreeKillerBackend {
     }
 
     @Override
-    public int liveDescendants() {
-        return (int) engine.get().ownDescendants().stream().filter(e -> !e.isZombie()).count();
+    public int getLiveDescendants() {
+        return countDescendants(false);
     }
 
     @Override
-    public int zombieDescendants() {
-        return (int) engine.get().ownDescendants().stream().filter(ProcEntry::isZombie).count();
+    public int getZombieDescendants() {
+        return countDescendants(true);
+    }
+
+    private int countDescendants(boolean zombies) {
+        int n = 0;
+        for (ProcEntry e : engine.get().ownDescendants()) {
+            n += e.isZombie() == zombies ? 1 : 0;
+        }
+        return n;
     }
 
     @Override
-    public int killsInProgress() {
+    public int getKillsInProgress() {
         return stats.killsInProgress();
     }
 
     @Override
-    public long treesKilled() {
+    public long getTreesKilled() {
         return stats.treesKilled();
     }
 
     @Override
-    public long processesKilled() {
+    public long getProcessesKilled() {
         return stats.processesKilled();
     }
 
     @Override
-    public long reapTimeouts() {
+    public long getReapTimeouts() {
         return stats.reapTimeouts();
     }
 
     @Override
-    public long errors() {
+    public long getErrors() {
         return stats.errors();
     }
 
     @Override
-    public KillReport lastKill() {
+    public KillReport getLastKill() {
         KillResult last = stats.lastKill();
-        return last == null ? null : report(last);
+        return last == null ? null : KillReports.of(last);
+    }
+
+    @Override
+    public KillReport killTree(long pid) {
+        return killTree(pid, settings.timeoutMillis());
     }
 
     @Override
     public KillReport killTree(long pid, long timeoutMillis) {
-        Target target = checkTarget(pid);
-        Deadline deadline = deadline(timeoutMillis);
-        Engine e = engine.get();
-        return Hooks.unhooked(() -> report(e.await(e.kill(target, TRIGGER), deadline)));
+        Deadline deadline = deadline(Durations.positive("timeoutMillis", timeoutMillis));
+        return killAndAwait(checkTarget(pid), deadline);
     }
 
     @Override
-    public KillReport terminateTree(long pid, long graceMillis, long timeoutMillis) {
+    public KillReport terminateTree(long pid, long graceMillis) {
+        long grace = Durations.notNegative("graceMillis", graceMillis);
+        Deadline deadline = deadline(settings.timeoutMillis());
         Target target = checkTarget(pid);
-        if (graceMillis < 0) {
-            throw new IllegalArgumentException("graceMillis must not be negative, was " + graceMillis);
-        }
-        Deadline deadline = deadline(timeoutMillis);
         Engine e = engine.get();
-        return Hooks.unhooked(() -> report(e.escalate(e.terminate(target, TRIGGER), graceMillis, deadline)));
+        return KillReports.of(unhooked(new Supplier<KillResult>() {
+            @Override
+            public KillResult get() {
+                return e.escalate(e.terminate(target, TRIGGER), grace, deadline);
+            }
+        }));
     }
 
     /** Every child tree of this JVM and their escapees: all frozen and killed first, then waited for. */
     @Override
     public KillReport killDescendants(long timeoutMillis) {
-        Deadline deadline = deadline(timeoutMillis);
+        Deadline deadline = deadline(Durations.positive("timeoutMillis", timeoutMillis));
+        return killAndAwait(Target.allDescendantsOf(self()), deadline);
+    }
+
+    private KillReport killAndAwait(Target target, Deadline deadline) {
         Engine e = engine.get();
-        return Hooks.unhooked(() -> report(e.await(e.kill(Target.allDescendantsOf(self()), TRIGGER), deadline)));
+        return KillReports.of(unhooked(new Supplier<KillResult>() {
+            @Override
+            public KillResult get() {
+                PendingKill kill = e.kill(target, TRIGGER);
+                return e.await(kill, deadline);
+            }
+        }));
+    }
+
+    /** The hooks off while the engine works for JMX (see {@link Hooks#unhooked}). */
+    private static KillResult unhooked(Supplier<KillResult> work) {
+        return Hooks.unhooked(work);
     }
 
     @Override
     public ProcessRow[] describeTree(long pid) {
         checkTarget(pid);
-        return engine.get().describe(pid).stream()
-                .map(p -> new ProcessRow(p.pid, p.ppid, String.valueOf(p.state), p.command))
-                .toArray(ProcessRow[]::new);
+        List<ProcEntry> tree = engine.get().describe(pid);
+        ProcessRow[] rows = new ProcessRow[tree.size()];
+        for (int i = 0; i < rows.length; i++) {
+            ProcEntry p = tree.get(i);
+            rows[i] = new ProcessRow(p.pid, p.ppid, String.valueOf(p.state), p.command);
+        }
+        return rows;
     }
 
     @Override
@@ -154,14 +197,17 @@ public final class JmxBackend implements TreeKillerBackend {
 
     @Override
     public void setTimeoutListener(Consumer<KillReport> listener) {
-        stats.setTimeoutListener(listener == null ? null : result -> listener.accept(report(result)));
+        stats.setTimeoutListener(listener == null ? null : new Consumer<KillResult>() {
+            @Override
+            public void accept(KillResult result) {
+                listener.accept(KillReports.of(result));
+            }
+        });
     }
 
+    /** {@code timeoutMillis} (checked) and the warn delay every JMX wait has: WarnAfterMillis as it is. */
     private Deadline deadline(long timeoutMillis) {
-        if (timeoutMillis <= 0) {
-            throw new IllegalArgumentException("timeoutMillis must be more than zero, was " + timeoutMillis);
-        }
-        return Deadline.of(timeoutMillis, Math.min(settings.warnMillis(), timeoutMillis));
+        return Deadline.of(timeoutMillis, settings.warnMillis());
     }
 
     /**
@@ -179,21 +225,24 @@ public final class JmxBackend implements TreeKillerBackend {
         if (root == null) {
             throw new IllegalArgumentException("pid " + pid + " does not exist");
         }
-        if (settings.options().scope() == AgentOptions.Scope.DESCENDANTS
-                && e.ownDescendants().stream().noneMatch(root::isRoot)) {
+        if (settings.options().scope() == AgentOptions.Scope.DESCENDANTS && !isOwnDescendant(e, root)) {
             throw new IllegalArgumentException("pid " + pid + " is not a descendant of this JVM (pid " + self()
                     + ") and scope=descendants; start the agent with scope=user to allow it");
         }
         return root.with(started.ofPid(pid));
     }
 
+    private static boolean isOwnDescendant(Engine e, Target root) {
+        for (ProcEntry descendant : e.ownDescendants()) {
+            if (root.isRoot(descendant)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Not a field: ProcessHandle loads ProcessHandleImpl, which must not happen during premain. */
     private static long self() {
         return ProcessHandle.current().pid();
-    }
-
-    /** The engine's result as the MBean (and the CLI) report it. */
-    public static KillReport report(KillResult r) {
-        return new KillReport(r.rootPid, r.signalled, r.exited, r.survivors, r.elapsedMillis, r.timedOut, r.trigger.wireName());
     }
 }

@@ -1,6 +1,7 @@
 package dev.treekill.agent.options;
 
 import dev.treekill.agent.log.Log;
+import dev.treekill.mbeans.Durations;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -123,17 +124,13 @@ public final class AgentOptions {
 
     private enum Bool { TRUE, FALSE }
 
+    /** The duration rule every entry point shares ({@link Durations}), its reason framed as an option error. */
     private static long positiveDuration(String key, String value) {
-        long millis;
         try {
-            millis = Durations.parseMillis(value);
+            return Durations.positive(key, Durations.parseMillis(value));
         } catch (IllegalArgumentException e) {
             throw bad("bad value for " + key + ": " + e.getMessage());
         }
-        if (millis <= 0) {
-            throw bad("bad value for " + key + ": '" + value + "' must be more than zero");
-        }
-        return millis;
     }
 
     private static <E extends Enum<E>> E choice(String key, String value, Class<E> type) {
@@ -153,9 +150,20 @@ public final class AgentOptions {
         return timeoutMillis;
     }
 
-    /** {@code warn} if given, else min(10s, timeout/2). */
+    /** {@code warn} if given, else {@link #defaultWarnMillis} of {@code timeout}. */
     public long warnMillis() {
-        return warnMillis != null ? warnMillis : Math.min(MAX_DEFAULT_WARN_MILLIS, timeoutMillis / 2);
+        return warnMillis != null ? warnMillis : defaultWarnMillis(timeoutMillis);
+    }
+
+    /**
+     * The one computation of a default warn delay, as the README states it for the {@code warn} option:
+     * min(10 s, timeout / 2). Used where no warn is configured: the option left out, and the command line's own
+     * kill (which has no agent settings). A configured warn (the option, or the MBean's WarnAfterMillis) is used
+     * as it is by every kill of the agent, whatever its timeout: a warn at or after the timeout is never given
+     * (see the engine's Deadline).
+     */
+    public static long defaultWarnMillis(long timeoutMillis) {
+        return Math.min(MAX_DEFAULT_WARN_MILLIS, timeoutMillis / 2);
     }
 
     public OnTimeout onTimeout() {

@@ -2,7 +2,8 @@ package dev.treekill.agent.options;
 
 /**
  * The values an operator may change while the JVM runs (through JMX), seeded from the agent options.
- * Everything else stays as the options set it.
+ * Everything else stays as the options set it. The setters take values already checked by the one caller that
+ * changes them, the MBean's implementation (JmxBackend, with the contract's names in its messages).
  */
 public final class Settings {
     private final AgentOptions options;
@@ -32,22 +33,17 @@ public final class Settings {
         return timeoutMillis;
     }
 
+    /** {@code millis} &gt; 0, checked by the caller. */
     public void setTimeoutMillis(long millis) {
-        this.timeoutMillis = requirePositive("timeout", millis);
+        this.timeoutMillis = millis;
     }
 
     public long warnMillis() {
         return warnMillis;
     }
 
+    /** {@code millis} &gt; 0, checked by the caller. */
     public void setWarnMillis(long millis) {
-        this.warnMillis = requirePositive("warn", millis);
-    }
-
-    private static long requirePositive(String what, long millis) {
-        if (millis <= 0) {
-            throw new IllegalArgumentException(what + " must be more than zero milliseconds, was " + millis);
-        }
-        return millis;
+        this.warnMillis = millis;
     }
 }

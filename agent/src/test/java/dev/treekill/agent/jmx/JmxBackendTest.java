@@ -16,7 +16,9 @@ import dev.treekill.testing.TaggedProcesses;
 import dev.treekill.testing.TreeShapes;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -58,12 +60,41 @@ class JmxBackendTest {
         TaggedProcesses.awaitDescendants(a, 2);
         TaggedProcesses.awaitDescendants(b, 1);
         JmxBackend backend = backend("");
-        assertTrue(backend.liveDescendants() >= 5, "two shells and their three sleeps");
+        assertTrue(backend.getLiveDescendants() >= 5, "two shells and their three sleeps");
         KillReport report = backend.killDescendants(10_000);
         assertFalse(report.isTimedOut(), report.toString());
         assertTrue(report.getSignalled() >= 5, report.toString());
         assertEquals(ProcessHandle.current().pid(), report.getRootPid());
         assertEquals(List.of(), procs.survivors());
-        assertEquals("jmx", backend.lastKill().getTrigger());
+        assertEquals("jmx", backend.getLastKill().getTrigger());
+    }
+
+    /** Bad durations are refused with the contract's reason before the engine is asked anything. */
+    @Test
+    void badDurationsAreRefusedBeforeTheEngine() {
+        Supplier<Engine> untouchable = new Supplier<Engine>() {
+            @Override
+            public Engine get() {
+                throw new AssertionError("a refused call reached the engine");
+            }
+        };
+        Settings settings = new Settings(AgentOptions.parse("timeout=20s,warn=3s"));
+        JmxBackend backend = new JmxBackend(settings, stats, untouchable, new dev.treekill.agent.starts.StartedProcesses());
+        assertRefused("timeoutMillis must be more than zero, was 0", () -> backend.killTree(4242, 0));
+        assertRefused("timeoutMillis must be more than zero, was -1", () -> backend.killTree(4242, -1));
+        assertRefused("timeoutMillis must be more than zero, was 0", () -> backend.killDescendants(0));
+        assertRefused("graceMillis must not be negative, was -500", () -> backend.terminateTree(4242, -500));
+        assertRefused("reapTimeoutMillis must be more than zero, was 0", () -> backend.setReapTimeoutMillis(0));
+        assertRefused("warnAfterMillis must be more than zero, was -3", () -> backend.setWarnAfterMillis(-3));
+        assertEquals(20_000, backend.getReapTimeoutMillis());
+        assertEquals(3_000, backend.getWarnAfterMillis());
+        backend.setReapTimeoutMillis(1_234);
+        backend.setWarnAfterMillis(567);
+        assertEquals(1_234, settings.timeoutMillis());
+        assertEquals(567, settings.warnMillis());
+    }
+
+    private static void assertRefused(String reason, Executable call) {
+        assertEquals(reason, assertThrows(IllegalArgumentException.class, call).getMessage());
     }
 }

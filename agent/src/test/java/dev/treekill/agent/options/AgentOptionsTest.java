@@ -58,6 +58,18 @@ class AgentOptionsTest {
     void warnDefaultsToHalfOfAShortTimeout() {
         assertEquals(2000, AgentOptions.parse("timeout=4s").warnMillis());
         assertEquals(10_000, AgentOptions.parse("timeout=2m").warnMillis());
+        assertEquals(5_000, AgentOptions.defaultWarnMillis(10_000), "the command line's own kill, default --timeout");
+        assertEquals(10_000, AgentOptions.defaultWarnMillis(60_000));
+        assertEquals(3_000, AgentOptions.parse("timeout=4s,warn=3s").warnMillis(), "a given warn is used as it is");
+    }
+
+    @Test
+    void durationRefusalsNameTheKeyAndTheReason() {
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("timeout=0s"));
+        assertTrue(zero.getMessage().startsWith("treekill: bad value for timeout: timeout must be more than zero, was 0."),
+                zero.getMessage());
+        IllegalArgumentException typo = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("warn=10 s"));
+        assertTrue(typo.getMessage().startsWith("treekill: bad value for warn: '10 s' is not a duration"), typo.getMessage());
     }
 
     @Test
