@@ -44,11 +44,7 @@ class PremainPathIT {
      * class is fixed; a listed class that is on the path and clean fails the test, so this list only shrinks.
      */
     private static final Map<String, String> KNOWN_VIOLATIONS = Map.of(
-            "dev.treekill.agent.options.Durations",
-            "parseMillis: chars().allMatch(Character::isDigit), run at premain by any duration option",
-            "dev.treekill.agent.guard.JvmDeathGuard", "a lambda run at premain with exitKill=true",
-            "dev.treekill.agent.jmx.JmxBackend", "lambdas in methods premain does not run; the class is loaded there",
-            "dev.treekill.agent.LibraryBridge", "lambdas in methods premain does not run; the class is loaded there");
+            "dev.treekill.agent.guard.JvmDeathGuard", "a lambda run at premain with exitKill=true");
 
     /** {@code [<tid>] <class name> source: <where>}, as {@code -Xlog:class+load=info:file=...:tid} writes it. */
     private static final Pattern LOADED = Pattern.compile("^\\[(\\d+)\\]\\s*(\\S+) source: (.*)$");
