@@ -67,7 +67,7 @@ public final class Demo {
         System.out.println(result.line());
         System.out.flush();
 
-        int cleaned = DemoTree.killLeftovers(survivors);
+        int cleaned = tree.killLeftovers(survivors);
         if (cleaned > 0) {
             System.err.println("treekill-demo: cleaned up " + cleaned + " leftover processes");
         }

@@ -17,6 +17,13 @@ final class DemoTree {
     private static final long READY_TIMEOUT_SECONDS = 30;
     private static final long EXIT_TIMEOUT_SECONDS = 10;
     private static final long POLL_MILLIS = 20;
+    /** Rounds of the marker sweep: each one catches what a dying worker forked during the one before. */
+    private static final int SWEEP_ROUNDS = 10;
+    /**
+     * An environment variable every process of one tree inherits, so that a process whose parent died before
+     * it could be listed (a worker's next {@code sleep}, forked between the listing and the kill) is still found.
+     */
+    static final String MARKER_VARIABLE = "DEMO_TREE_ID";
     /** The server only sleeps and answers a line: start it the quick and small way. */
     private static final List<String> SERVER_JVM_FLAGS = List.of(
             "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss256k", "-Xmx32m");
@@ -24,20 +31,23 @@ final class DemoTree {
     private final Process root;
     private final int port;
     private final int workers;
+    private final String marker;
 
-    private DemoTree(Process root, int port, int workers) {
+    private DemoTree(Process root, int port, int workers, String marker) {
         this.root = root;
         this.port = port;
         this.workers = workers;
+        this.marker = marker;
     }
 
     static DemoTree start(int workers) throws IOException {
         int port = Ports.pickFree();
-        Process root = new ProcessBuilder("/bin/sh", "-c", wrapperScript(port, workers))
+        String marker = ProcessHandle.current().pid() + "-" + System.nanoTime();
+        ProcessBuilder builder = new ProcessBuilder("/bin/sh", "-c", wrapperScript(port, workers))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.INHERIT)
-                .start();
-        return new DemoTree(root, port, workers);
+                .redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().put(MARKER_VARIABLE, marker);
+        return new DemoTree(builder.start(), port, workers, marker);
     }
 
     static String wrapperScript(int port, int workers) {
@@ -115,11 +125,26 @@ final class DemoTree {
      * Kills every member that still runs, plus what it started since the members were listed, and waits
      * until they are gone. Returns how many processes it killed.
      */
-    static int killLeftovers(List<ProcessHandle> members) {
+    int killLeftovers(List<ProcessHandle> members) {
         Set<ProcessHandle> killed = new LinkedHashSet<>();
         members.forEach(member -> killWithDescendants(member, killed));
+        // A worker killed in one round may have forked once more just before it died: sweep until none is found.
+        for (int round = 0; round < SWEEP_ROUNDS; round++) {
+            if (!killMarked(killed)) {
+                break;
+            }
+        }
         awaitGone(killed);
         return killed.size();
+    }
+
+    /** Kills the running processes whose environment carries this tree's marker; true if it found any. */
+    private boolean killMarked(Set<ProcessHandle> killed) {
+        List<ProcessHandle> marked = ProcessHandle.allProcesses()
+                .filter(p -> !killed.contains(p) && ProcStates.isRunning(p) && ProcStates.hasVariable(p, MARKER_VARIABLE, marker))
+                .collect(Collectors.toList());
+        marked.forEach(p -> killWithDescendants(p, killed));
+        return !marked.isEmpty();
     }
 
     /**

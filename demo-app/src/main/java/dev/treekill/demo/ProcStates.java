@@ -37,4 +37,26 @@ final class ProcStates {
     static char stateOf(String stat) {
         return stat.charAt(stat.lastIndexOf(')') + 2);
     }
+
+    /**
+     * Whether {@code process}'s environment (as it was at its exec, from /proc/[pid]/environ) holds
+     * {@code name=value}. False when it cannot be read: no /proc, gone, or another user's process.
+     */
+    static boolean hasVariable(ProcessHandle process, String name, String value) {
+        if (!HAS_PROC) {
+            return false;
+        }
+        try {
+            byte[] environ = Files.readAllBytes(PROC.resolve(Long.toString(process.pid())).resolve("environ"));
+            String wanted = name + "=" + value;
+            for (String entry : new String(environ, StandardCharsets.UTF_8).split("\0")) {
+                if (entry.equals(wanted)) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException | SecurityException e) {
+            return false;
+        }
+    }
 }
