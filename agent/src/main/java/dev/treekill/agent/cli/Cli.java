@@ -172,10 +172,7 @@ public final class Cli {
     /** The process at {@code target} as the command line is read: pinned by its start time before the kill. */
     private static KillReport killHere(long target, long timeout) {
         Engine engine = Engines.forThisMachine(new KillStats());
-        String refusal = engine.refusal(target);
-        if (refusal != null) {
-            throw new IllegalArgumentException(refusal);
-        }
+        engine.requireAllowed(target);
         Target root = engine.identify(target);
         if (root == null) {
             throw new IllegalArgumentException("pid " + target + " does not exist");

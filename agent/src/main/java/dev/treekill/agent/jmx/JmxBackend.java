@@ -6,7 +6,6 @@ import dev.treekill.agent.engine.KillResult;
 import dev.treekill.agent.engine.KillStats;
 import dev.treekill.agent.engine.Target;
 import dev.treekill.agent.engine.Trigger;
-import dev.treekill.agent.hook.Hooks;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.proc.ProcEntry;
@@ -117,7 +116,7 @@ public final class JmxBackend implements TreeKillerBackend {
         Target target = checkTarget(pid);
         Deadline deadline = deadline(timeoutMillis);
         Engine e = engine.get();
-        return Hooks.unhooked(() -> report(e.await(e.kill(target, TRIGGER), deadline)));
+        return report(e.await(e.kill(target, TRIGGER), deadline));
     }
 
     @Override
@@ -128,7 +127,7 @@ public final class JmxBackend implements TreeKillerBackend {
         }
         Deadline deadline = deadline(timeoutMillis);
         Engine e = engine.get();
-        return Hooks.unhooked(() -> report(e.escalate(e.terminate(target, TRIGGER), graceMillis, deadline)));
+        return report(e.escalate(e.terminate(target, TRIGGER), graceMillis, deadline));
     }
 
     /** Every child tree of this JVM and their escapees: all frozen and killed first, then waited for. */
@@ -136,7 +135,7 @@ public final class JmxBackend implements TreeKillerBackend {
     public KillReport killDescendants(long timeoutMillis) {
         Deadline deadline = deadline(timeoutMillis);
         Engine e = engine.get();
-        return Hooks.unhooked(() -> report(e.await(e.kill(Target.allDescendantsOf(self()), TRIGGER), deadline)));
+        return report(e.await(e.kill(Target.allDescendantsOf(self()), TRIGGER), deadline));
     }
 
     @Override
@@ -171,10 +170,7 @@ public final class JmxBackend implements TreeKillerBackend {
      */
     private Target checkTarget(long pid) {
         Engine e = engine.get();
-        String refusal = e.refusal(pid);
-        if (refusal != null) {
-            throw new IllegalArgumentException(refusal);
-        }
+        e.requireAllowed(pid);
         Target root = e.identify(pid);
         if (root == null) {
             throw new IllegalArgumentException("pid " + pid + " does not exist");

@@ -39,13 +39,6 @@ final class TreeFreezer {
         this.stats = stats;
     }
 
-    /** The stopped tree of {@code root}, root first, parents before children; empty if it is gone. */
-    List<Member> freeze(ProcEntry root) {
-        Map<Integer, Member> members = new LinkedHashMap<>();
-        freezeInto(Collections.singletonList(root), members);
-        return new ArrayList<>(members.values());
-    }
-
     /**
      * Stops the trees of {@code roots} too, adding their members to {@code members} (which may hold stopped
      * trees already: those are not read again). Roots that are gone or members already are skipped.

@@ -19,7 +19,11 @@ import dev.treekill.agent.proc.FakeProc;
 import dev.treekill.agent.proc.ForwardingProc;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.reaping.Adoption;
+import dev.treekill.agent.starts.CookieIssuer;
+import dev.treekill.agent.starts.CookieMode;
 import dev.treekill.agent.starts.Cookies;
+import dev.treekill.agent.starts.Started;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.FakeSyscalls;
@@ -50,7 +54,7 @@ import org.junit.jupiter.api.Timeout;
 class EscapeesSeamTest {
     private static final int SELF = 1000;
     private static final int ROOT = 1001;
-    private static final String VARIABLE = StartedProcesses.COOKIE_VARIABLE;
+    private static final String VARIABLE = Cookies.VARIABLE;
 
     /** This JVM (started at tick 50, uid 0), its parent shell, and the tree of ROOT started at tick 60. */
     private final FakeProc fake = new FakeProc()
@@ -59,7 +63,9 @@ class EscapeesSeamTest {
     /** Every environ and uid read, by pid. */
     private final CountingProc proc = new CountingProc(fake);
     /** Records start times from the fake /proc, as the agent does where it adopts orphans. */
-    private final StartedProcesses started = new StartedProcesses(fake, true);
+    /** The cookie this JVM inherited is what the test's /proc shows in its environment. */
+    private final StartedProcesses started = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START,
+            new CookieIssuer(() -> Cookies.in(fake.environ(SELF))), System::nanoTime);
 
     {
         FakeProcess.procOfThisTest = fake; // exit() of a FakeProcess removes its /proc entry, as the JDK's reaping does
@@ -111,7 +117,7 @@ class EscapeesSeamTest {
     }
 
     private TreeKiller killer(FakeSyscalls sys, boolean adoptsOrphans, boolean cookies) {
-        return new TreeKiller(sys, proc, new KillStats(), started, adoptsOrphans, cookies);
+        return new TreeKiller(sys, proc, new KillStats(), started, adoptsOrphans ? Adoption.SUBREAPER : Adoption.NONE, CookieMode.of(cookies));
     }
 
     private static Set<Integer> sigkilled(FakeSyscalls sys) {
@@ -173,8 +179,8 @@ class EscapeesSeamTest {
 
         assertEquals(Set.of(ROOT, 1002, 2001, 2002), sigkilled(sys), sys.signals()::toString);
         neverTouchesInitOrSelf(sys);
-        assertTrue(started.isOurs(innerInner), "beneath one of this JVM's cookies: one of this JVM's trees");
-        assertFalse(started.isOurs(Cookies.prefix("dontKillMe", 3200, 1) + "1"));
+        assertTrue(started.cookies().isOurs(innerInner), "beneath one of this JVM's cookies: one of this JVM's trees");
+        assertFalse(started.cookies().isOurs(Cookies.prefix("dontKillMe", 3200, 1) + "1"));
     }
 
     @Test
@@ -264,7 +270,7 @@ class EscapeesSeamTest {
         dev.treekill.agent.log.Log.setOutput(new java.io.PrintStream(log, true));
         PendingKill kill;
         try {
-            kill = new TreeKiller(sys, proc, stats, started, false, true).kill(Target.started(started.of(root), true), Trigger.CLI);
+            kill = new TreeKiller(sys, proc, stats, started, Adoption.NONE, CookieMode.ON).kill(Target.started(started.of(root), true), Trigger.CLI);
         } finally {
             dev.treekill.agent.log.Log.setOutput(System.err);
         }
@@ -281,7 +287,7 @@ class EscapeesSeamTest {
         String cookie = startRoot();
         fake.put(1, 0, 'S', 1, 70, "init").env(1, cookieEntry(cookie));
         fake.env(SELF, cookieEntry(cookie));
-        Escapees escapees = new Escapees(proc, SELF, started, true, true, true);
+        Escapees escapees = new Escapees(proc, SELF, started, Adoption.SUBREAPER, CookieMode.ON);
         List<ProcEntry> found = escapees.find(Target.started(started.of(root), true), 60, new HashMap<>());
         assertEquals(List.of(ROOT, 1002), pids(found), "only the tree's own processes (not members yet here)");
 
@@ -306,7 +312,7 @@ class EscapeesSeamTest {
         process(2001, 1, 'S', 70, cookieEntry(optOut)); // an escapee of the opted-out tree
         process(2002, SELF, 'S', 70); // a cookie-less child of this JVM
 
-        StartedProcesses.Started record = started.of(optedOut);
+        Started record = started.of(optedOut);
         assertNotNull(record, "an opted-out start is registered");
         assertNull(record.cookie(), "but no cookie is recorded for it");
 
@@ -336,7 +342,7 @@ class EscapeesSeamTest {
         assertEquals(ROOT, started.of(root).pid());
         assertEquals(Long.MAX_VALUE, started.oldestInFlight(), "no start in flight");
         assertEquals(1, started.startsBegun());
-        assertTrue(started.isOurs(cookie));
+        assertTrue(started.cookies().isOurs(cookie));
     }
 
     // ---- adopted orphans ----
@@ -353,10 +359,10 @@ class EscapeesSeamTest {
         process(3011, 3001, 'S', 71); // its child
         process(3002, SELF, 'S', 70, "PATH=/bin"); // a child the JDK started and waits for
         process(3003, SELF, 'S', 55, "PATH=/bin"); // adopted, but started before the root
-        process(3004, SELF, 'S', 70, cookieEntry(started.newCookie())); // carries another tree's cookie
+        process(3004, SELF, 'S', 70, cookieEntry(started.cookies().mint())); // carries another tree's cookie
         process(3005, 1, 'S', 70, "PATH=/bin"); // cookie-less but not our child: not ours to adopt
         process(3006, SELF, 'S', 70, "PATH=/bin"); // a child this JVM had before the agent came
-        started.untracked(fake, new int[] {3006});
+        started.noteChildrenOfBeforeAttach(fake, new int[] {3006});
         process(3007, SELF, 'Z', 70); // a zombie orphan: the reaper's business, not the kill's
         process(3008, SELF, 'S', 70, "PATH=/bin"); // another user's
         fake.uids.put(3008, 1234);
@@ -409,7 +415,7 @@ class EscapeesSeamTest {
         assertEquals(65, started.of(earlier).startTicks());
         assertEquals(75, started.of(later).startTicks());
 
-        Escapees escapees = new Escapees(proc, SELF, started, true, true, false);
+        Escapees escapees = new Escapees(proc, SELF, started, Adoption.SUBREAPER, CookieMode.OFF);
         Target target = Target.started(started.of(root), true);
         assertTrue(escapees.mayExist(target));
         assertEquals(List.of(), pids(escapees.find(target, 60, new HashMap<>())),
@@ -428,7 +434,7 @@ class EscapeesSeamTest {
                 "a live start that began after the orphan is no origin of it");
 
         // With cookies on the same orphan is nobody's: a start without a cookie opted out, and claims none.
-        Escapees withCookies = new Escapees(proc, SELF, started, true, true, true);
+        Escapees withCookies = new Escapees(proc, SELF, started, Adoption.SUBREAPER, CookieMode.ON);
         assertFalse(withCookies.mayExist(target));
         assertEquals(List.of(), pids(withCookies.find(target, 60, new HashMap<>())));
 
@@ -443,7 +449,7 @@ class EscapeesSeamTest {
     void aStartAliveWhenTheOrphanStartedRemainsAPossibleOriginOnceTheJdkReapedIt() {
         startRootWithoutCookie(); // started at tick 60
         process(3001, SELF, 'S', 70, "PATH=/bin"); // the adopted cookie-less orphan
-        Escapees escapees = new Escapees(proc, SELF, started, true, true, false);
+        Escapees escapees = new Escapees(proc, SELF, started, Adoption.SUBREAPER, CookieMode.OFF);
         Target target = Target.started(started.of(root), true);
         assertEquals(List.of(3001), pids(escapees.find(target, 60, new HashMap<>())), "the root is the only start");
 
@@ -469,8 +475,8 @@ class EscapeesSeamTest {
         FakeProcess jdkChild = new FakeProcess(3002);
         startThroughHooks(jdkChild, false);
         process(3002, SELF, 'S', 70, "PATH=/bin");
-        Escapees withoutCookies = new Escapees(proc, SELF, started, true, true, false);
-        Escapees withCookies = new Escapees(proc, SELF, started, true, true, true);
+        Escapees withoutCookies = new Escapees(proc, SELF, started, Adoption.SUBREAPER, CookieMode.OFF);
+        Escapees withCookies = new Escapees(proc, SELF, started, Adoption.SUBREAPER, CookieMode.ON);
         Target target = Target.started(started.of(root), true);
         Target all = Target.allDescendantsOf(SELF);
         assertFalse(pids(withoutCookies.find(target, 60, new HashMap<>())).contains(3002), "the JDK waits for it");
@@ -521,7 +527,7 @@ class EscapeesSeamTest {
     void beforeTheFirstStartIsSeenEveryChildCountsAsTheJdksAndNoneIsClaimed() {
         StartedProcesses untracked = new StartedProcesses(); // no start seen yet
         process(3001, SELF, 'S', 70, "PATH=/bin");
-        Escapees escapees = new Escapees(proc, SELF, untracked, true, true, true);
+        Escapees escapees = new Escapees(proc, SELF, untracked, Adoption.SUBREAPER, CookieMode.ON);
         Target all = Target.allDescendantsOf(SELF);
         assertTrue(escapees.mayExist(all));
         assertEquals(List.of(), pids(escapees.find(all, -1, new HashMap<>())));
@@ -534,15 +540,15 @@ class EscapeesSeamTest {
 
     @Test
     void underDynamicAttachNoChildIsClaimedUntilTheChildrenAreNoted() {
-        StartedProcesses attached = new StartedProcesses(fake, false);
+        StartedProcesses attached = new StartedProcesses(fake, StartedProcesses.Tracking.ONCE_CHILDREN_NOTED);
         process(3001, SELF, 'S', 70, "PATH=/bin"); // a child the JVM had before the agent came
-        Escapees escapees = new Escapees(proc, SELF, attached, true, true, true);
+        Escapees escapees = new Escapees(proc, SELF, attached, Adoption.SUBREAPER, CookieMode.ON);
         Target all = Target.allDescendantsOf(SELF);
         attached.startFailed(attached.forking()); // starts are seen, but one in unpatched code may be under way
         assertTrue(attached.startedByJdk(3001));
         assertEquals(List.of(), pids(escapees.find(all, -1, new HashMap<>())));
 
-        attached.untracked(fake, new int[] {ROOT, 3001});
+        attached.noteChildrenOfBeforeAttach(fake, new int[] {ROOT, 3001});
         process(3002, SELF, 'S', 72, "PATH=/bin"); // adopted since
         assertEquals(List.of(3002), pids(escapees.find(all, -1, new HashMap<>())));
     }
@@ -551,8 +557,8 @@ class EscapeesSeamTest {
 
     @Test
     void everyChildTreeOfThisJvmClaimsAnyCookieOfThisJvmAndNoOther() {
-        String c1 = started.newCookie();
-        String c2 = started.newCookie();
+        String c1 = started.cookies().mint();
+        String c2 = started.cookies().mint();
         String prefix = c1.substring(0, c1.lastIndexOf('-'));
         assertTrue(c2.startsWith(prefix + "-"));
         process(4001, 1, 'S', 70, cookieEntry(c1));
@@ -578,7 +584,7 @@ class EscapeesSeamTest {
         started.startFailed(started.forking()); // a start was seen: tracking is on
         FakeProcess jdkChild = new FakeProcess(3002);
         startThroughHooks(jdkChild, true);
-        process(4001, 1, 'S', 70, cookieEntry(started.newCookie()));
+        process(4001, 1, 'S', 70, cookieEntry(started.cookies().mint()));
         process(3002, SELF, 'S', 70); // the JDK's child: a root
         // ROOT was not started through the hooks here: a cookie-less adopted orphan, claimed with its tree
         process(4009, 1, 'S', 70, "PATH=/bin"); // cookie-less, and not a child of ours: a stranger
@@ -676,12 +682,12 @@ class EscapeesSeamTest {
                 throw new AssertionError("no children files here");
             }
         };
-        Escapees escapees = new Escapees(withoutChildrenFiles, SELF, started, true, true, false);
+        Escapees escapees = new Escapees(withoutChildrenFiles, SELF, started, Adoption.SUBREAPER, CookieMode.OFF);
         assertEquals(List.of(3001), pids(escapees.find(Target.started(started.of(root), true), 60, new HashMap<>())),
                 "with cookies off, a single tree finds the JVM's children by a scan");
 
         FakeSyscalls sys = new FakeSyscalls(fake);
-        new TreeKiller(sys, withoutChildrenFiles, new KillStats(), started, true, true)
+        new TreeKiller(sys, withoutChildrenFiles, new KillStats(), started, Adoption.SUBREAPER, CookieMode.ON)
                 .kill(Target.allDescendantsOf(SELF), Trigger.CLI);
         assertEquals(Set.of(ROOT, 1002, 3001, 3011), sigkilled(sys), sys.signals()::toString);
         neverTouchesInitOrSelf(sys);
@@ -699,7 +705,7 @@ class EscapeesSeamTest {
                 throw new AssertionError("no children files here");
             }
         };
-        new TreeKiller(sys, withoutChildrenFiles, new KillStats(), started, false, true)
+        new TreeKiller(sys, withoutChildrenFiles, new KillStats(), started, Adoption.NONE, CookieMode.ON)
                 .kill(Target.allDescendantsOf(SELF), Trigger.CLI);
         assertEquals(Set.of(ROOT, 1002, 1501, 1502), sigkilled(sys), sys.signals()::toString);
         neverTouchesInitOrSelf(sys);
@@ -714,7 +720,7 @@ class EscapeesSeamTest {
         String fresh = startThroughHooks(copy, true, "PATH=/bin", cookieEntry(root1));
         assertNotNull(fresh);
         assertNotEquals(root1, fresh);
-        assertTrue(started.isOurs(fresh));
+        assertTrue(started.cookies().isOurs(fresh));
         assertEquals(fresh, started.of(copy).cookie(), "the start records the cookie the child got");
         fake.env(1601, "PATH=/bin", cookieEntry(fresh));
         process(2001, 1, 'S', 70, cookieEntry(fresh)); // the copy's escapee
@@ -734,14 +740,14 @@ class EscapeesSeamTest {
         process(3011, 3001, 'S', 71);
         Target target = Target.started(started.of(root), true);
         assertTrue(started.onlyPossibleOrigin(started.of(root), 70), "the root is the only start there is");
-        Escapees pid1 = new Escapees(proc, SELF, started, true, false, false); // adopts orphans, no subreaper
+        Escapees pid1 = new Escapees(proc, SELF, started, Adoption.PID_1, CookieMode.OFF); // adopts orphans, no subreaper
         assertFalse(pid1.mayExist(target), "nothing outside the tree can be the root's");
         assertEquals(List.of(), pids(pid1.find(target, 60, new HashMap<>())));
         assertEquals(new HashMap<>(), proc.environReads, "not even read");
         assertEquals(List.of(3001), pids(pid1.find(Target.allDescendantsOf(SELF), -1, new HashMap<>())),
                 "every tree of the JVM: every adopted orphan");
         // The same JVM as a subreaper: the root is the orphan's only possible origin.
-        Escapees subreaper = new Escapees(proc, SELF, started, true, true, false);
+        Escapees subreaper = new Escapees(proc, SELF, started, Adoption.SUBREAPER, CookieMode.OFF);
         assertEquals(List.of(3001), pids(subreaper.find(target, 60, new HashMap<>())));
     }
 
@@ -752,14 +758,14 @@ class EscapeesSeamTest {
                 .put(101, 1, 'S', 1, 60, "sh").put(102, 101, 'S', 1, 61, "worker")
                 .put(301, 1, 'S', 1, 70, "orphan").put(311, 301, 'S', 1, 71, "its child");
         world.env(101, "PATH=/bin").env(102, "PATH=/bin").env(301, "PATH=/bin").env(311, "PATH=/bin");
-        StartedProcesses jvm = new StartedProcesses(world, true);
+        StartedProcesses jvm = new StartedProcesses(world, StartedProcesses.Tracking.FROM_FIRST_START);
         FakeProcess sh = new FakeProcess(101);
         jvm.started(jvm.forking(), sh, null);
         assertTrue(jvm.onlyPossibleOrigin(jvm.of(sh), 70));
 
         FakeSyscalls sys = new FakeSyscalls(world);
         sys.self = 1;
-        TreeKiller killer = new TreeKiller(sys, world, new KillStats(), jvm, false, false);
+        TreeKiller killer = new TreeKiller(sys, world, new KillStats(), jvm, Adoption.PID_1, CookieMode.OFF);
         killer.kill(Target.started(jvm.of(sh), true), Trigger.CLI);
         assertEquals(Set.of(101, 102), sigkilled(sys), sys.signals()::toString);
         assertFalse(touched(sys).contains(301), sys.calls::toString);
@@ -769,7 +775,7 @@ class EscapeesSeamTest {
         }
         FakeSyscalls all = new FakeSyscalls(world);
         all.self = 1;
-        new TreeKiller(all, world, new KillStats(), jvm, false, false).kill(Target.allDescendantsOf(1), Trigger.CLI);
+        new TreeKiller(all, world, new KillStats(), jvm, Adoption.PID_1, CookieMode.OFF).kill(Target.allDescendantsOf(1), Trigger.CLI);
         assertEquals(Set.of(101, 102, 301, 311), sigkilled(all), all.signals()::toString);
         assertEquals(0, sh.isAliveCalls.get());
     }
@@ -779,7 +785,7 @@ class EscapeesSeamTest {
     @Test
     void theRecordIsReapedWhenTheJdkReapedItsProcessWithTheTimeOfThat() {
         String cookie = startRoot();
-        StartedProcesses.Started record = started.of(root);
+        Started record = started.of(root);
         assertFalse(record.reaped());
         assertEquals(-1, record.endTicks());
         assertSame(record, started.ofPid(ROOT));
@@ -800,7 +806,7 @@ class EscapeesSeamTest {
         fake.ticks = 61;
         root.exit(); // it exited and the JDK's reaper took it before the start returned its Process
         startRootWithoutCookie();
-        StartedProcesses.Started record = started.of(root);
+        Started record = started.of(root);
         assertNull(started.ofPid(ROOT), "/proc shows no such process: reaped");
         assertTrue(record.reaped());
         assertEquals(61, record.endTicks());
@@ -824,7 +830,7 @@ class EscapeesSeamTest {
                 throw new IllegalStateException("/proc unreadable");
             }
         };
-        sp[0] = new StartedProcesses(failing, true);
+        sp[0] = new StartedProcesses(failing, StartedProcesses.Tracking.FROM_FIRST_START);
         FakeProcess p = new FakeProcess(ROOT);
         long seq = sp[0].forking();
         assertEquals(seq, sp[0].oldestInFlight());
@@ -840,7 +846,7 @@ class EscapeesSeamTest {
         for (String m : moments) {
             assertFalse(m.endsWith("in flight false, visible false"), "a moment neither in flight nor visible: " + moments);
         }
-        StartedProcesses.Started record = sp[0].ofPid(ROOT);
+        Started record = sp[0].ofPid(ROOT);
         assertNotNull(record);
         assertSame(record, sp[0].of(p));
         assertEquals(-1, record.startTicks(), "not known");
@@ -858,7 +864,7 @@ class EscapeesSeamTest {
      * -1: the clock unknown).
      */
     private boolean onlyOrigin(long otherStart, Long reapedAt) {
-        StartedProcesses sp = new StartedProcesses(fake, true);
+        StartedProcesses sp = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START);
         FakeProcess.registryOfThisTest = sp;
         FakeProcess target = new FakeProcess(ROOT);
         sp.started(sp.forking(), target, null);
@@ -904,17 +910,17 @@ class EscapeesSeamTest {
 
     @Test
     void anUntrackedChildOrNoProcMakesNoStartTheOnlyOrigin() {
-        StartedProcesses sp = new StartedProcesses(fake, true);
+        StartedProcesses sp = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START);
         FakeProcess.registryOfThisTest = sp;
         FakeProcess target = new FakeProcess(ROOT);
         sp.started(sp.forking(), target, null);
-        sp.untracked(fake, new int[] {3999}); // gone already: nothing noted
+        sp.noteChildrenOfBeforeAttach(fake, new int[] {3999}); // gone already: nothing noted
         assertTrue(sp.onlyPossibleOrigin(sp.of(target), 70));
         process(3006, SELF, 'S', 30);
-        sp.untracked(fake, new int[] {3006}); // a child from before an attach: its life is unknown
+        sp.noteChildrenOfBeforeAttach(fake, new int[] {3006}); // a child from before an attach: its life is unknown
         assertFalse(sp.onlyPossibleOrigin(sp.of(target), 70));
         fake.remove(3006);
-        sp.forgetReapedUntracked(fake); // the JDK reaped it
+        sp.forgetGoneChildrenOfBeforeAttach(fake); // the JDK reaped it
         assertTrue(sp.onlyPossibleOrigin(sp.of(target), 70));
 
         StartedProcesses withoutProc = new StartedProcesses();
@@ -925,7 +931,7 @@ class EscapeesSeamTest {
 
     @Test
     void theTargetsOwnRecordNeverBlocksIt() {
-        StartedProcesses sp = new StartedProcesses(fake, true);
+        StartedProcesses sp = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START);
         FakeProcess.registryOfThisTest = sp;
         FakeProcess target = new FakeProcess(ROOT);
         sp.started(sp.forking(), target, null);
