@@ -57,7 +57,10 @@ public final class KillReport {
         return signalled;
     }
 
-    /** Of those, how many had exited (a zombie counts as exited) when the wait ended. */
+    /**
+     * Processes the kill took (signalled or not: one whose signal could not be sent counts too) that had exited
+     * when the wait ended; a zombie counts as exited.
+     */
     public int getExited() {
         return exited;
     }
@@ -67,7 +70,10 @@ public final class KillReport {
         return survivors.clone();
     }
 
-    /** Time from the first signal to the end of the wait. */
+    /**
+     * Milliseconds from the start of the kill (before the tree is frozen; for a terminate and its escalation, the
+     * start of the terminate) to the end of the wait.
+     */
     public double getElapsedMillis() {
         return elapsedMillis;
     }

@@ -74,20 +74,20 @@ final class ColdTreeKiller implements KillWaiter {
         if (!accepts(target)) {
             throw new IllegalArgumentException(target + " needs the native engine");
         }
-        long start = System.nanoTime();
+        long startNanos = System.nanoTime();
         stats.started();
         Map<Integer, Member> members = new LinkedHashMap<>();
-        long rootStart = target.startTicks();
+        long rootStartTicks = target.startTicks();
         try {
             Set<Integer> ancestors = signaller.ancestors();
             Refusal.throwIf(signaller.refusal(target.rootPid(), ancestors));
             ProcEntry root = target.rootAlive() ? ProcTable.read(proc, (int) target.rootPid()) : null;
             if (target.isRoot(root)) {
-                rootStart = root.startTime;
+                rootStartTicks = root.startTime;
                 killTree(root, members);
             }
             for (int round = 0; ; round++) {
-                List<ProcEntry> found = escapees.find(target, rootStart, members, handedTo(ancestors));
+                List<ProcEntry> found = escapees.find(target, rootStartTicks, members, handedTo(ancestors));
                 if (found.isEmpty()) {
                     break;
                 }
@@ -110,10 +110,10 @@ final class ColdTreeKiller implements KillWaiter {
         }
         if (Log.enabled(Log.Level.DEBUG)) {
             Log.debug(target + ": SIGKILL to " + signalled + " of " + members.size() + " processes without native calls in "
-                    + (System.nanoTime() - start) / 1000 + " us");
+                    + (System.nanoTime() - startNanos) / 1000 + " us");
         }
         // Waited for here too (this is its waiter), whatever engine is ready by then.
-        return new PendingKill(this, target, rootStart, trigger, start, new ArrayList<>(members.values()), signalled);
+        return new PendingKill(this, target, rootStartTicks, trigger, startNanos, new ArrayList<>(members.values()), signalled);
     }
 
     /** Kills {@code top} and its tree, parents first, adding them to {@code members}. */
@@ -182,8 +182,8 @@ final class ColdTreeKiller implements KillWaiter {
     @Override
     public KillResult await(PendingKill kill, Deadline deadline) {
         try {
-            long start = kill.startNanos();
-            List<Member> alive = waiter.await(kill.members(), deadline.warnAtNanos(start), deadline.endNanos(start),
+            long startNanos = kill.startNanos();
+            List<Member> alive = waiter.await(kill.members(), deadline.warnAtNanos(startNanos), deadline.endNanos(startNanos),
                     KillLog.warnStillAlive(kill, deadline));
             return KillLog.finished(stats, kill.target(), KillResult.of(kill, alive), kill.signalled(), deadline);
         } catch (RuntimeException | Error e) {

@@ -31,6 +31,17 @@ public interface TreeQueries {
     String refusal(long pid);
 
     /**
+     * The check of every pid a query is asked about: any number a pid can be ({@code 1..Integer.MAX_VALUE}).
+     *
+     * @throws IllegalArgumentException if {@code pid} cannot be a process id
+     */
+    static void requirePid(long pid) {
+        if (pid <= 0 || pid > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("pid " + pid + " is not a process id");
+        }
+    }
+
+    /**
      * The one refusal check of every kill, the MBean and the command line.
      *
      * @throws IllegalArgumentException with the reason, if {@code pid} is one treekill must never signal

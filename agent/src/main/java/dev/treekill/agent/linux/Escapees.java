@@ -63,25 +63,25 @@ public final class Escapees {
      * The live processes that belong to {@code target} and are not among {@code members}; {@code rootStart}
      * is the root's start time if it is known (clock ticks), else {@link ProcEntry#UNKNOWN_START}.
      */
-    public List<ProcEntry> find(Target target, long rootStart, Map<Integer, Member> members) {
+    public List<ProcEntry> find(Target target, long rootStartTicks, Map<Integer, Member> members) {
         if (!mayExist(target)) {
             return new ArrayList<>();
         }
         boolean byCookie = target.cookie() != null || target.allDescendants();
         // Without cookies only this JVM's own children can be adopted orphans: no need to read the rest.
-        return find(target, rootStart, members, byCookie ? proc.pids() : ProcTable.childPids(proc, self));
+        return find(target, rootStartTicks, members, byCookie ? proc.pids() : ProcTable.childPids(proc, self));
     }
 
     /** {@link #find(Target, long, Map)} among the processes {@code pids} only. */
-    public List<ProcEntry> find(Target target, long rootStart, Map<Integer, Member> members, int[] pids) {
+    public List<ProcEntry> find(Target target, long rootStartTicks, Map<Integer, Member> members, int[] pids) {
         List<ProcEntry> found = new ArrayList<>();
-        long notBefore = rootStart != ProcEntry.UNKNOWN_START ? rootStart : selfStartTicks;
+        long notBeforeTicks = rootStartTicks != ProcEntry.UNKNOWN_START ? rootStartTicks : selfStartTicks;
         for (int pid : pids) {
             Member known = members.get(pid);
             if (known != null && !known.gone) {
                 continue;
             }
-            ProcEntry e = candidate(pid, notBefore);
+            ProcEntry e = candidate(pid, notBeforeTicks);
             if (e != null && claims(target, e, proc.environ(pid))) {
                 found.add(e);
             }
@@ -91,7 +91,7 @@ public final class Escapees {
 
     /**
      * The first half of the rule, without reading an environment: {@code pid} may be an escapee of a tree whose
-     * root started at {@code notBeforeTicks} if it is not init nor this JVM, is alive (no zombie), started at or
+     * root started at {@code notBefore} if it is not init nor this JVM, is alive (no zombie), started at or
      * after the root and belongs to this JVM's user (only those are ours to read and to kill). Null if not.
      */
     public ProcEntry candidate(int pid, long notBeforeTicks) {
@@ -108,7 +108,7 @@ public final class Escapees {
     /**
      * Adds to {@code byCookie} (the processes left of each of several starts, by the start's cookie) every live
      * process that carries that cookie or one minted beneath it, by the escapee search's own rule: same user,
-     * started at or after {@code notBeforeTicks}. One pass over /proc for all of them.
+     * started at or after {@code notBefore}. One pass over /proc for all of them.
      */
     public void addCookieCarriers(Map<String, Set<Long>> byCookie, long notBeforeTicks) {
         for (int pid : proc.pids()) {

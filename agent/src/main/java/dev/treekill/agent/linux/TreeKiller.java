@@ -7,6 +7,7 @@ import dev.treekill.agent.engine.KillStats;
 import dev.treekill.agent.engine.PendingKill;
 import dev.treekill.agent.engine.RootIdentity;
 import dev.treekill.agent.engine.Target;
+import dev.treekill.agent.engine.TreeQueries;
 import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.ProcEntry;
@@ -87,12 +88,12 @@ public final class TreeKiller extends AbstractEngine {
 
     @Override
     public PendingKill kill(Target target, Trigger trigger) {
-        long start = System.nanoTime();
+        long startNanos = System.nanoTime();
         stats.started();
         Map<Integer, Member> members = new LinkedHashMap<>();
         try {
-            long rootStart = freeze(target, members);
-            return signalKill(target, rootStart, trigger, start, members);
+            long rootStartTicks = freeze(target, members);
+            return signalKill(target, rootStartTicks, trigger, startNanos, members);
         } catch (RuntimeException | Error e) {
             killAndRelease(members.values());
             stats.abandoned(); // a kill that failed half-way: its members still die, and it no longer counts as in progress
@@ -100,8 +101,8 @@ public final class TreeKiller extends AbstractEngine {
         }
     }
 
-    private PendingKill signalKill(Target target, long rootStart, Trigger trigger, long start, Map<Integer, Member> members) {
-        long frozen = System.nanoTime();
+    private PendingKill signalKill(Target target, long rootStartTicks, Trigger trigger, long startNanos, Map<Integer, Member> members) {
+        long frozenNanos = System.nanoTime();
         int signalled = 0;
         for (Member m : members.values()) {
             if (signaller.signal(m, Syscalls.SIGKILL)) {
@@ -111,10 +112,10 @@ public final class TreeKiller extends AbstractEngine {
             }
         }
         if (Log.enabled(Log.Level.DEBUG)) {
-            Log.debug(target + ": froze " + members.size() + " processes in " + (frozen - start) / 1000
-                    + " us, SIGKILL to " + signalled + " in " + (System.nanoTime() - frozen) / 1000 + " us");
+            Log.debug(target + ": froze " + members.size() + " processes in " + (frozenNanos - startNanos) / 1000
+                    + " us, SIGKILL to " + signalled + " in " + (System.nanoTime() - frozenNanos) / 1000 + " us");
         }
-        return new PendingKill(this, target, rootStart, trigger, start, new ArrayList<>(members.values()), signalled);
+        return new PendingKill(this, target, rootStartTicks, trigger, startNanos, new ArrayList<>(members.values()), signalled);
     }
 
     /** Never leave a tree stopped: whatever was pinned was meant to die. */
@@ -166,12 +167,12 @@ public final class TreeKiller extends AbstractEngine {
      * those that were stopped before the freeze.
      */
     private PendingKill frozenAndContinued(Target target, Trigger trigger, int signal) {
-        long start = System.nanoTime();
+        long startNanos = System.nanoTime();
         Map<Integer, Member> members = new LinkedHashMap<>();
         int signalled = 0;
-        long rootStart;
+        long rootStartTicks;
         try {
-            rootStart = freeze(target, members);
+            rootStartTicks = freeze(target, members);
             for (Member m : members.values()) {
                 if (signal != NO_SIGNAL && signaller.signal(m, signal)) {
                     signalled++;
@@ -186,7 +187,7 @@ public final class TreeKiller extends AbstractEngine {
                 }
             }
         }
-        return new PendingKill(this, target, rootStart, trigger, start, new ArrayList<>(members.values()), signalled);
+        return new PendingKill(this, target, rootStartTicks, trigger, startNanos, new ArrayList<>(members.values()), signalled);
     }
 
     @Override
@@ -198,7 +199,7 @@ public final class TreeKiller extends AbstractEngine {
 
     @Override
     protected PendingKill killTreesOf(PendingKill terminated, List<Member> roots) {
-        long start = System.nanoTime();
+        long startNanos = System.nanoTime();
         Map<Integer, Member> members = new LinkedHashMap<>();
         try {
             List<ProcEntry> entries = new ArrayList<>();
@@ -207,7 +208,7 @@ public final class TreeKiller extends AbstractEngine {
             }
             freezer.freezeInto(entries, members);
             freezeEscapees(terminated.target(), terminated.rootStartTicks(), members);
-            return signalKill(terminated.target(), terminated.rootStartTicks(), terminated.trigger(), start, members);
+            return signalKill(terminated.target(), terminated.rootStartTicks(), terminated.trigger(), startNanos, members);
         } catch (RuntimeException | Error e) {
             killAndRelease(members.values());
             throw e;
@@ -221,9 +222,7 @@ public final class TreeKiller extends AbstractEngine {
 
     @Override
     public List<ProcEntry> describe(long rootPid) {
-        if (rootPid <= 0 || rootPid > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("pid " + rootPid + " is not a process id");
-        }
+        TreeQueries.requirePid(rootPid);
         ProcEntry root = ProcTable.read(proc, (int) rootPid);
         List<ProcEntry> tree = new ArrayList<>();
         if (root != null) {
@@ -245,28 +244,28 @@ public final class TreeKiller extends AbstractEngine {
      * first. Returns the root's start time (clock ticks), or {@link ProcEntry#UNKNOWN_START}.
      */
     private long freeze(Target target, Map<Integer, Member> members) {
-        long rootStart = target.startTicks();
+        long rootStartTicks = target.startTicks();
         if (target.allDescendants()) {
             freezer.freezeInto(liveChildren(target), members);
         } else {
             requireAllowed(target.rootPid());
             ProcEntry root = target.rootAlive() ? ProcTable.read(proc, (int) target.rootPid()) : null;
             if (target.isRoot(root)) { // else its pid names another process now, or none
-                rootStart = root.startTime;
+                rootStartTicks = root.startTime;
                 freezer.freezeInto(Collections.singletonList(root), members);
             }
         }
-        freezeEscapees(target, rootStart, members);
-        return rootStart;
+        freezeEscapees(target, rootStartTicks, members);
+        return rootStartTicks;
     }
 
     /**
      * Stops the target's escapees with their trees, rescanning until a scan finds no one new (the escapees stopped
      * so far cannot start more), bounded by {@link Escapees#MAX_ROUNDS}.
      */
-    private void freezeEscapees(Target target, long rootStart, Map<Integer, Member> members) {
+    private void freezeEscapees(Target target, long rootStartTicks, Map<Integer, Member> members) {
         for (int round = 0; escapees.mayExist(target); round++) {
-            List<ProcEntry> found = escapees.find(target, rootStart, members);
+            List<ProcEntry> found = escapees.find(target, rootStartTicks, members);
             if (found.isEmpty()) {
                 return;
             }

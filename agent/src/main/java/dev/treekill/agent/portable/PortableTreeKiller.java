@@ -5,6 +5,7 @@ import dev.treekill.agent.engine.Deadline;
 import dev.treekill.agent.engine.KillStats;
 import dev.treekill.agent.engine.PendingKill;
 import dev.treekill.agent.engine.Target;
+import dev.treekill.agent.engine.TreeQueries;
 import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
@@ -189,9 +190,7 @@ public final class PortableTreeKiller extends AbstractEngine {
 
     @Override
     public List<ProcEntry> describe(long rootPid) {
-        if (rootPid <= 0 || rootPid > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("pid " + rootPid + " is not a process id");
-        }
+        TreeQueries.requirePid(rootPid);
         Optional<ProcessHandle> root = ProcessHandle.of(rootPid);
         return root.isPresent() ? rows(tree(root.get())) : new ArrayList<>();
     }

@@ -30,6 +30,11 @@ public final class Member {
         this.threads = entry.threads;
     }
 
+    /** Whether the kernel gave a pidfd for it (else signals go by handle, or by pid after a start-time check). */
+    public boolean hasPidfd() {
+        return pidfd != NO_PIDFD;
+    }
+
     public int pid() {
         return entry.pid;
     }

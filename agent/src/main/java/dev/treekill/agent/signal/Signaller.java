@@ -99,12 +99,12 @@ public final class Signaller {
         }
         // Without a pidfd, a JDK handle pins the same way (made first, checked by the read that follows): the process
         // read is the one it holds, or a newer one at a recycled pid, which its start-time-checked destroy spares.
-        ProcessHandle handle = fd < 0 ? sys.pinHandle(pid) : null;
+        ProcessHandle handle = fd == Member.NO_PIDFD ? sys.pinHandle(pid) : null;
         ProcEntry now = ProcTable.read(proc, pid);
         boolean expected = scanned != null ? scanned.sameProcess(now)
                 : now != null && now.ppid == parent.pid && now.startTime >= parent.startTime;
         if (!expected) {
-            if (fd >= 0) {
+            if (fd != Member.NO_PIDFD) {
                 sys.closeFd(fd);
                 pidfdsHeld.decrementAndGet();
             }
@@ -129,7 +129,7 @@ public final class Signaller {
             throw new IllegalStateException("refusing to signal pid " + m.pid()); // cannot happen: pinned members are checked
         }
         try {
-            if (m.pidfd >= 0) {
+            if (m.hasPidfd()) {
                 sys.pidfdSendSignal(m.pidfd, signal);
             } else if (m.handle != null && sys.signalHandle(m.handle, signal)) {
                 return true; // no read here: the handle's destroy checked the start time it was made with
@@ -151,7 +151,7 @@ public final class Signaller {
     }
 
     public void release(Member m) {
-        if (m.pidfd >= 0) {
+        if (m.hasPidfd()) {
             sys.closeFd(m.pidfd);
             m.pidfd = Member.NO_PIDFD;
             pidfdsHeld.decrementAndGet();
