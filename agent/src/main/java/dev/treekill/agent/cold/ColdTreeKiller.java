@@ -86,20 +86,19 @@ final class ColdTreeKiller implements KillWaiter {
                 rootStartTicks = root.startTime;
                 killTree(root, members);
             }
-            for (int round = 0; ; round++) {
-                List<ProcEntry> found = escapees.find(target, rootStartTicks, members, handedTo(ancestors));
-                if (found.isEmpty()) {
-                    break;
+            escapees.takeAll(target, rootStartTicks, members, new Escapees.Round() {
+                @Override
+                public int[] pids() {
+                    return handedTo(ancestors);
                 }
-                if (round == Escapees.MAX_ROUNDS) {
-                    Log.warn(target + ": escapees still appearing after " + round + " scans; waiting for what was found");
-                    stats.error();
-                    break;
+
+                @Override
+                public void take(List<ProcEntry> found) {
+                    for (ProcEntry e : found) {
+                        killTree(e, members);
+                    }
                 }
-                for (ProcEntry e : found) {
-                    killTree(e, members);
-                }
-            }
+            }, stats);
         } catch (RuntimeException | Error e) {
             stats.abandoned();
             throw e;

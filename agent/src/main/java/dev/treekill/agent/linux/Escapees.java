@@ -1,6 +1,8 @@
 package dev.treekill.agent.linux;
 
+import dev.treekill.agent.engine.KillStats;
 import dev.treekill.agent.engine.Target;
+import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
@@ -25,7 +27,7 @@ import java.util.Set;
  */
 public final class Escapees {
     /** Escapee scans per kill; each stops (or kills) what it found, so a second scan normally finds nobody. */
-    public static final int MAX_ROUNDS = 10;
+    private static final int MAX_ROUNDS = 10;
 
     private final ProcSource proc;
     private final int self;
@@ -48,6 +50,38 @@ public final class Escapees {
         this.selfUid = proc.uid(self);
         ProcEntry me = ProcTable.read(proc, self);
         this.selfStartTicks = me == null ? 0 : me.startTime;
+    }
+
+    /** One round of {@link #takeAll}: where it looks, and what the kill does with what it found. */
+    public interface Round {
+        /** The pids to look among, or null for {@link #find(Target, long, Map)}'s own choice. */
+        int[] pids();
+
+        /** Takes {@code found} with their trees into the kill's members (freezes them, or kills them). */
+        void take(List<ProcEntry> found);
+    }
+
+    /**
+     * Finds and takes the target's escapees round after round, until a round finds no one new (what was taken
+     * cannot start more), at most {@link #MAX_ROUNDS}: then it warns, counts an error in {@code stats} and stops
+     * with what was found. {@code rootStartTicks} as for {@link #find(Target, long, Map)}.
+     */
+    public void takeAll(Target target, long rootStartTicks, Map<Integer, Member> members, Round round, KillStats stats) {
+        for (int n = 0; mayExist(target); n++) {
+            int[] pids = round.pids();
+            List<ProcEntry> found = pids == null ? find(target, rootStartTicks, members)
+                    : find(target, rootStartTicks, members, pids);
+            if (found.isEmpty()) {
+                return;
+            }
+            if (n == MAX_ROUNDS) {
+                Log.warn(target + ": escapees still appearing after " + n + " scans; killing what was found");
+                stats.error();
+                return;
+            }
+            Log.debug(target + ": escapees " + found);
+            round.take(found);
+        }
     }
 
     /** Whether any process could belong to {@code target} without being in its tree. */

@@ -259,24 +259,19 @@ public final class TreeKiller extends AbstractEngine {
         return rootStartTicks;
     }
 
-    /**
-     * Stops the target's escapees with their trees, rescanning until a scan finds no one new (the escapees stopped
-     * so far cannot start more), bounded by {@link Escapees#MAX_ROUNDS}.
-     */
+    /** Stops the target's escapees with their trees, round after round (see {@link Escapees#takeAll}). */
     private void freezeEscapees(Target target, long rootStartTicks, Map<Integer, Member> members) {
-        for (int round = 0; escapees.mayExist(target); round++) {
-            List<ProcEntry> found = escapees.find(target, rootStartTicks, members);
-            if (found.isEmpty()) {
-                return;
+        escapees.takeAll(target, rootStartTicks, members, new Escapees.Round() {
+            @Override
+            public int[] pids() {
+                return null;
             }
-            if (round == Escapees.MAX_ROUNDS) {
-                Log.warn(target + ": escapees still appearing after " + round + " scans; killing what was found");
-                stats.error();
-                return;
+
+            @Override
+            public void take(List<ProcEntry> found) {
+                freezer.freezeInto(found, members);
             }
-            Log.debug(target + ": escapees " + found);
-            freezer.freezeInto(found, members);
-        }
+        }, stats);
     }
 
     /**

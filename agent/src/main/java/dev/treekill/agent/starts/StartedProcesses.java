@@ -3,11 +3,6 @@ package dev.treekill.agent.starts;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
-import java.util.Collections;
-import java.util.Iterator;
-import java.util.Map;
-import java.util.WeakHashMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
@@ -17,11 +12,10 @@ import java.util.function.LongSupplier;
  * kills the processes still carrying the root's cookie, and the orphan reaper must never reap a pid the JDK's own
  * reaper waits for (it would steal its exit status: the JDK would then report 0). Starts in flight are numbered
  * because a child exists from fork() on, before the JDK returns its Process. Its parts: {@link CookieIssuer} (the
- * cookies), {@link StartListeners}, the children of before an attach, the starts marked spared.
+ * cookies), {@link StartRecords}, {@link StartsInFlight}, {@link StartListeners}, the children of before an attach
+ * ({@link AttachedChildren}), the starts marked spared ({@link SparedStarts}).
  */
 public final class StartedProcesses {
-    /** Records kept before those the JDK has reaped are dropped. */
-    private static final int PRUNE_ABOVE = 1024;
     /** Between two looks at the starts in flight while the exit kill waits for them. */
     private static final long IN_FLIGHT_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
@@ -33,16 +27,13 @@ public final class StartedProcesses {
         ONCE_CHILDREN_NOTED
     }
 
-    private volatile int pruneAbove = PRUNE_ABOVE;
     private final ProcSource proc;
     private final Tracking tracking;
     private final CookieIssuer cookies;
     private final StartListeners listeners = new StartListeners();
     private final AttachedChildren attached;
     private final SparedStarts spared = new SparedStarts();
-    private final Map<Long, Started> byPid = new ConcurrentHashMap<>();
-    /** By identity, for as long as the application holds its Process: its escapees may outlive its root. */
-    private final Map<Process, Started> byProcess = Collections.synchronizedMap(new WeakHashMap<>());
+    private final StartRecords records;
     private final StartsInFlight inFlight = new StartsInFlight();
 
     /**
@@ -54,6 +45,7 @@ public final class StartedProcesses {
         this.tracking = tracking;
         this.cookies = cookies;
         this.attached = new AttachedChildren(nanoClock);
+        this.records = new StartRecords(proc);
     }
 
     /** This JVM's starts, its cookies beneath the one it inherited. */
@@ -106,33 +98,6 @@ public final class StartedProcesses {
         return listeners.asAgentsOwn(start);
     }
 
-    /**
-     * Whether the JDK has not collected {@code s}'s exit status yet: /proc still shows that very process, alive
-     * or a zombie. Once it does not, its pid may name a stranger; that is noted with the time. Read from
-     * /proc, not from Process.isAlive(), which takes the Process's lock: the reaper must never wait for the
-     * application. Without /proc (tests) only a record marked reaped is.
-     */
-    public boolean unreaped(Started s) {
-        if (s.reaped) {
-            return false;
-        }
-        if (proc == null) {
-            return true;
-        }
-        ProcEntry now;
-        try {
-            now = ProcTable.read(proc, (int) s.pid);
-        } catch (RuntimeException unreadable) {
-            return true; // nothing proves it reaped: keep its pid the JDK's
-        }
-        if (now != null && (s.startTicks == ProcEntry.UNKNOWN_START || now.startTime == s.startTicks)) {
-            return true;
-        }
-        s.endTicks = proc.ticksSinceBoot();
-        s.reaped = true;
-        return false;
-    }
-
     /** Run on every orphan-reaper pass: forgets the children of before an attach that are gone (read from {@code proc}). */
     public void forgetGoneChildrenOfBeforeAttach(ProcSource proc) {
         attached.forgetGone(proc);
@@ -140,12 +105,7 @@ public final class StartedProcesses {
 
     /** Notes which processes the JDK has reaped since (run on every orphan-reaper pass), and drops old records. */
     public void refresh() {
-        for (Started s : byPid.values()) {
-            unreaped(s);
-        }
-        if (byPid.size() > PRUNE_ABOVE) {
-            prune();
-        }
+        records.refresh();
     }
 
     /**
@@ -169,11 +129,7 @@ public final class StartedProcesses {
     public void started(long seq, Process process, String cookie) {
         Started s = new Started(process.pid(), cookie, spared.isInFlight(seq));
         try {
-            if (byPid.size() > pruneAbove) {
-                prune();
-            }
-            byPid.put(s.pid, s);
-            byProcess.put(process, s);
+            records.add(process, s);
         } finally {
             inFlight.end(seq); // after the record: a reaper that sees it done sees the record too
             spared.ended(seq);
@@ -238,13 +194,12 @@ public final class StartedProcesses {
 
     /** What was recorded for this very Process, or null. */
     public Started of(Process process) {
-        return byProcess.get(process);
+        return records.of(process);
     }
 
     /** The record of the live, unreaped process the JDK started at {@code pid}, or null. */
     public Started ofPid(long pid) {
-        Started s = byPid.get(pid);
-        return s != null && unreaped(s) ? s : null;
+        return records.ofPid(pid);
     }
 
     /**
@@ -269,12 +224,12 @@ public final class StartedProcesses {
         if (!attached.isEmpty() || proc == null) {
             return false;
         }
-        for (Started s : byPid.values()) {
+        for (Started s : records.all()) {
             if (s == target) {
                 continue;
             }
             boolean startedBefore = s.startTicks == ProcEntry.UNKNOWN_START || s.startTicks <= orphanTicks;
-            boolean endedBefore = !unreaped(s) && s.endTicks != ProcEntry.UNKNOWN_START
+            boolean endedBefore = !records.unreaped(s) && s.endTicks != ProcEntry.UNKNOWN_START
                     && s.endTicks + 1 < orphanTicks; // 1 tick: rounding
             if (startedBefore && !endedBefore) {
                 return false;
@@ -289,26 +244,5 @@ public final class StartedProcesses {
      */
     public void noteChildrenOfBeforeAttach(ProcSource proc, int[] children) {
         attached.note(proc, children);
-    }
-
-    /**
-     * Drops the records the JDK reaped before every live one started: those cannot have left an orphan of any
-     * live process's time. (A Process the application still holds keeps its record in byProcess.)
-     */
-    private synchronized void prune() {
-        long oldestLive = Long.MAX_VALUE;
-        for (Started s : byPid.values()) {
-            if (unreaped(s)) {
-                oldestLive = Math.min(oldestLive, s.startTicks == ProcEntry.UNKNOWN_START ? Long.MIN_VALUE : s.startTicks);
-            }
-        }
-        for (Iterator<Started> it = byPid.values().iterator(); it.hasNext(); ) {
-            Started s = it.next();
-            if (s.reaped && s.endTicks != ProcEntry.UNKNOWN_START && s.endTicks + 1 < oldestLive) {
-                it.remove();
-            }
-        }
-        // Each prune reads every record's /proc entry: not again before the records have doubled.
-        pruneAbove = Math.max(PRUNE_ABOVE, 2 * byPid.size());
     }
 }
