@@ -79,7 +79,9 @@ public final class Escapees {
                 stats.error();
                 return;
             }
-            Log.debug(target + ": escapees " + found);
+            if (Log.enabled(Log.Level.DEBUG)) { // not built otherwise: the cold path's kill is timed
+                Log.debug(target + ": escapees " + found);
+            }
             round.take(found);
         }
     }
