@@ -7,6 +7,7 @@ import dev.treekill.agent.engine.Target;
 import dev.treekill.agent.engine.Targets;
 import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.hook.Hooks;
+import dev.treekill.agent.linux.Escapees;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
@@ -14,6 +15,8 @@ import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.report.KillReports;
 import dev.treekill.agent.starts.Cookies;
 import dev.treekill.agent.starts.StartedProcesses;
+import dev.treekill.agent.starts.CookieMode;
+import dev.treekill.agent.starts.Started;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -70,14 +73,14 @@ public final class LibraryBridge {
             }
         };
         if (LISTENERS.putIfAbsent(listener, guarded) == null) {
-            runtime().started().addStartListener(guarded);
+            runtime().started().listeners().add(guarded);
         }
     }
 
     public static void removeStartListener(Consumer<Process> listener) {
         Consumer<Process> guarded = LISTENERS.remove(listener);
         if (guarded != null) {
-            runtime().started().removeStartListener(guarded);
+            runtime().started().listeners().remove(guarded);
         }
     }
 
@@ -95,7 +98,7 @@ public final class LibraryBridge {
         for (Process process : processes) {
             Set<Long> members = new LinkedHashSet<>();
             live.add(members);
-            StartedProcesses.Started s = r.started().of(process);
+            Started s = r.started().of(process);
             if (s == null) {
                 continue;
             }
@@ -108,11 +111,13 @@ public final class LibraryBridge {
             }
             if (s.cookie() != null) {
                 byCookie.put(s.cookie(), members);
-                notBefore = Math.min(notBefore, s.startTicks() < 0 ? 0 : s.startTicks());
+                notBefore = Math.min(notBefore, s.startTicks() == ProcEntry.UNKNOWN_START ? 0 : s.startTicks());
             }
         }
-        if (!byCookie.isEmpty()) {
-            addCookieCarriers(byCookie, notBefore);
+        int self = ProcSource.selfPidInProc();
+        if (!byCookie.isEmpty() && self > 0) { // without /proc there are no escapees to find
+            new Escapees(ProcSource.system(), self, r.started(), r.adoption(), CookieMode.ON)
+                    .addCookieCarriers(byCookie, notBefore);
         }
         long[][] out = new long[live.size()][];
         for (int i = 0; i < out.length; i++) {
@@ -131,36 +136,9 @@ public final class LibraryBridge {
         return out;
     }
 
-    /** The same choice as the escapee search: same user, started after the root, carrying its cookie or one beneath it. */
-    private static void addCookieCarriers(Map<String, Set<Long>> byCookie, long notBeforeTicks) {
-        ProcSource proc = ProcSource.system();
-        int self = ProcSource.selfPidInProc();
-        if (self <= 0) {
-            return; // no /proc: no escapees to find
-        }
-        int uid = proc.uid(self);
-        for (int pid : proc.pids()) {
-            if (pid <= 1 || pid == self) {
-                continue;
-            }
-            ProcEntry e = ProcTable.read(proc, pid);
-            if (e == null || e.isZombie() || e.startTime < notBeforeTicks || proc.uid(pid) != uid) {
-                continue;
-            }
-            // Its own start's cookie, or one a nested agent JVM minted beneath it (see Cookies).
-            for (String c = Cookies.in(proc.environ(pid)); c != null; c = Cookies.parentOf(c)) {
-                Set<Long> owner = byCookie.get(c);
-                if (owner != null) {
-                    owner.add((long) pid);
-                    break;
-                }
-            }
-        }
-    }
-
     /** Whether destroy() or destroyForcibly() was called on {@code process} (then what is left of it was meant to go). */
     public static boolean destroyed(Process process) {
-        StartedProcesses.Started s = runtime().started().of(process);
+        Started s = runtime().started().of(process);
         return s != null && s.destroyed();
     }
 
@@ -191,17 +169,11 @@ public final class LibraryBridge {
 
     private static Map<String, Object> kill(AgentRuntime r, Target identified, long pid, long timeoutMillis,
             Trigger trigger) {
-        Engine engine = r.get(); // it refuses pid 1, this JVM and its ancestors itself, identified or not
+        Engine engine = r.get(); // it refuses pid 1, this JVM and its ancestors itself, identified or not; hooks off
         Target target = identified != null ? identified : Target.gone(pid);
         // timeoutMillis was checked by the caller (TreeKill, the JUnit extension's configuration) with the one rule.
         Deadline deadline = Deadline.of(timeoutMillis, r.settings().warnMillis());
-        KillResult k = Hooks.unhooked(new Supplier<KillResult>() {
-            @Override
-            public KillResult get() {
-                return engine.await(engine.kill(target, trigger), deadline);
-            }
-        });
-        return KillReports.of(k).toItems();
+        return KillReports.of(engine.await(engine.kill(target, trigger), deadline)).toItems();
     }
 
     private static AgentRuntime runtime() {

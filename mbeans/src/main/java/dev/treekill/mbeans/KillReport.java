@@ -122,8 +122,8 @@ public final class KillReport {
     }
 
     /**
-     * Processes of the tree that had exited (a zombie counts as exited) when the wait ended, signalled or not (a
-     * member the signal could not reach counts too, so this can exceed {@link #getSignalled()}).
+     * Processes the kill took (signalled or not: one whose signal could not be sent counts too) that had exited
+     * when the wait ended; a zombie counts as exited.
      */
     public int getExited() {
         return exited;
@@ -134,7 +134,10 @@ public final class KillReport {
         return survivors.clone();
     }
 
-    /** Time from the start of the kill (before the tree was frozen and signalled) to the end of the wait. */
+    /**
+     * Milliseconds from the start of the kill (before the tree is frozen; for a terminate and its escalation, the
+     * start of the terminate) to the end of the wait.
+     */
     public double getElapsedMillis() {
         return elapsedMillis;
     }

@@ -174,10 +174,7 @@ public final class Cli {
      */
     private static KillReport killHere(long target, long timeout) {
         Engine engine = Engines.forThisMachine(new KillStats());
-        String refusal = engine.refusal(target);
-        if (refusal != null) {
-            throw new IllegalArgumentException(refusal);
-        }
+        engine.requireAllowed(target);
         Target root = engine.identify(target);
         if (root == null) {
             throw new IllegalArgumentException("pid " + target + " does not exist");

@@ -10,6 +10,8 @@ import dev.treekill.agent.engine.Target;
 import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.reaping.Adoption;
+import dev.treekill.agent.starts.CookieMode;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.JdkSyscalls;
 import java.util.List;
@@ -41,15 +43,15 @@ public final class ColdStartEngine implements Engine {
 
     /**
      * {@code full}: the native (or portable) engine, possibly blocking until it is built; {@code fullReady}: whether
-     * it is built already; {@code coldAllowed}: whether cookies are on and this JVM adopts no orphans.
+     * it is built already. The cold path is taken only with cookies on and where this JVM adopts no orphans.
      */
     public ColdStartEngine(Supplier<Engine> full, BooleanSupplier fullReady, KillStats stats, StartedProcesses started,
-            boolean coldAllowed) {
+            Adoption adoption, CookieMode cookies) {
         this.full = full;
         this.fullReady = fullReady;
         this.stats = stats;
         this.started = started;
-        this.coldAllowed = coldAllowed;
+        this.coldAllowed = cookies.on() && !adoption.adopts();
         this.forced = "always".equals(System.getProperty(FORCE_PROPERTY));
     }
 
@@ -105,9 +107,10 @@ public final class ColdStartEngine implements Engine {
         return full.get().snapshot(target, trigger);
     }
 
+    /** By the engine that made the kill: a cold kill is waited for by the cold path, whatever is ready by now. */
     @Override
     public KillResult await(PendingKill kill, Deadline deadline) {
-        return kill instanceof ColdTreeKiller.ColdKill ? cold.await(kill, deadline) : full.get().await(kill, deadline);
+        return kill.waiter().await(kill, deadline);
     }
 
     @Override
@@ -117,9 +120,7 @@ public final class ColdStartEngine implements Engine {
 
     @Override
     public void release(PendingKill terminated) {
-        if (!(terminated instanceof ColdTreeKiller.ColdKill)) {
-            full.get().release(terminated);
-        }
+        terminated.waiter().release(terminated);
     }
 
     @Override
@@ -145,10 +146,5 @@ public final class ColdStartEngine implements Engine {
     @Override
     public String refusal(long pid) {
         return full.get().refusal(pid);
-    }
-
-    @Override
-    public KillStats stats() {
-        return stats;
     }
 }

@@ -1,8 +1,10 @@
 package dev.treekill.agent.cold;
 
 import dev.treekill.agent.engine.Deadline;
+import dev.treekill.agent.engine.KillLog;
 import dev.treekill.agent.engine.KillResult;
 import dev.treekill.agent.engine.KillStats;
+import dev.treekill.agent.engine.KillWaiter;
 import dev.treekill.agent.engine.PendingKill;
 import dev.treekill.agent.engine.Target;
 import dev.treekill.agent.engine.Trigger;
@@ -12,8 +14,11 @@ import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.reaping.Adoption;
 import dev.treekill.agent.signal.Member;
+import dev.treekill.agent.signal.Refusal;
 import dev.treekill.agent.signal.Signaller;
+import dev.treekill.agent.starts.CookieMode;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.Syscalls;
 import java.util.ArrayDeque;
@@ -23,7 +28,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * The kill a JVM can do before its native calls are loaded (JNA takes 40-70 ms after the first process
@@ -40,9 +44,7 @@ import java.util.function.Consumer;
  * with a cookie, hence {@link #accepts}: every other kill waits for the native engine. The wait is
  * zombie-aware by polling /proc.
  */
-final class ColdTreeKiller {
-    /** Scans for escapees per kill; each kills what it found, so the next normally finds nobody. */
-    private static final int MAX_ESCAPEE_ROUNDS = 10;
+final class ColdTreeKiller implements KillWaiter {
     /** A bound on members read per walk whatever happens; a tree that keeps growing past it is a bug. */
     private static final int MAX_MEMBERS = 1 << 20;
 
@@ -57,7 +59,7 @@ final class ColdTreeKiller {
         this.stats = stats;
         this.signaller = new Signaller(sys, proc);
         this.waiter = new ExitWaiter(sys, proc);
-        this.escapees = new Escapees(proc, sys.selfPid(), started, false, false, true);
+        this.escapees = new Escapees(proc, sys.selfPid(), started, Adoption.NONE, CookieMode.ON);
     }
 
     /**
@@ -65,42 +67,38 @@ final class ColdTreeKiller {
      * which is how the processes the missing SIGSTOP lets slip away are found.
      */
     static boolean accepts(Target target) {
-        return target.cookie != null && !target.allDescendants;
+        return target.cookie() != null && !target.allDescendants();
     }
 
     PendingKill kill(Target target, Trigger trigger) {
         if (!accepts(target)) {
             throw new IllegalArgumentException(target + " needs the native engine");
         }
-        long start = System.nanoTime();
+        long startNanos = System.nanoTime();
         stats.started();
         Map<Integer, Member> members = new LinkedHashMap<>();
-        long rootStart = target.startTicks;
+        long rootStartTicks = target.startTicks();
         try {
             Set<Integer> ancestors = signaller.ancestors();
-            String refusal = signaller.refusal(target.rootPid, ancestors);
-            if (refusal != null) {
-                throw new IllegalArgumentException(refusal);
-            }
-            ProcEntry root = target.rootAlive ? ProcTable.read(proc, (int) target.rootPid) : null;
-            if (root != null && (rootStart < 0 || root.startTime == rootStart)) {
-                rootStart = root.startTime;
+            Refusal.throwIf(signaller.refusal(target.rootPid(), ancestors));
+            ProcEntry root = target.rootAlive() ? ProcTable.read(proc, (int) target.rootPid()) : null;
+            if (target.isRoot(root)) {
+                rootStartTicks = root.startTime;
                 killTree(root, members);
             }
-            for (int round = 0; ; round++) {
-                List<ProcEntry> found = escapees.find(target, rootStart, members, handedTo(ancestors));
-                if (found.isEmpty()) {
-                    break;
+            escapees.takeAll(target, rootStartTicks, members, new Escapees.Round() {
+                @Override
+                public int[] pids() {
+                    return handedTo(ancestors);
                 }
-                if (round == MAX_ESCAPEE_ROUNDS) {
-                    Log.warn(target + ": escapees still appearing after " + round + " scans; waiting for what was found");
-                    stats.error();
-                    break;
+
+                @Override
+                public void take(List<ProcEntry> found) {
+                    for (ProcEntry e : found) {
+                        killTree(e, members);
+                    }
                 }
-                for (ProcEntry e : found) {
-                    killTree(e, members);
-                }
-            }
+            }, stats);
         } catch (RuntimeException | Error e) {
             stats.abandoned();
             throw e;
@@ -111,16 +109,10 @@ final class ColdTreeKiller {
         }
         if (Log.enabled(Log.Level.DEBUG)) {
             Log.debug(target + ": SIGKILL to " + signalled + " of " + members.size() + " processes without native calls in "
-                    + (System.nanoTime() - start) / 1000 + " us");
+                    + (System.nanoTime() - startNanos) / 1000 + " us");
         }
-        return new ColdKill(target, rootStart, trigger, start, new ArrayList<>(members.values()), signalled);
-    }
-
-    /** A kill made here: waited for here too, whatever engine is ready by then. */
-    static final class ColdKill extends PendingKill {
-        ColdKill(Target target, long rootStartTicks, Trigger trigger, long startNanos, List<Member> members, int signalled) {
-            super(target, rootStartTicks, trigger, startNanos, members, signalled);
-        }
+        // Waited for here too (this is its waiter), whatever engine is ready by then.
+        return new PendingKill(this, target, rootStartTicks, trigger, startNanos, new ArrayList<>(members.values()), signalled);
     }
 
     /** Kills {@code top} and its tree, parents first, adding them to {@code members}. */
@@ -185,39 +177,22 @@ final class ColdTreeKiller {
         return known != null && !known.gone;
     }
 
-    /** Waits, zombie-aware, by polling /proc; nothing to release (no pidfds, nothing stopped). */
-    KillResult await(PendingKill kill, Deadline deadline) {
+    /** Waits, zombie-aware, by polling /proc. */
+    @Override
+    public KillResult await(PendingKill kill, Deadline deadline) {
         try {
-            List<Member> alive = waiter.await(kill.members, deadline.warnAtNanos(kill.startNanos),
-                    deadline.endNanos(kill.startNanos), warnStillAlive(kill));
-            long[] survivors = new long[alive.size()];
-            for (int i = 0; i < survivors.length; i++) {
-                survivors[i] = alive.get(i).pid();
-            }
-            KillResult result = new KillResult(kill.rootPid, kill.signalled, kill.members.size() - alive.size(), survivors,
-                    (System.nanoTime() - kill.startNanos) / 1e6, !alive.isEmpty(), kill.trigger);
-            stats.finished(result, kill.signalled);
-            if (result.timedOut) {
-                Log.warn("tree of pid " + result.rootPid + ": " + survivors.length + " processes still alive after "
-                        + deadline.timeoutMillis + " ms: " + java.util.Arrays.toString(survivors));
-            } else if (Log.enabled(Log.Level.INFO)) {
-                Log.info("tree of pid " + result.rootPid + " gone: " + result);
-            }
-            return result;
+            long startNanos = kill.startNanos();
+            List<Member> alive = waiter.await(kill.members(), deadline.warnAtNanos(startNanos), deadline.endNanos(startNanos),
+                    KillLog.warnStillAlive(kill, deadline));
+            return KillLog.finished(stats, kill.target(), KillResult.of(kill, alive), kill.signalled(), deadline);
         } catch (RuntimeException | Error e) {
             stats.abandoned();
             throw e;
         }
     }
 
-    /** A class, not a lambda: the first lambda a JVM links costs milliseconds, and this kill is the first. */
-    private static Consumer<List<Member>> warnStillAlive(PendingKill kill) {
-        return new Consumer<List<Member>>() {
-            @Override
-            public void accept(List<Member> alive) {
-                Log.warn("tree of pid " + kill.rootPid + ": " + alive.size() + " processes still alive after "
-                        + (System.nanoTime() - kill.startNanos) / 1_000_000 + " ms: " + alive);
-            }
-        };
+    /** Nothing to let go of: no pidfds, nothing stopped. */
+    @Override
+    public void release(PendingKill kill) {
     }
 }

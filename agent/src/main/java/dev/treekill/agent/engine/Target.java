@@ -1,5 +1,7 @@
 package dev.treekill.agent.engine;
 
+import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.starts.Started;
 import dev.treekill.agent.starts.StartedProcesses;
 
 /**
@@ -12,29 +14,26 @@ import dev.treekill.agent.starts.StartedProcesses;
  * anything is signalled, and the engine then signals the root only while the process at its pid still has it.
  */
 public final class Target {
-    public final long rootPid;
+    private final long rootPid;
     /** False when the root exited already: its pid may name a stranger, only its escapees are wanted. */
-    public final boolean rootAlive;
-    /** The root's start in clock ticks since boot, or -1 if not known. */
-    public final long startTicks;
+    private final boolean rootAlive;
+    /** The root's start in clock ticks since boot, or {@link ProcEntry#UNKNOWN_START}. */
+    private final long startTicks;
     /** The exact cookie of the root's processes, or null: then no process is claimed by cookie. */
-    public final String cookie;
-    /** Every descendant tree of this JVM: any cookie of this JVM, every adopted orphan. */
-    public final boolean allDescendants;
+    private final String cookie;
+    /** Every descendant tree of the JVM {@link #rootPid}: any cookie of that JVM, every adopted orphan. */
+    private final boolean allDescendants;
     /** The JDK's record of the root, when the JDK started it. */
-    public final StartedProcesses.Started record;
+    private final Started record;
     /** The JDK's handle of the root, where the engine identified it by one (the portable engine signals through it). */
-    public final ProcessHandle handle;
+    private final ProcessHandle handle;
     /** What this kill is called in logs. */
     private final String name;
-    /**
-     * At exit: what the JVM's own shutdown work started once shutdown had begun is spared (see
-     * {@link StartedProcesses#wasRunningWhenShutdownBegan}).
-     */
-    public final boolean sparesShutdownStarts;
+    /** The starts the registry marked spared ({@link StartedProcesses#isSpared}) are left alone. */
+    private final boolean sparesMarked;
 
     private Target(long rootPid, boolean rootAlive, long startTicks, String cookie, boolean allDescendants,
-            StartedProcesses.Started record, ProcessHandle handle, String name, boolean sparesShutdownStarts) {
+            Started record, ProcessHandle handle, String name, boolean sparesMarked) {
         this.rootPid = rootPid;
         this.rootAlive = rootAlive;
         this.startTicks = startTicks;
@@ -43,7 +42,7 @@ public final class Target {
         this.record = record;
         this.handle = handle;
         this.name = name;
-        this.sparesShutdownStarts = sparesShutdownStarts;
+        this.sparesMarked = sparesMarked;
     }
 
     /**
@@ -51,21 +50,21 @@ public final class Target {
      * for a pid read just now. Entry points use {@link Engine#identify(long)}, which pins it at once.
      */
     public static Target tree(long pid) {
-        return new Target(pid, true, -1, null, false, null, null, treeName(pid), false);
+        return new Target(pid, true, ProcEntry.UNKNOWN_START, null, false, null, null, treeName(pid), false);
     }
 
-    /** The process at {@code pid} that started at {@code startTicks} (clock ticks since boot; -1: not known). */
+    /** The process at {@code pid} that started at {@code startTicks} (clock ticks since boot, or {@link ProcEntry#UNKNOWN_START}). */
     public static Target identified(long pid, long startTicks, ProcessHandle handle) {
         return new Target(pid, true, startTicks, null, false, null, handle, treeName(pid), false);
     }
 
     /** Nothing: {@code pid} names no process now. A kill of it still refuses the pids treekill never signals. */
     public static Target gone(long pid) {
-        return new Target(pid, false, -1, null, false, null, null, treeName(pid), false);
+        return new Target(pid, false, ProcEntry.UNKNOWN_START, null, false, null, null, treeName(pid), false);
     }
 
     /** A process the JDK started: its tree (if {@code alive}) and its escapees. */
-    public static Target started(StartedProcesses.Started s, boolean alive) {
+    public static Target started(Started s, boolean alive) {
         return new Target(s.pid(), alive, s.startTicks(), s.cookie(), false, s, null, treeName(s.pid()), false);
     }
 
@@ -74,8 +73,8 @@ public final class Target {
      * record of this very process: the same pid and the same start time. Else (a record of an earlier process
      * at the same pid, one whose start time was never read, or none) this root alone.
      */
-    public Target with(StartedProcesses.Started s) {
-        if (s == null || s.pid() != rootPid || startTicks < 0 || s.startTicks() != startTicks) {
+    public Target with(Started s) {
+        if (s == null || s.pid() != rootPid || startTicks == ProcEntry.UNKNOWN_START || s.startTicks() != startTicks) {
             return this;
         }
         return new Target(rootPid, rootAlive, startTicks, s.cookie(), false, s, handle, name, false);
@@ -85,28 +84,27 @@ public final class Target {
      * This identified root with {@code s}, the record of the very {@code Process} this root was identified from
      * (found by the Process object, not by pid: it is this process's whatever start time it holds).
      */
-    public Target withOwnRecord(StartedProcesses.Started s) {
-        return s == null ? this : new Target(rootPid, rootAlive, startTicks >= 0 ? startTicks : s.startTicks(), s.cookie(),
-                false, s, handle, name, false);
+    public Target withOwnRecord(Started s) {
+        return s == null ? this : new Target(rootPid, rootAlive, startTicks != ProcEntry.UNKNOWN_START ? startTicks : s.startTicks(),
+                s.cookie(), false, s, handle, name, false);
     }
 
     /** Every child tree of the JVM {@code selfPid}, and every escapee of any of them. */
     public static Target allDescendantsOf(long selfPid) {
-        return new Target(selfPid, false, -1, null, true, null, null, "every child tree of this JVM", false);
+        return new Target(selfPid, false, ProcEntry.UNKNOWN_START, null, true, null, null, "every child tree of this JVM", false);
     }
 
     /**
-     * The exit kill of the JVM {@code selfPid}: every child tree and escapee that was running when shutdown
-     * began, never what was started after it.
+     * Every child tree and escapee of the JVM {@code selfPid} but those whose start the registry marked spared
+     * (the exit kill marks the starts of the JVM's own shutdown work so).
      */
-    public static Target atExit(long selfPid) {
-        return new Target(selfPid, false, -1, null, true, null, null, "at exit: every child tree of this JVM", true);
+    public static Target allDescendantsButSpared(long selfPid) {
+        return new Target(selfPid, false, ProcEntry.UNKNOWN_START, null, true, null, null, "at exit: every child tree of this JVM", true);
     }
 
     /**
-     * Run by the guard, once the JVM {@code jvmPid} (started at {@code jvmStartTicks}, clock ticks since boot)
-     * is dead: every process carrying one of its cookies, with its tree. The killer's own children are roots
-     * too, and a guard has none.
+     * Once the JVM {@code jvmPid} (started at {@code jvmStartTicks}, clock ticks since boot) is dead: every process
+     * carrying one of its cookies, with its tree. The killer's own children are roots too (the guard has none).
      */
     public static Target leftBehindBy(long jvmPid, long jvmStartTicks) {
         return new Target(jvmPid, false, jvmStartTicks, null, true, null, null,
@@ -114,7 +112,7 @@ public final class Target {
     }
 
     /** The JDK's record of the root (pid and start time checked), or null when the JDK did not start it. */
-    public StartedProcesses.Started record() {
+    public Started record() {
         return record;
     }
 
@@ -122,7 +120,7 @@ public final class Target {
         return rootPid;
     }
 
-    /** The root's start in clock ticks since boot (its identity with the pid), or -1 where it is not known. */
+    /** The root's start in clock ticks since boot (its identity with the pid), or {@link ProcEntry#UNKNOWN_START}. */
     public long startTicks() {
         return startTicks;
     }
@@ -132,9 +130,29 @@ public final class Target {
         return rootAlive;
     }
 
+    /** The exact cookie of the root's processes, or null: then no process is claimed by cookie. */
+    public String cookie() {
+        return cookie;
+    }
+
+    /** Every descendant tree of the JVM {@link #rootPid()}, not one tree. */
+    public boolean allDescendants() {
+        return allDescendants;
+    }
+
+    /** The JDK's handle of the root, where it was identified by one; else null. */
+    public ProcessHandle handle() {
+        return handle;
+    }
+
+    /** Whether starts the registry marked spared are left alone. */
+    public boolean sparesMarked() {
+        return sparesMarked;
+    }
+
     /** Whether {@code e} is this target's root process: its pid and, where known, its start time. */
-    public boolean isRoot(dev.treekill.agent.proc.ProcEntry e) {
-        return e != null && rootAlive && e.pid == rootPid && (startTicks < 0 || e.startTime == startTicks);
+    public boolean isRoot(ProcEntry e) {
+        return e != null && rootAlive && e.pid == rootPid && (startTicks == ProcEntry.UNKNOWN_START || e.startTime == startTicks);
     }
 
     private static String treeName(long pid) {

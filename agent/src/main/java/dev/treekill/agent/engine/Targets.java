@@ -1,5 +1,6 @@
 package dev.treekill.agent.engine;
 
+import dev.treekill.agent.starts.Started;
 import dev.treekill.agent.starts.StartedProcesses;
 
 /**
@@ -18,7 +19,7 @@ public final class Targets {
      * started without a record (so no cookie to find escapees by).
      */
     public static Target of(Engine engine, StartedProcesses started, Process process) {
-        StartedProcesses.Started record = started.of(process);
+        Started record = started.of(process);
         if (record == null && !process.isAlive()) {
             return null; // a dead root has no tree left to find, and no cookie to find escapees by
         }

@@ -7,7 +7,7 @@ import dev.treekill.agent.engine.PendingKill;
 import dev.treekill.agent.engine.Target;
 import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.guard.JvmDeathGuard;
-import dev.treekill.agent.hook.Hooks;
+import dev.treekill.agent.hook.StartHooks;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.starts.StartedProcesses;
@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * {@link JvmDeathGuard} process, started with the first process start, kills what is left once the JVM is
  * gone; after a clean exit kill it is told to stand down.
  */
-public final class ExitKill implements Runnable {
+public final class ExitKill implements Runnable, StartHooks.Observer {
     /** How long the exit kill waits for starts begun before shutdown to return their Process. */
     private static final long START_IN_FLIGHT_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -87,7 +87,8 @@ public final class ExitKill implements Runnable {
     }
 
     /** Whether shutdown has begun: a start from now on is the shutdown's own work, spared by the exit kill. */
-    public boolean shutdownBegun() {
+    @Override
+    public boolean sparesStartsNow() {
         return shutdown.begun();
     }
 
@@ -95,6 +96,7 @@ public final class ExitKill implements Runnable {
      * After every process start: the guard must be running (started, or started again if it died). Not once
      * shutdown has begun: the exit kill is about to run, and then the guard stands down.
      */
+    @Override
     public void afterStart() {
         if (!shutdown.begun()) {
             guard.ensureRunning();
@@ -107,17 +109,12 @@ public final class ExitKill implements Runnable {
             if (!started.anyStartSeen() && !attached) {
                 return; // nothing was started: nothing to kill, no guard to stand down
             }
-            if (!started.awaitStartsBeforeShutdown(System.nanoTime() + START_IN_FLIGHT_PATIENCE_NANOS)) {
+            if (!started.awaitUnsparedStarts(System.nanoTime() + START_IN_FLIGHT_PATIENCE_NANOS)) {
                 Log.debug("exit kill: a start begun before shutdown is still under way; it is not waited for longer");
             }
-            KillResult result = Hooks.unhooked(new Supplier<KillResult>() {
-                @Override
-                public KillResult get() {
-                    Engine e = engine.get();
-                    PendingKill kill = e.kill(Target.atExit(ProcessHandle.current().pid()), Trigger.EXIT);
-                    return e.await(kill, Deadline.of(settings.timeoutMillis(), settings.warnMillis()));
-                }
-            });
+            Engine e = engine.get();
+            PendingKill kill = e.kill(Target.allDescendantsButSpared(ProcessHandle.current().pid()), Trigger.EXIT);
+            KillResult result = e.await(kill, Deadline.of(settings.timeoutMillis(), settings.warnMillis()));
             if (!result.timedOut) {
                 guard.standDown(); // what is left was started by the shutdown itself, and may outlive the JVM
             }

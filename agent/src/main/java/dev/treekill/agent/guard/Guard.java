@@ -11,6 +11,8 @@ import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.reaping.Adoption;
+import dev.treekill.agent.starts.CookieMode;
 import dev.treekill.agent.starts.Cookies;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.ErrnoException;
@@ -51,7 +53,7 @@ final class Guard {
         this.sys = sys;
         // Built now, not at the JVM's death: the kill then starts within milliseconds.
         this.engine = new TreeKiller(sys, proc, new KillStats(), StartedProcesses.ofCookieFamily(proc, orders.cookieFamily),
-                false, true);
+                Adoption.NONE, CookieMode.ON);
     }
 
     /** Waits for the JVM's death or the order to stand down; kills what the JVM left behind. */

@@ -5,6 +5,7 @@ import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.starts.Cookies;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.NativeAccess;
 import java.io.BufferedReader;
@@ -60,7 +61,7 @@ final class GuardLauncher implements JvmDeathGuard.Launcher {
         for (String variable : JVM_OPTION_VARIABLES) {
             env.remove(variable);
         }
-        env.put(StartedProcesses.COOKIE_VARIABLE, JvmDeathGuard.GUARD_COOKIE);
+        env.put(Cookies.VARIABLE, JvmDeathGuard.GUARD_COOKIE);
         pb.directory(new File("/")); // holds no file system busy
         // Opening /proc/self/fd/N of a pipe opens that very pipe: the child gets its read end as stdin.
         pb.redirectInput(new File("/proc/self/fd/" + readFd));

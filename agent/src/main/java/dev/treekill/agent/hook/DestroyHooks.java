@@ -11,6 +11,7 @@ import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
+import dev.treekill.agent.starts.Started;
 import dev.treekill.agent.starts.StartedProcesses;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -83,7 +84,7 @@ public final class DestroyHooks implements Hooks.Handler {
     }
 
     /** What is left of a destroyed start later was meant to go, and is not a leak: see LibraryBridge.liveMembers. */
-    private static void markDestroyed(StartedProcesses.Started record) {
+    private static void markDestroyed(Started record) {
         if (record != null) {
             record.markDestroyed();
         }
@@ -148,12 +149,7 @@ public final class DestroyHooks implements Hooks.Handler {
             @Override
             public void run() {
                 try {
-                    Hooks.unhooked(new Supplier<KillResult>() {
-                        @Override
-                        public KillResult get() {
-                            return e.escalate(terminated, grace, Deadline.of(settings.timeoutMillis(), settings.warnMillis()));
-                        }
-                    });
+                    e.escalate(terminated, grace, Deadline.of(settings.timeoutMillis(), settings.warnMillis()));
                 } catch (Throwable t) {
                     failed(t);
                 } finally {

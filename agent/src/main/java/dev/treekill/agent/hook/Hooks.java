@@ -42,7 +42,7 @@ public final class Hooks {
 
     private static volatile Handler handler;
     private static volatile Starts starts;
-    /** The engine itself uses ProcessHandle.destroy* (portable engine): those calls must not recurse. */
+    /** Set while the hooks are off on a thread: in a hook, or in an engine call (see {@link #suspend}). */
     private static final ThreadLocal<Boolean> ACTIVE = new ThreadLocal<>();
 
     private Hooks() {
@@ -63,18 +63,20 @@ public final class Hooks {
     }
 
     /**
-     * Runs {@code work} with the hooks off on this thread: a kill asked for over JMX must not turn each
-     * ProcessHandle.destroyForcibly() of the portable engine into a tree kill of its own.
+     * Turns the hooks off on this thread, until {@link #resume}: a kill must not turn each
+     * ProcessHandle.destroy*() the engine calls itself (the portable engine, the cold path) into a tree kill of its
+     * own. Returns whether they were off already, for {@link #resume}. Used by {@link HooksOffEngine} only.
      */
-    public static <T> T unhooked(java.util.function.Supplier<T> work) {
-        Boolean outer = ACTIVE.get();
+    static boolean suspend() {
+        boolean wasOff = ACTIVE.get() != null;
         ACTIVE.set(Boolean.TRUE);
-        try {
-            return work.get();
-        } finally {
-            if (outer == null) {
-                ACTIVE.remove();
-            }
+        return wasOff;
+    }
+
+    /** Ends a {@link #suspend}: the hooks are on again on this thread unless they were off before it. */
+    static void resume(boolean wasOff) {
+        if (!wasOff) {
+            ACTIVE.remove();
         }
     }
 

@@ -1,121 +1,113 @@
 package dev.treekill.agent.hook;
 
-import dev.treekill.agent.exit.ExitKill;
 import dev.treekill.agent.proc.Environ;
+import dev.treekill.agent.starts.CookieIssuer;
+import dev.treekill.agent.starts.Cookies;
 import dev.treekill.agent.starts.StartedProcesses;
 import java.nio.charset.StandardCharsets;
 
 /**
  * What ProcessImpl.start does with the agent: every start is registered (so that the orphan reaper never
  * takes a child the JDK waits for), and with cookies on, every child gets its own TREEKILL_COOKIE. A child
- * whose ProcessBuilder sets another TREEKILL_COOKIE than the JVM's own has opted out and keeps it.
+ * whose ProcessBuilder sets another TREEKILL_COOKIE than the JVM's own has opted out and keeps it
+ * ({@link CookieIssuer#isOptOut}).
  */
 public final class StartHooks implements Hooks.Starts {
-    private static final String VARIABLE = StartedProcesses.COOKIE_VARIABLE;
+    /**
+     * Told of starts by the hooks, for whoever needs more than the registry (the exit kill): whether a start now is
+     * to be marked spared, and that a start of the application's (not the agent's own) returned its Process.
+     */
+    public interface Observer {
+        /** Whether a start beginning now is to be marked spared (see {@link StartedProcesses#markSpared}). */
+        boolean sparesStartsNow();
+
+        /** A start of the application's returned its Process. */
+        void afterStart();
+    }
 
     private final StartedProcesses started;
     private final boolean cookies;
-    /** With exitKill=true: starts once shutdown has begun are marked, and the guard is kept running. Else null. */
-    private final ExitKill exit;
-    /** The cookie of the start under way on this thread: set on entry, added to the block, recorded on return. */
-    private final ThreadLocal<String> pending = new ThreadLocal<>();
-    /** The number of the start under way on this thread. */
-    private final ThreadLocal<long[]> sequence = new ThreadLocal<long[]>() {
+    /** Null when nobody else is told of starts. */
+    private final Observer observer;
+    /** The start under way on this thread: its cookie (set on entry, added to the block, recorded on return) and number. */
+    private final ThreadLocal<StartUnderWay> current = new ThreadLocal<StartUnderWay>() {
         @Override
-        protected long[] initialValue() {
-            return new long[1];
+        protected StartUnderWay initialValue() {
+            return new StartUnderWay();
         }
     };
+
+    /** One thread's start in progress; reused for each start on that thread. */
+    private static final class StartUnderWay {
+        /** The cookie for the child, or null: none (cookies off, or the child opted out). */
+        String cookie;
+        /** The start's number from {@link StartedProcesses#forking}, or {@link #NOT_FORKED}. */
+        long seq;
+    }
+
+    /** A start that has not forked (yet): the registry's "no number". */
+    private static final long NOT_FORKED = 0;
 
     public StartHooks(StartedProcesses started, boolean cookies) {
         this(started, cookies, null);
     }
 
-    public StartHooks(StartedProcesses started, boolean cookies, ExitKill exit) {
+    public StartHooks(StartedProcesses started, boolean cookies, Observer observer) {
         this.started = started;
         this.cookies = cookies;
-        this.exit = exit;
+        this.observer = observer;
     }
 
     @Override
     public void starting() {
-        sequence.get()[0] = 0;
-        if (cookies) {
-            pending.set(started.newCookie());
-        } else {
-            pending.remove();
-        }
+        StartUnderWay start = current.get();
+        start.seq = NOT_FORKED;
+        start.cookie = cookies ? started.cookies().mint() : null;
     }
 
     @Override
     public void forking() {
-        long seq = started.forking();
-        sequence.get()[0] = seq;
-        if (exit != null && exit.shutdownBegun()) {
-            started.startingDuringShutdown(seq, pending.get());
+        StartUnderWay start = current.get();
+        start.seq = started.forking();
+        if (observer != null && observer.sparesStartsNow()) {
+            started.markSpared(start.seq, start.cookie);
         }
     }
 
     @Override
     public byte[] environmentBlock(byte[] block, int[] envc) {
-        String cookie = pending.get();
+        StartUnderWay start = current.get();
+        String cookie = start.cookie;
         if (cookie == null) {
             return block;
         }
         // One char per byte: names and values the JDK holds as bytes come back unchanged.
         String environ = new String(block, StandardCharsets.ISO_8859_1);
-        String given = Environ.valueOf(environ, VARIABLE);
-        if (given != null && optedOut(given)) {
-            pending.remove();
+        String given = Environ.valueOf(environ, Cookies.VARIABLE);
+        if (started.cookies().isOptOut(given)) {
+            start.cookie = null;
             return block;
         }
-        String with = Environ.without(environ, VARIABLE) + VARIABLE + "=" + cookie + "\0";
+        String with = Environ.without(environ, Cookies.VARIABLE) + Cookies.VARIABLE + "=" + cookie + "\0";
         envc[0] = Environ.count(with);
         return with.getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    /**
-     * A cookie set on purpose by whoever built the ProcessBuilder: neither the one this JVM inherited nor one
-     * this JVM handed out (copied from another child's environment, say).
-     */
-    private boolean optedOut(String given) {
-        if (started.isOurs(given)) {
-            return false;
-        }
-        String inherited;
-        try {
-            inherited = System.getenv(VARIABLE);
-        } catch (SecurityException e) {
-            inherited = null;
-        }
-        if (inherited == null) {
-            return true;
-        }
-        // The block holds bytes; System.getenv decoded them with the platform's charset.
-        return !inherited.equals(new String(given.getBytes(StandardCharsets.ISO_8859_1), platformCharset()));
-    }
-
-    private static java.nio.charset.Charset platformCharset() {
-        try {
-            return java.nio.charset.Charset.forName(System.getProperty("sun.jnu.encoding"));
-        } catch (RuntimeException e) {
-            return java.nio.charset.Charset.defaultCharset();
-        }
-    }
-
     @Override
     public void started(Process process) {
-        String cookie = pending.get();
-        pending.remove();
-        started.started(sequence.get()[0], process, cookie);
-        if (exit != null && !started.startingAgentsOwn()) { // the guard's own start must not start a guard
-            exit.afterStart();
+        StartUnderWay start = current.get();
+        String cookie = start.cookie;
+        start.cookie = null;
+        started.started(start.seq, process, cookie);
+        if (observer != null && !started.listeners().startingAgentsOwn()) { // the guard's own start must not start a guard
+            observer.afterStart();
         }
     }
 
     @Override
     public void startFailed() {
-        pending.remove();
-        started.startFailed(sequence.get()[0]);
+        StartUnderWay start = current.get();
+        start.cookie = null;
+        started.startFailed(start.seq);
     }
 }

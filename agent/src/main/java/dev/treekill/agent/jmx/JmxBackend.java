@@ -4,10 +4,8 @@ import dev.treekill.agent.engine.Deadline;
 import dev.treekill.agent.engine.Engine;
 import dev.treekill.agent.engine.KillResult;
 import dev.treekill.agent.engine.KillStats;
-import dev.treekill.agent.engine.PendingKill;
 import dev.treekill.agent.engine.Target;
 import dev.treekill.agent.engine.Trigger;
-import dev.treekill.agent.hook.Hooks;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.proc.ProcEntry;
@@ -147,12 +145,7 @@ public final class JmxBackend implements TreeKillerBackend {
         Deadline deadline = deadline(settings.timeoutMillis());
         Target target = checkTarget(pid);
         Engine e = engine.get();
-        return KillReports.of(unhooked(new Supplier<KillResult>() {
-            @Override
-            public KillResult get() {
-                return e.escalate(e.terminate(target, TRIGGER), grace, deadline);
-            }
-        }));
+        return KillReports.of(e.escalate(e.terminate(target, TRIGGER), grace, deadline));
     }
 
     /** Every child tree of this JVM and their escapees: all frozen and killed first, then waited for. */
@@ -164,18 +157,7 @@ public final class JmxBackend implements TreeKillerBackend {
 
     private KillReport killAndAwait(Target target, Deadline deadline) {
         Engine e = engine.get();
-        return KillReports.of(unhooked(new Supplier<KillResult>() {
-            @Override
-            public KillResult get() {
-                PendingKill kill = e.kill(target, TRIGGER);
-                return e.await(kill, deadline);
-            }
-        }));
-    }
-
-    /** The hooks off while the engine works for JMX (see {@link Hooks#unhooked}). */
-    private static KillResult unhooked(Supplier<KillResult> work) {
-        return Hooks.unhooked(work);
+        return KillReports.of(e.await(e.kill(target, TRIGGER), deadline));
     }
 
     @Override
@@ -217,10 +199,7 @@ public final class JmxBackend implements TreeKillerBackend {
      */
     private Target checkTarget(long pid) {
         Engine e = engine.get();
-        String refusal = e.refusal(pid);
-        if (refusal != null) {
-            throw new IllegalArgumentException(refusal);
-        }
+        e.requireAllowed(pid);
         Target root = e.identify(pid);
         if (root == null) {
             throw new IllegalArgumentException("pid " + pid + " does not exist");

@@ -51,7 +51,7 @@ public final class ExitWaiter {
                     warn.accept(stillAlive(members));
                 }
                 long until = warned ? deadline : Math.min(warnAt, deadline);
-                if (m.pidfd >= 0 && !m.pollFailed) {
+                if (m.hasPidfd() && !m.pollFailed) {
                     m.exited = pollExit(m, until - now);
                 } else if (hasExited(m)) {
                     m.exited = true;
@@ -78,7 +78,7 @@ public final class ExitWaiter {
 
     /** Looks once, without waiting. */
     public boolean hasExited(Member m) {
-        if (m.pidfd >= 0 && !m.pollFailed) {
+        if (m.hasPidfd() && !m.pollFailed) {
             try {
                 return sys.pollReadable(m.pidfd, 0);
             } catch (ErrnoException e) {

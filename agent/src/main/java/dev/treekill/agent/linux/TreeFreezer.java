@@ -39,13 +39,6 @@ final class TreeFreezer {
         this.stats = stats;
     }
 
-    /** The stopped tree of {@code root}, root first, parents before children; empty if it is gone. */
-    List<Member> freeze(ProcEntry root) {
-        Map<Integer, Member> members = new LinkedHashMap<>();
-        freezeInto(Collections.singletonList(root), members);
-        return new ArrayList<>(members.values());
-    }
-
     /**
      * Stops the trees of {@code roots} too, adding their members to {@code members} (which may hold stopped
      * trees already: those are not read again). Roots that are gone or members already are skipped.
@@ -219,21 +212,24 @@ final class TreeFreezer {
 
     /** Backs off while nothing moves (stops take a trip through the scheduler); gives up after a while. */
     private static final class Stall {
-        private long since = System.nanoTime();
-        private long pause = 20_000;
+        private static final long FIRST_PAUSE_NANOS = TimeUnit.MICROSECONDS.toNanos(20);
+        private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+        private long sinceNanos = System.nanoTime();
+        private long pauseNanos = FIRST_PAUSE_NANOS;
 
         void after(boolean progress) {
             if (progress) {
-                since = System.nanoTime();
-                pause = 20_000;
+                sinceNanos = System.nanoTime();
+                pauseNanos = FIRST_PAUSE_NANOS;
             } else {
-                LockSupport.parkNanos(pause);
-                pause = Math.min(pause * 2, 1_000_000);
+                LockSupport.parkNanos(pauseNanos);
+                pauseNanos = Math.min(pauseNanos * 2, MAX_PAUSE_NANOS);
             }
         }
 
         boolean tooLong() {
-            return System.nanoTime() - since > MAX_STALL_NANOS;
+            return System.nanoTime() - sinceNanos > MAX_STALL_NANOS;
         }
     }
 }

@@ -1,20 +1,23 @@
 package dev.treekill.agent.linux;
 
+import dev.treekill.agent.engine.AbstractEngine;
 import dev.treekill.agent.engine.Deadline;
-import dev.treekill.agent.engine.Engine;
-import dev.treekill.agent.engine.KillResult;
+import dev.treekill.agent.engine.KillLog;
 import dev.treekill.agent.engine.KillStats;
 import dev.treekill.agent.engine.PendingKill;
 import dev.treekill.agent.engine.RootIdentity;
 import dev.treekill.agent.engine.Target;
+import dev.treekill.agent.engine.TreeQueries;
 import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.reaping.Adoption;
 import dev.treekill.agent.reaping.OrphanReaper;
 import dev.treekill.agent.signal.Member;
 import dev.treekill.agent.signal.Signaller;
+import dev.treekill.agent.starts.CookieMode;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.Syscalls;
 import java.util.ArrayList;
@@ -23,56 +26,49 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The Linux engine: freeze the tree ({@link TreeFreezer}), SIGKILL every member through its pidfd, and
  * wait, zombie-aware ({@link ExitWaiter}).
  */
-public final class TreeKiller implements Engine {
-    /** Escapee scans per kill; each stops what it found, so a second scan normally finds nobody. */
-    private static final int MAX_ESCAPEE_ROUNDS = 10;
+public final class TreeKiller extends AbstractEngine {
     /** How long a kill waits for starts under way elsewhere before leaving its orphans to the background reaper. */
-    private static final long REAP_PATIENCE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(200);
+    private static final long REAP_PATIENCE_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+    /** Between two reap passes of one kill while a start under way holds its orphans back. */
+    private static final long REAP_RETRY_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+    /** For {@link #snapshot}: the members are taken, and sent nothing. */
+    private static final int NO_SIGNAL = 0;
 
     private final ProcSource proc;
     private final Signaller signaller;
     private final ExitWaiter waiter;
     private final TreeFreezer freezer;
-    private final KillStats stats;
-    private final Syscalls sys;
     private final Escapees escapees;
     private final StartedProcesses started;
     /** Null unless this JVM adopts orphans (PID 1 or a subreaper): only then are tree members ours to reap. */
     private final OrphanReaper reaper;
 
     /**
-     * {@code started}: what the JDK started here; {@code subreaper}: whether this JVM is a child subreaper
-     * (then, as when it is PID 1, it adopts orphans and reaps them); {@code cookies}: whether started
-     * processes carry cookies.
+     * {@code started}: what the JDK started here, with {@code cookies} or not; {@code adoption}: whether this JVM
+     * adopts orphans, and as what.
      */
-    public TreeKiller(Syscalls sys, ProcSource proc, KillStats stats, StartedProcesses started, boolean subreaper,
-            boolean cookies) {
-        this.sys = sys;
+    public TreeKiller(Syscalls sys, ProcSource proc, KillStats stats, StartedProcesses started, Adoption adoption,
+            CookieMode cookies) {
+        super(stats);
         this.proc = proc;
         this.signaller = new Signaller(sys, proc);
         this.waiter = new ExitWaiter(sys, proc);
         this.freezer = new TreeFreezer(proc, signaller, stats);
-        this.stats = stats;
-        boolean adopts = subreaper || sys.selfPid() == 1;
-        this.escapees = new Escapees(proc, sys.selfPid(), started, adopts, subreaper, cookies);
         this.started = started;
-        this.reaper = adopts ? new OrphanReaper(sys, proc, started) : null;
+        this.escapees = new Escapees(proc, sys.selfPid(), started, adoption, cookies);
+        this.reaper = adoption.adopts() ? new OrphanReaper(sys, proc, started) : null;
     }
 
     /** Trees only: no process was started through the hooks, nothing is adopted. */
     public TreeKiller(Syscalls sys, ProcSource proc, KillStats stats) {
-        this(sys, proc, stats, new StartedProcesses(), false, false);
-    }
-
-    @Override
-    public KillStats stats() {
-        return stats;
+        this(sys, proc, stats, new StartedProcesses(), Adoption.NONE, CookieMode.OFF);
     }
 
     @Override
@@ -92,20 +88,21 @@ public final class TreeKiller implements Engine {
 
     @Override
     public PendingKill kill(Target target, Trigger trigger) {
-        long start = System.nanoTime();
+        long startNanos = System.nanoTime();
         stats.started();
         Map<Integer, Member> members = new LinkedHashMap<>();
         try {
-            long rootStart = freeze(target, members);
-            return signalKill(target, rootStart, trigger, start, members);
+            long rootStartTicks = freeze(target, members);
+            return signalKill(target, rootStartTicks, trigger, startNanos, members);
         } catch (RuntimeException | Error e) {
-            abandon(members.values());
+            killAndRelease(members.values());
+            stats.abandoned(); // a kill that failed half-way: its members still die, and it no longer counts as in progress
             throw e;
         }
     }
 
-    private PendingKill signalKill(Target target, long rootStart, Trigger trigger, long start, Map<Integer, Member> members) {
-        long frozen = System.nanoTime();
+    private PendingKill signalKill(Target target, long rootStartTicks, Trigger trigger, long startNanos, Map<Integer, Member> members) {
+        long frozenNanos = System.nanoTime();
         int signalled = 0;
         for (Member m : members.values()) {
             if (signaller.signal(m, Syscalls.SIGKILL)) {
@@ -115,16 +112,10 @@ public final class TreeKiller implements Engine {
             }
         }
         if (Log.enabled(Log.Level.DEBUG)) {
-            Log.debug(target + ": froze " + members.size() + " processes in " + (frozen - start) / 1000
-                    + " us, SIGKILL to " + signalled + " in " + (System.nanoTime() - frozen) / 1000 + " us");
+            Log.debug(target + ": froze " + members.size() + " processes in " + (frozenNanos - startNanos) / 1000
+                    + " us, SIGKILL to " + signalled + " in " + (System.nanoTime() - frozenNanos) / 1000 + " us");
         }
-        return new PendingKill(target, rootStart, trigger, start, new ArrayList<>(members.values()), signalled);
-    }
-
-    /** A kill that failed half-way: its members still die, and it no longer counts as in progress. */
-    private void abandon(Collection<Member> members) {
-        killAndRelease(members);
-        stats.abandoned();
+        return new PendingKill(this, target, rootStartTicks, trigger, startNanos, new ArrayList<>(members.values()), signalled);
     }
 
     /** Never leave a tree stopped: whatever was pinned was meant to die. */
@@ -136,27 +127,11 @@ public final class TreeKiller implements Engine {
     }
 
     @Override
-    public KillResult await(PendingKill kill, Deadline deadline) {
+    protected List<Member> waitFor(PendingKill kill, long warnAtNanos, long untilNanos, Deadline deadline) {
         try {
-            return finished(kill.target, waitFor(kill, deadline), kill.signalled, deadline);
-        } catch (RuntimeException | Error e) {
-            stats.abandoned();
-            throw e;
-        }
-    }
-
-    /** Waits for the members, reaps those that became our orphans, and releases them: the kill's result. */
-    private KillResult waitFor(PendingKill kill, Deadline deadline) {
-        try {
-            List<Member> alive = waiter.await(kill.members, deadline.warnAtNanos(kill.startNanos), deadline.endNanos(kill.startNanos),
-                    warnStillAlive(kill, deadline));
-            reapOrphaned(kill.members, deadline.endNanos(kill.startNanos));
-            long[] survivors = new long[alive.size()];
-            for (int i = 0; i < survivors.length; i++) {
-                survivors[i] = alive.get(i).pid();
-            }
-            return new KillResult(kill.rootPid, kill.signalled, kill.members.size() - alive.size(),
-                    survivors, (System.nanoTime() - kill.startNanos) / 1e6, !alive.isEmpty(), kill.trigger);
+            List<Member> alive = waiter.await(kill.members(), warnAtNanos, untilNanos, KillLog.warnStillAlive(kill, deadline));
+            reapOrphaned(kill.members(), untilNanos);
+            return alive;
         } finally {
             release(kill);
         }
@@ -172,33 +147,9 @@ public final class TreeKiller implements Engine {
             return;
         }
         long until = Math.min(deadlineNanos, System.nanoTime() + REAP_PATIENCE_NANOS);
-        while (reaper.reap(members)[1] > 0 && System.nanoTime() < until) {
-            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
+        while (reaper.reap(members).leftForLater() > 0 && System.nanoTime() < until) {
+            LockSupport.parkNanos(REAP_RETRY_NANOS);
         }
-    }
-
-    /** Counts and logs (one line) a finished kill of {@code target}; {@code sigkilled} processes got SIGKILL. */
-    private KillResult finished(Target target, KillResult result, int sigkilled, Deadline deadline) {
-        stats.finished(result, sigkilled);
-        if (result.timedOut) {
-            Log.warn(target + ": " + result.survivors.length + " processes still alive after "
-                    + deadline.timeoutMillis + " ms: " + java.util.Arrays.toString(result.survivors));
-        } else if (Log.enabled(Log.Level.INFO)) {
-            Log.info(target + " gone: " + result);
-        }
-        return result;
-    }
-
-    /** A class, not a lambda: the first lambda a JVM links costs milliseconds, and the first kill is timed. */
-    private static Consumer<List<Member>> warnStillAlive(PendingKill kill, Deadline deadline) {
-        return new Consumer<List<Member>>() {
-            @Override
-            public void accept(List<Member> alive) {
-                Log.warn(kill.target + ": " + alive.size() + " processes still alive after "
-                        + (System.nanoTime() - kill.startNanos) / 1_000_000 + " ms (giving up at "
-                        + deadline.timeoutMillis + " ms): " + alive);
-            }
-        };
     }
 
     @Override
@@ -211,20 +162,17 @@ public final class TreeKiller implements Engine {
         return frozenAndContinued(target, trigger, NO_SIGNAL);
     }
 
-    /** For {@link #snapshot}: the members are taken, and sent nothing. */
-    private static final int NO_SIGNAL = 0;
-
     /**
      * Freezes the target, sends {@code signal} (or {@link #NO_SIGNAL}) to every member, continues them all but
      * those that were stopped before the freeze.
      */
     private PendingKill frozenAndContinued(Target target, Trigger trigger, int signal) {
-        long start = System.nanoTime();
+        long startNanos = System.nanoTime();
         Map<Integer, Member> members = new LinkedHashMap<>();
         int signalled = 0;
-        long rootStart;
+        long rootStartTicks;
         try {
-            rootStart = freeze(target, members);
+            rootStartTicks = freeze(target, members);
             for (Member m : members.values()) {
                 if (signal != NO_SIGNAL && signaller.signal(m, signal)) {
                     signalled++;
@@ -239,50 +187,33 @@ public final class TreeKiller implements Engine {
                 }
             }
         }
-        return new PendingKill(target, rootStart, trigger, start, new ArrayList<>(members.values()), signalled);
+        return new PendingKill(this, target, rootStartTicks, trigger, startNanos, new ArrayList<>(members.values()), signalled);
     }
 
     @Override
     public void release(PendingKill kill) {
-        for (Member m : kill.members) {
+        for (Member m : kill.members()) {
             signaller.release(m);
         }
     }
 
     @Override
-    public KillResult escalate(PendingKill terminated, long graceMillis, Deadline deadline) {
-        stats.started(); // one tree kill, from the SIGTERM on
+    protected PendingKill killTreesOf(PendingKill terminated, List<Member> roots) {
+        long startNanos = System.nanoTime();
+        Map<Integer, Member> members = new LinkedHashMap<>();
         try {
-            long graceEnd = Deadline.after(terminated.startNanos, graceMillis);
-            List<Member> alive;
-            try {
-                alive = waiter.await(terminated.members, graceEnd, graceEnd, NO_WARNING);
-                reapOrphaned(terminated.members, graceEnd);
-            } finally {
-                release(terminated);
+            List<ProcEntry> entries = new ArrayList<>();
+            for (Member m : roots) {
+                entries.add(m.entry);
             }
-            // The survivors' trees now, not as they were: a SIGTERM handler may have started processes.
-            List<ProcEntry> roots = new ArrayList<>();
-            for (Member m : alive) {
-                roots.add(m.entry);
-            }
-            PendingKill kill = killRoots(terminated.target, terminated.rootStartTicks, roots, terminated.trigger);
-            KillResult last = waitFor(kill, deadline);
-            KillResult result = new KillResult(terminated.rootPid, terminated.signalled,
-                    terminated.members.size() - alive.size() + last.exited, last.survivors,
-                    (System.nanoTime() - terminated.startNanos) / 1e6, last.timedOut, terminated.trigger);
-            return finished(terminated.target, result, kill.signalled, deadline);
+            freezer.freezeInto(entries, members);
+            freezeEscapees(terminated.target(), terminated.rootStartTicks(), members);
+            return signalKill(terminated.target(), terminated.rootStartTicks(), terminated.trigger(), startNanos, members);
         } catch (RuntimeException | Error e) {
-            stats.abandoned();
+            killAndRelease(members.values());
             throw e;
         }
     }
-
-    private static final Consumer<List<Member>> NO_WARNING = new Consumer<List<Member>>() {
-        @Override
-        public void accept(List<Member> alive) {
-        }
-    };
 
     @Override
     public int reapOrphans() {
@@ -291,9 +222,7 @@ public final class TreeKiller implements Engine {
 
     @Override
     public List<ProcEntry> describe(long rootPid) {
-        if (rootPid <= 0 || rootPid > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("pid " + rootPid + " is not a process id");
-        }
+        TreeQueries.requirePid(rootPid);
         ProcEntry root = ProcTable.read(proc, (int) rootPid);
         List<ProcEntry> tree = new ArrayList<>();
         if (root != null) {
@@ -311,79 +240,56 @@ public final class TreeKiller implements Engine {
     }
 
     /**
-     * Stops the target's tree and then its escapees with their trees, rescanning until a scan finds no one
-     * new (the escapees stopped so far cannot start more), adding the members to {@code members}, root first.
-     * Returns the root's start time (clock ticks), or -1 if it is not known.
+     * Stops the target's tree and then its escapees with their trees, adding the members to {@code members}, root
+     * first. Returns the root's start time (clock ticks), or {@link ProcEntry#UNKNOWN_START}.
      */
-    long freeze(Target target, Map<Integer, Member> members) {
-        long rootStart = target.startTicks;
-        if (target.allDescendants) {
+    private long freeze(Target target, Map<Integer, Member> members) {
+        long rootStartTicks = target.startTicks();
+        if (target.allDescendants()) {
             freezer.freezeInto(liveChildren(target), members);
         } else {
-            checkAllowed(target.rootPid);
-            ProcEntry root = target.rootAlive ? ProcTable.read(proc, (int) target.rootPid) : null;
+            requireAllowed(target.rootPid());
+            ProcEntry root = target.rootAlive() ? ProcTable.read(proc, (int) target.rootPid()) : null;
             if (target.isRoot(root)) { // else its pid names another process now, or none
-                rootStart = root.startTime;
+                rootStartTicks = root.startTime;
                 freezer.freezeInto(Collections.singletonList(root), members);
             }
         }
-        freezeEscapees(target, rootStart, members);
-        return rootStart;
+        freezeEscapees(target, rootStartTicks, members);
+        return rootStartTicks;
     }
 
-    /** Stops the target's escapees with their trees, rescanning until a scan finds no one new (bounded). */
-    private void freezeEscapees(Target target, long rootStart, Map<Integer, Member> members) {
-        for (int round = 0; escapees.mayExist(target); round++) {
-            List<ProcEntry> found = escapees.find(target, rootStart, members);
-            if (found.isEmpty()) {
-                return;
+    /** Stops the target's escapees with their trees, round after round (see {@link Escapees#takeAll}). */
+    private void freezeEscapees(Target target, long rootStartTicks, Map<Integer, Member> members) {
+        escapees.takeAll(target, rootStartTicks, members, new Escapees.Round() {
+            @Override
+            public int[] pids() {
+                return null;
             }
-            if (round == MAX_ESCAPEE_ROUNDS) {
-                Log.warn(target + ": escapees still appearing after " + round + " scans; killing what was found");
-                stats.error();
-                return;
-            }
-            Log.debug(target + ": escapees " + found);
-            freezer.freezeInto(found, members);
-        }
-    }
 
-    /** Stops and SIGKILLs the trees of {@code roots} (and the target's escapees) as one kill. */
-    private PendingKill killRoots(Target target, long rootStart, List<ProcEntry> roots, Trigger trigger) {
-        long start = System.nanoTime();
-        Map<Integer, Member> members = new LinkedHashMap<>();
-        try {
-            freezer.freezeInto(roots, members);
-            freezeEscapees(target, rootStart, members);
-            return signalKill(target, rootStart, trigger, start, members);
-        } catch (RuntimeException | Error e) {
-            killAndRelease(members.values());
-            throw e;
-        }
+            @Override
+            public void take(List<ProcEntry> found) {
+                freezer.freezeInto(found, members);
+            }
+        }, stats);
     }
 
     /**
      * The roots of this JVM's trees: its live children that did not opt out, and where it adopts orphans only
-     * those the JDK started; the adopted ones are escapees, claimed or not by the escapee search. At exit, only
-     * those that were running when shutdown began.
+     * those the JDK started; the adopted ones are escapees, claimed or not by the escapee search. For a target
+     * that spares marked starts, only those the registry did not mark.
      */
     private List<ProcEntry> liveChildren(Target target) {
         List<ProcEntry> children = new ArrayList<>();
-        for (int pid : ProcTable.childPids(proc, signaller.selfPid())) {
+        int self = signaller.selfPid();
+        for (int pid : ProcTable.childPids(proc, self)) {
             ProcEntry e = ProcTable.read(proc, pid);
-            if (e != null && !e.isZombie() && e.ppid == signaller.selfPid()
+            if (e != null && !e.isZombie() && e.ppid == self
                     && (reaper == null || started.startedByJdk(pid)) && !escapees.optedOut(e)
-                    && (!target.sparesShutdownStarts || started.wasRunningWhenShutdownBegan(pid))) {
+                    && (!target.sparesMarked() || !started.isSparedChild(pid))) {
                 children.add(e);
             }
         }
         return children;
-    }
-
-    private void checkAllowed(long rootPid) {
-        String refusal = refusal(rootPid);
-        if (refusal != null) {
-            throw new IllegalArgumentException(refusal);
-        }
     }
 }

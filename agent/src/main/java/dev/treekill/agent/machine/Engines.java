@@ -6,6 +6,8 @@ import dev.treekill.agent.linux.TreeKiller;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.portable.PortableTreeKiller;
 import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.reaping.Adoption;
+import dev.treekill.agent.starts.CookieMode;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.NativeAccess;
 import dev.treekill.agent.sys.Syscalls;
@@ -17,18 +19,20 @@ public final class Engines {
 
     /** The Linux engine when /proc and the native calls work here, else the portable one. */
     public static Engine forThisMachine(KillStats stats) {
-        return forThisMachine(stats, new StartedProcesses(), false, false);
+        Syscalls sys = linuxSyscalls(true);
+        return sys == null ? new PortableTreeKiller(stats)
+                : new TreeKiller(sys, ProcSource.system(), stats, new StartedProcesses(), Adoption.of(sys.selfPid(), false),
+                        CookieMode.OFF);
     }
 
     /**
-     * The same, for the agent: {@code started} are the processes the JDK started here; {@code subreaper}
-     * whether this JVM is a subreaper (then it adopts orphans, as it does when it is PID 1); {@code cookies}
-     * whether started processes carry cookies.
+     * The same, for the agent: {@code started} are the processes the JDK started here (with cookies or not);
+     * {@code adoption} whether orphans come to this JVM.
      */
-    public static Engine forThisMachine(KillStats stats, StartedProcesses started, boolean subreaper, boolean cookies) {
+    public static Engine forThisMachine(KillStats stats, StartedProcesses started, Adoption adoption, CookieMode cookies) {
         Syscalls sys = linuxSyscalls(true);
         return sys == null ? new PortableTreeKiller(stats, started)
-                : new TreeKiller(sys, ProcSource.system(), stats, started, subreaper, cookies);
+                : new TreeKiller(sys, ProcSource.system(), stats, started, adoption, cookies);
     }
 
     /** Whether the Linux engine works here (then a subreaper's orphans can be reaped). */

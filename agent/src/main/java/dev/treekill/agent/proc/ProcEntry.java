@@ -5,11 +5,14 @@ package dev.treekill.agent.proc;
  * {@code pid} together with {@code startTime} names one process for its whole life.
  */
 public final class ProcEntry {
+    /** A start time that was not read (a process gone before, or seen without /proc): clock ticks are never negative. */
+    public static final long UNKNOWN_START = -1;
+
     public final int pid;
     public final int ppid;
     public final char state;
     public final int threads;
-    /** Clock ticks since boot, field 22 of /proc/[pid]/stat. */
+    /** Clock ticks since boot, field 22 of /proc/[pid]/stat; {@link #UNKNOWN_START} where there is no /proc. */
     public final long startTime;
     public final String command;
 

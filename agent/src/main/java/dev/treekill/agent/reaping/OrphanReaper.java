@@ -10,8 +10,10 @@ import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.Syscalls;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reaps zombies re-parented to this JVM (when it is PID 1, or a subreaper): the JDK only reaps the
@@ -30,8 +32,21 @@ public final class OrphanReaper {
     private final ProcSource proc;
     private final StartedProcesses started;
     private final int self;
-    /** Zombies seen on an earlier pass, with the start number read right after: pid to {start time, begun}. */
-    private final Map<Integer, long[]> seen = new HashMap<>();
+    /** Zombies seen on an earlier pass, by pid. */
+    private final Map<Integer, SeenZombie> seen = new HashMap<>();
+
+    /** A zombie seen on a pass while a start that may have forked it was under way. */
+    private static final class SeenZombie {
+        /** Its start time (clock ticks): the same pid later is another process unless this matches. */
+        final long startTicks;
+        /** The number of the last start begun, read right after seeing it (see the rule above). */
+        final long begunWhenSeen;
+
+        SeenZombie(long startTicks, long begunWhenSeen) {
+            this.startTicks = startTicks;
+            this.begunWhenSeen = begunWhenSeen;
+        }
+    }
 
     public OrphanReaper(Syscalls sys, ProcSource proc, StartedProcesses started) {
         this.sys = sys;
@@ -42,27 +57,27 @@ public final class OrphanReaper {
 
     /** Reaps every zombie child of this JVM that the JDK did not start and that is safe to take now; how many. */
     public synchronized int reapAdopted() {
-        started.forgetReapedUntracked(proc);
+        started.forgetGoneChildrenOfBeforeAttach(proc);
         started.refresh();
         List<Member> children = new ArrayList<>();
         for (int pid : ProcTable.childPids(proc, self)) {
             ProcEntry e = ProcTable.read(proc, pid);
             if (e != null) {
-                children.add(new Member(e, -1));
+                children.add(new Member(e, Member.NO_PIDFD));
             }
         }
-        int reaped = reap(children)[0];
+        int reaped = reap(children).reaped();
         seen.keySet().retainAll(pidsOf(children));
         return reaped;
     }
 
     /**
      * Reaps those of {@code members} that are zombie children of this JVM the JDK did not start, and that are
-     * safe to take now; the others are left for a later pass. Returns {reaped, left for later}. Synchronized:
+     * safe to take now; the others are left for a later pass. Synchronized:
      * a pid this reaper freed may be taken by a new child at once, so two reapers must not race between
      * looking and reaping.
      */
-    public synchronized int[] reap(List<Member> members) {
+    public synchronized ReapPass reap(List<Member> members) {
         List<Member> zombies = new ArrayList<>();
         for (Member m : members) {
             ProcEntry now = ProcTable.read(proc, m.pid());
@@ -75,11 +90,12 @@ public final class OrphanReaper {
         int reaped = 0;
         int later = 0;
         for (Member m : zombies) {
-            long[] before = seen.get(m.pid());
-            boolean seenEarlier = before != null && before[0] == m.entry.startTime && before[1] < oldest;
+            SeenZombie before = seen.get(m.pid());
+            boolean sameZombie = before != null && before.startTicks == m.entry.startTime;
+            boolean seenEarlier = sameZombie && before.begunWhenSeen < oldest;
             if (!seenEarlier && begunWhenSeen >= oldest) {
-                if (before == null || before[0] != m.entry.startTime) {
-                    seen.put(m.pid(), new long[] {m.entry.startTime, begunWhenSeen});
+                if (!sameZombie) {
+                    seen.put(m.pid(), new SeenZombie(m.entry.startTime, begunWhenSeen));
                 }
                 later++;
                 continue; // a start that may have forked it is still under way: later
@@ -96,11 +112,11 @@ public final class OrphanReaper {
                 Log.debug("waitid(" + m.pid() + "): errno " + e.errno()); // ECHILD: gone already
             }
         }
-        return new int[] {reaped, later};
+        return new ReapPass(reaped, later);
     }
 
-    private static java.util.Set<Integer> pidsOf(List<Member> members) {
-        java.util.Set<Integer> pids = new java.util.HashSet<>();
+    private static Set<Integer> pidsOf(List<Member> members) {
+        Set<Integer> pids = new HashSet<>();
         for (Member m : members) {
             pids.add(m.pid());
         }

@@ -4,8 +4,11 @@ import dev.treekill.agent.proc.ProcEntry;
 
 /** A process of a tree being killed: who it is, and a pidfd pinning it when the kernel gave one. */
 public final class Member {
+    /** The {@link #pidfd} of a member the kernel gave no pidfd for. */
+    public static final int NO_PIDFD = -1;
+
     public final ProcEntry entry;
-    /** -1 when there is no pidfd: signals then go through {@link #handle}, or by pid after a start-time check. */
+    /** {@link #NO_PIDFD} when there is none: signals then go through {@link #handle}, or by pid after a start-time check. */
     public int pidfd;
     /** Without a pidfd, a JDK handle made before the member's /proc entry was read and checked; else null. */
     public ProcessHandle handle;
@@ -25,6 +28,11 @@ public final class Member {
         this.entry = entry;
         this.pidfd = pidfd;
         this.threads = entry.threads;
+    }
+
+    /** Whether the kernel gave a pidfd for it (else signals go by handle, or by pid after a start-time check). */
+    public boolean hasPidfd() {
+        return pidfd != NO_PIDFD;
     }
 
     public int pid() {

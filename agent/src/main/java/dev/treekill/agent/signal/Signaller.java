@@ -7,9 +7,10 @@ import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.Syscalls;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The one place that sends signals. It refuses pid &le; 1, this JVM and its ancestors (and so can never
+ * The one place that sends signals, for every engine. It refuses pid &le; 1, this JVM and its ancestors (and so can never
  * signal a process group by a negative pid), and it only signals the very process that was scanned:
  * through a pidfd when the kernel has them, else by pid right after checking the start time.
  */
@@ -23,7 +24,7 @@ public final class Signaller {
      * our own /proc reads need descriptors too. Past it, members are signalled by pid after a start-time check.
      */
     private final int pidfdBudget;
-    private final java.util.concurrent.atomic.AtomicInteger pidfdsHeld = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger pidfdsHeld = new AtomicInteger();
 
     public Signaller(Syscalls sys, ProcSource proc) {
         this.sys = sys;
@@ -39,34 +40,17 @@ public final class Signaller {
     }
 
     /**
-     * Why {@code pid} must never be signalled, or null if it may be: the one rule below, and never a thread id
+     * Why {@code pid} must never be signalled, or null if it may be: the one rule ({@link Refusal}), and never a thread id
      * (kill() of a thread id signals the whole process it belongs to, possibly this JVM or an ancestor).
      */
     public String refusal(long pid, Set<Integer> ancestors) {
-        String refusal = refusal(pid, self, ancestors);
+        String refusal = Refusal.of(pid, self, ancestors);
         if (refusal != null) {
             return refusal;
         }
         int process = proc.tgid((int) pid);
         if (process > 0 && process != pid) {
             return "pid " + pid + " is a thread of process " + process + ", not a process";
-        }
-        return null;
-    }
-
-    /** The one rule, shared by every engine: never pid &le; 1, never this JVM, never its ancestors. */
-    public static String refusal(long pid, long self, Set<Integer> ancestors) {
-        if (pid <= 1) {
-            return "pid " + pid + " is not a process treekill may signal (pid <= 1)";
-        }
-        if (pid > Integer.MAX_VALUE) {
-            return "pid " + pid + " is not a process id";
-        }
-        if (pid == self) {
-            return "pid " + pid + " is this JVM";
-        }
-        if (ancestors.contains((int) pid)) {
-            return "pid " + pid + " is an ancestor of this JVM";
         }
         return null;
     }
@@ -98,7 +82,7 @@ public final class Signaller {
      * dead pidfd fail harmlessly. The check: the very process {@code scanned}, else a child of {@code parent}.
      */
     private Member pin(int pid, ProcEntry scanned, ProcEntry parent) {
-        int fd = -1;
+        int fd = Member.NO_PIDFD;
         if (pidfdsWork && pidfdsHeld.get() < pidfdBudget) {
             try {
                 fd = sys.pidfdOpen(pid);
@@ -115,12 +99,12 @@ public final class Signaller {
         }
         // Without a pidfd, a JDK handle pins the same way (made first, checked by the read that follows): the process
         // read is the one it holds, or a newer one at a recycled pid, which its start-time-checked destroy spares.
-        ProcessHandle handle = fd < 0 ? sys.pinHandle(pid) : null;
+        ProcessHandle handle = fd == Member.NO_PIDFD ? sys.pinHandle(pid) : null;
         ProcEntry now = ProcTable.read(proc, pid);
         boolean expected = scanned != null ? scanned.sameProcess(now)
                 : now != null && now.ppid == parent.pid && now.startTime >= parent.startTime;
         if (!expected) {
-            if (fd >= 0) {
+            if (fd != Member.NO_PIDFD) {
                 sys.closeFd(fd);
                 pidfdsHeld.decrementAndGet();
             }
@@ -145,7 +129,7 @@ public final class Signaller {
             throw new IllegalStateException("refusing to signal pid " + m.pid()); // cannot happen: pinned members are checked
         }
         try {
-            if (m.pidfd >= 0) {
+            if (m.hasPidfd()) {
                 sys.pidfdSendSignal(m.pidfd, signal);
             } else if (m.handle != null && sys.signalHandle(m.handle, signal)) {
                 return true; // no read here: the handle's destroy checked the start time it was made with
@@ -167,9 +151,9 @@ public final class Signaller {
     }
 
     public void release(Member m) {
-        if (m.pidfd >= 0) {
+        if (m.hasPidfd()) {
             sys.closeFd(m.pidfd);
-            m.pidfd = -1;
+            m.pidfd = Member.NO_PIDFD;
             pidfdsHeld.decrementAndGet();
         }
     }

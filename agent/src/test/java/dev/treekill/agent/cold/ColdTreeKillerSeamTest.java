@@ -14,6 +14,7 @@ import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.hook.StartHooks;
 import dev.treekill.agent.proc.Environ;
 import dev.treekill.agent.proc.FakeProc;
+import dev.treekill.agent.starts.Cookies;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.Call;
 import dev.treekill.agent.sys.ErrnoException;
@@ -34,12 +35,12 @@ import org.junit.jupiter.api.Timeout;
 class ColdTreeKillerSeamTest {
     private static final int SELF = 1000;
     private static final int ROOT = 1001;
-    private static final String VARIABLE = StartedProcesses.COOKIE_VARIABLE;
+    private static final String VARIABLE = Cookies.VARIABLE;
 
     private final FakeProc proc = new FakeProc()
             .put(SELF, 900, 'S', 20, 50, "java").put(900, 1, 'S', 1, 40, "bash").put(1, 0, 'S', 1, 1, "init")
             .put(ROOT, SELF, 'S', 1, 60, "sh").put(1002, ROOT, 'S', 1, 61, "worker").put(1003, 1002, 'S', 1, 62, "sleep");
-    private final StartedProcesses started = new StartedProcesses(proc, true);
+    private final StartedProcesses started = new StartedProcesses(proc, StartedProcesses.Tracking.FROM_FIRST_START);
 
     private final FakeProcess root = new FakeProcess(ROOT, proc, started);
     private final String cookie = startRoot();

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.treekill.agent.proc.Environ;
+import dev.treekill.agent.starts.Cookies;
+import dev.treekill.agent.starts.Started;
 import dev.treekill.agent.starts.StartedProcesses;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +35,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class StartHooksTest {
-    private static final String VARIABLE = StartedProcesses.COOKIE_VARIABLE;
+    private static final String VARIABLE = Cookies.VARIABLE;
 
     private final StartedProcesses started = new StartedProcesses();
     private final StartHooks hooks = new StartHooks(started, true);
@@ -124,7 +126,7 @@ class StartHooksTest {
     @Test
     void theAgentsOwnStartIsRecordedButNoStartListenerHearsOfIt() throws Exception {
         List<Process> heard = new ArrayList<>();
-        started.addStartListener(heard::add);
+        started.listeners().add(heard::add);
         byte[] app = start(block("PATH=/bin"), new int[] {1});
         String appCookie = Environ.valueOf(text(app), VARIABLE);
         assertEquals(1, heard.size(), "the application's start is heard");
@@ -141,8 +143,8 @@ class StartHooksTest {
         assertEquals("treekill-guard", Environ.valueOf(text(guard), VARIABLE), "the guard keeps its opt-out cookie");
         assertEquals(1, heard.size(), () -> "the agent's own start reached a listener: " + heard);
         assertNotNull(started.of(guardsLauncher.get()), "recorded all the same: the JDK reaps it, not the orphan reaper");
-        assertFalse(started.startingAgentsOwn(), "the mark ends with the start");
-        assertFalse(started.isOurs("treekill-guard"));
+        assertFalse(started.listeners().startingAgentsOwn(), "the mark ends with the start");
+        assertFalse(started.cookies().isOurs("treekill-guard"));
         assertFalse(dev.treekill.agent.starts.Cookies.isBeneath("treekill-guard", appCookie),
                 "a leak check's cookie search for the application's start does not find the guard");
 
@@ -273,7 +275,7 @@ class StartHooksTest {
         static final String INHERITED = "tkparent\u00e4-7";
 
         public static void main(String[] args) throws Exception {
-            String variable = StartedProcesses.COOKIE_VARIABLE;
+            String variable = Cookies.VARIABLE;
             String jnu = System.getProperty("sun.jnu.encoding");
             System.out.println("jnu " + jnu);
             System.out.println("getenv_matches " + INHERITED.equals(System.getenv(variable)));
@@ -311,7 +313,7 @@ class StartHooksTest {
         static final String INHERITED = "tkparent0000000000-7";
 
         public static void main(String[] args) {
-            String variable = StartedProcesses.COOKIE_VARIABLE;
+            String variable = Cookies.VARIABLE;
             System.out.println("getenv " + System.getenv(variable));
             StartHooks hooks = new StartHooks(new StartedProcesses(), true);
             hooks.starting();
@@ -372,7 +374,7 @@ class StartHooksTest {
     @Test
     void aCookieOfThisJvmInTheBlockIsReplacedByAFreshOne() throws Exception {
         // Copied from another child's environment, say: not a choice of the application's, not an opt-out.
-        String handedOut = started.newCookie();
+        String handedOut = started.cookies().mint();
         byte[] in = block("A=1", VARIABLE + "=" + handedOut, "B=2");
         int[] envc = {3};
         hooks.starting();
@@ -384,7 +386,7 @@ class StartHooksTest {
         String cookie = Environ.valueOf(text(out), VARIABLE);
         assertNotNull(cookie);
         assertNotEquals(handedOut, cookie, "a fresh cookie, not the copied one");
-        assertTrue(started.isOurs(cookie), cookie);
+        assertTrue(started.cookies().isOurs(cookie), cookie);
         assertEquals(List.of("A=1", "B=2", VARIABLE + "=" + cookie), entries(out));
         assertEquals(3, envc[0]);
         assertNotNull(started.of(p), "the start is registered");
@@ -411,7 +413,7 @@ class StartHooksTest {
         assertNotEquals(c1, c2);
         // same JVM prefix, different sequence numbers
         assertEquals(c1.substring(0, c1.lastIndexOf('-')), c2.substring(0, c2.lastIndexOf('-')));
-        assertNotEquals(c1, started.newCookie());
+        assertNotEquals(c1, started.cookies().mint());
     }
 
     @Test
@@ -475,14 +477,14 @@ class StartHooksTest {
     /** A record is unreaped while /proc shows its very process: once the JDK reaped the real Process, it is not. */
     @Test
     void aRealProcessLeavesThePidLookupOnceTheJdkReapedIt() throws Exception {
-        StartedProcesses started = new StartedProcesses(dev.treekill.agent.proc.ProcSource.system(), true);
+        StartedProcesses started = new StartedProcesses(dev.treekill.agent.proc.ProcSource.system(), StartedProcesses.Tracking.FROM_FIRST_START);
         StartHooks hooks = new StartHooks(started, true);
         hooks.starting();
         hooks.environmentBlock(block("A=1"), new int[] {1});
         hooks.forking();
         Process p = realProcess();
         hooks.started(p);
-        StartedProcesses.Started record = started.of(p);
+        Started record = started.of(p);
         assertNotNull(record);
         assertSame(record, started.ofPid(p.pid()), "unreaped: found by pid");
         p.destroyForcibly();
@@ -521,12 +523,12 @@ class StartHooksTest {
         List<String> heard = new ArrayList<>();
         java.util.function.Consumer<Process> listener = p -> heard.add(Thread.currentThread().getName() + " "
                 + (started.of(p) != null) + " " + p.pid());
-        started.addStartListener(listener);
+        started.listeners().add(listener);
         Process p = realProcess();
         hooks.starting();
         hooks.forking();
         hooks.started(p);
-        started.removeStartListener(listener);
+        started.listeners().remove(listener);
         hooks.starting();
         hooks.forking();
         hooks.started(realProcess());

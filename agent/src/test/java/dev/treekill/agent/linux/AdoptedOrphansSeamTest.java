@@ -18,6 +18,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import dev.treekill.agent.reaping.Adoption;
+import dev.treekill.agent.starts.CookieMode;
 
 /**
  * Where this JVM adopts orphans (a subreaper, or PID 1), against a scripted /proc: its cookie-less children the
@@ -39,10 +41,10 @@ class AdoptedOrphansSeamTest extends EscapeesFixture {
         process(3011, 3001, 'S', 71); // its child
         process(3002, SELF, 'S', 70, "PATH=/bin"); // a child the JDK started and waits for
         process(3003, SELF, 'S', 55, "PATH=/bin"); // adopted, but started before the root
-        process(3004, SELF, 'S', 70, cookieEntry(started.newCookie())); // carries another tree's cookie
+        process(3004, SELF, 'S', 70, cookieEntry(started.cookies().mint())); // carries another tree's cookie
         process(3005, 1, 'S', 70, "PATH=/bin"); // cookie-less but not our child: not ours to adopt
         process(3006, SELF, 'S', 70, "PATH=/bin"); // a child this JVM had before the agent came
-        started.untracked(fake, new int[] {3006});
+        started.noteChildrenOfBeforeAttach(fake, new int[] {3006});
         process(3007, SELF, 'Z', 70); // a zombie orphan: the reaper's business, not the kill's
         process(3008, SELF, 'S', 70, "PATH=/bin"); // another user's
         fake.uids.put(3008, 1234);
@@ -95,7 +97,7 @@ class AdoptedOrphansSeamTest extends EscapeesFixture {
         assertEquals(65, started.of(earlier).startTicks());
         assertEquals(75, started.of(later).startTicks());
 
-        Escapees escapees = new Escapees(proc, SELF, started, true, true, false);
+        Escapees escapees = new Escapees(proc, SELF, started, Adoption.SUBREAPER, CookieMode.OFF);
         Target target = Target.started(started.of(root), true);
         assertTrue(escapees.mayExist(target));
         assertEquals(List.of(), pids(escapees.find(target, 60, new HashMap<>())),
@@ -114,7 +116,7 @@ class AdoptedOrphansSeamTest extends EscapeesFixture {
                 "a live start that began after the orphan is no origin of it");
 
         // With cookies on the same orphan is nobody's: a start without a cookie opted out, and claims none.
-        Escapees withCookies = new Escapees(proc, SELF, started, true, true, true);
+        Escapees withCookies = new Escapees(proc, SELF, started, Adoption.SUBREAPER, CookieMode.ON);
         assertFalse(withCookies.mayExist(target));
         assertEquals(List.of(), pids(withCookies.find(target, 60, new HashMap<>())));
 
@@ -129,7 +131,7 @@ class AdoptedOrphansSeamTest extends EscapeesFixture {
     void aStartAliveWhenTheOrphanStartedRemainsAPossibleOriginOnceTheJdkReapedIt() {
         startRootWithoutCookie(); // started at tick 60
         process(3001, SELF, 'S', 70, "PATH=/bin"); // the adopted cookie-less orphan
-        Escapees escapees = new Escapees(proc, SELF, started, true, true, false);
+        Escapees escapees = new Escapees(proc, SELF, started, Adoption.SUBREAPER, CookieMode.OFF);
         Target target = Target.started(started.of(root), true);
         assertEquals(List.of(3001), pids(escapees.find(target, 60, new HashMap<>())), "the root is the only start");
 
@@ -155,8 +157,8 @@ class AdoptedOrphansSeamTest extends EscapeesFixture {
         FakeProcess jdkChild = new FakeProcess(3002, fake, started);
         startThroughHooks(jdkChild, false);
         process(3002, SELF, 'S', 70, "PATH=/bin");
-        Escapees withoutCookies = new Escapees(proc, SELF, started, true, true, false);
-        Escapees withCookies = new Escapees(proc, SELF, started, true, true, true);
+        Escapees withoutCookies = new Escapees(proc, SELF, started, Adoption.SUBREAPER, CookieMode.OFF);
+        Escapees withCookies = new Escapees(proc, SELF, started, Adoption.SUBREAPER, CookieMode.ON);
         Target target = Target.started(started.of(root), true);
         Target all = Target.allDescendantsOf(SELF);
         assertFalse(pids(withoutCookies.find(target, 60, new HashMap<>())).contains(3002), "the JDK waits for it");
@@ -207,7 +209,7 @@ class AdoptedOrphansSeamTest extends EscapeesFixture {
     void beforeTheFirstStartIsSeenEveryChildCountsAsTheJdksAndNoneIsClaimed() {
         StartedProcesses untracked = new StartedProcesses(); // no start seen yet
         process(3001, SELF, 'S', 70, "PATH=/bin");
-        Escapees escapees = new Escapees(proc, SELF, untracked, true, true, true);
+        Escapees escapees = new Escapees(proc, SELF, untracked, Adoption.SUBREAPER, CookieMode.ON);
         Target all = Target.allDescendantsOf(SELF);
         assertTrue(escapees.mayExist(all));
         assertEquals(List.of(), pids(escapees.find(all, -1, new HashMap<>())));
@@ -220,15 +222,15 @@ class AdoptedOrphansSeamTest extends EscapeesFixture {
 
     @Test
     void underDynamicAttachNoChildIsClaimedUntilTheChildrenAreNoted() {
-        StartedProcesses attached = new StartedProcesses(fake, false);
+        StartedProcesses attached = new StartedProcesses(fake, StartedProcesses.Tracking.ONCE_CHILDREN_NOTED);
         process(3001, SELF, 'S', 70, "PATH=/bin"); // a child the JVM had before the agent came
-        Escapees escapees = new Escapees(proc, SELF, attached, true, true, true);
+        Escapees escapees = new Escapees(proc, SELF, attached, Adoption.SUBREAPER, CookieMode.ON);
         Target all = Target.allDescendantsOf(SELF);
         attached.startFailed(attached.forking()); // starts are seen, but one in unpatched code may be under way
         assertTrue(attached.startedByJdk(3001));
         assertEquals(List.of(), pids(escapees.find(all, -1, new HashMap<>())));
 
-        attached.untracked(fake, new int[] {ROOT, 3001});
+        attached.noteChildrenOfBeforeAttach(fake, new int[] {ROOT, 3001});
         process(3002, SELF, 'S', 72, "PATH=/bin"); // adopted since
         assertEquals(List.of(3002), pids(escapees.find(all, -1, new HashMap<>())));
     }
@@ -243,14 +245,14 @@ class AdoptedOrphansSeamTest extends EscapeesFixture {
         process(3011, 3001, 'S', 71);
         Target target = Target.started(started.of(root), true);
         assertTrue(started.onlyPossibleOrigin(started.of(root), 70), "the root is the only start there is");
-        Escapees pid1 = new Escapees(proc, SELF, started, true, false, false); // adopts orphans, no subreaper
+        Escapees pid1 = new Escapees(proc, SELF, started, Adoption.PID_1, CookieMode.OFF); // adopts orphans, no subreaper
         assertFalse(pid1.mayExist(target), "nothing outside the tree can be the root's");
         assertEquals(List.of(), pids(pid1.find(target, 60, new HashMap<>())));
         assertEquals(new HashMap<>(), proc.environReads, "not even read");
         assertEquals(List.of(3001), pids(pid1.find(Target.allDescendantsOf(SELF), -1, new HashMap<>())),
                 "every tree of the JVM: every adopted orphan");
         // The same JVM as a subreaper: the root is the orphan's only possible origin.
-        Escapees subreaper = new Escapees(proc, SELF, started, true, true, false);
+        Escapees subreaper = new Escapees(proc, SELF, started, Adoption.SUBREAPER, CookieMode.OFF);
         assertEquals(List.of(3001), pids(subreaper.find(target, 60, new HashMap<>())));
     }
 
@@ -261,14 +263,14 @@ class AdoptedOrphansSeamTest extends EscapeesFixture {
                 .put(101, 1, 'S', 1, 60, "sh").put(102, 101, 'S', 1, 61, "worker")
                 .put(301, 1, 'S', 1, 70, "orphan").put(311, 301, 'S', 1, 71, "its child");
         world.env(101, "PATH=/bin").env(102, "PATH=/bin").env(301, "PATH=/bin").env(311, "PATH=/bin");
-        StartedProcesses jvm = new StartedProcesses(world, true);
+        StartedProcesses jvm = new StartedProcesses(world, StartedProcesses.Tracking.FROM_FIRST_START);
         FakeProcess sh = new FakeProcess(101, fake, started);
         jvm.started(jvm.forking(), sh, null);
         assertTrue(jvm.onlyPossibleOrigin(jvm.of(sh), 70));
 
         FakeSyscalls sys = new FakeSyscalls(world);
         sys.self = 1;
-        TreeKiller killer = new TreeKiller(sys, world, new KillStats(), jvm, false, false);
+        TreeKiller killer = new TreeKiller(sys, world, new KillStats(), jvm, Adoption.PID_1, CookieMode.OFF);
         killer.kill(Target.started(jvm.of(sh), true), Trigger.CLI);
         assertEquals(Set.of(101, 102), sigkilled(sys), sys.signals()::toString);
         assertFalse(touched(sys).contains(301), sys.calls::toString);
@@ -278,7 +280,7 @@ class AdoptedOrphansSeamTest extends EscapeesFixture {
         }
         FakeSyscalls all = new FakeSyscalls(world);
         all.self = 1;
-        new TreeKiller(all, world, new KillStats(), jvm, false, false).kill(Target.allDescendantsOf(1), Trigger.CLI);
+        new TreeKiller(all, world, new KillStats(), jvm, Adoption.PID_1, CookieMode.OFF).kill(Target.allDescendantsOf(1), Trigger.CLI);
         assertEquals(Set.of(101, 102, 301, 311), sigkilled(all), all.signals()::toString);
         assertEquals(0, sh.isAliveCalls.get());
     }

@@ -24,6 +24,9 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import dev.treekill.agent.reaping.Adoption;
+import dev.treekill.agent.starts.CookieMode;
+import dev.treekill.agent.starts.Started;
 
 /**
  * Escapees found by the root's cookie, against a scripted /proc: re-parented processes carrying the root's exact
@@ -68,8 +71,8 @@ class CookieEscapeesSeamTest extends EscapeesFixture {
 
         assertEquals(Set.of(ROOT, 1002, 2001, 2002), sigkilled(sys), sys.signals()::toString);
         neverTouchesInitOrSelf(sys);
-        assertTrue(started.isOurs(innerInner), "beneath one of this JVM's cookies: one of this JVM's trees");
-        assertFalse(started.isOurs(Cookies.prefix("dontKillMe", 3200, 1) + "1"));
+        assertTrue(started.cookies().isOurs(innerInner), "beneath one of this JVM's cookies: one of this JVM's trees");
+        assertFalse(started.cookies().isOurs(Cookies.prefix("dontKillMe", 3200, 1) + "1"));
     }
 
     @Test
@@ -159,7 +162,7 @@ class CookieEscapeesSeamTest extends EscapeesFixture {
         dev.treekill.agent.log.Log.setOutput(new java.io.PrintStream(log, true));
         PendingKill kill;
         try {
-            kill = new TreeKiller(sys, proc, stats, started, false, true).kill(Target.started(started.of(root), true), Trigger.CLI);
+            kill = new TreeKiller(sys, proc, stats, started, Adoption.NONE, CookieMode.ON).kill(Target.started(started.of(root), true), Trigger.CLI);
         } finally {
             dev.treekill.agent.log.Log.setOutput(System.err);
         }
@@ -176,7 +179,7 @@ class CookieEscapeesSeamTest extends EscapeesFixture {
         String cookie = startRoot();
         fake.put(1, 0, 'S', 1, 70, "init").env(1, cookieEntry(cookie));
         fake.env(SELF, cookieEntry(cookie));
-        Escapees escapees = new Escapees(proc, SELF, started, true, true, true);
+        Escapees escapees = new Escapees(proc, SELF, started, Adoption.SUBREAPER, CookieMode.ON);
         List<ProcEntry> found = escapees.find(Target.started(started.of(root), true), 60, new HashMap<>());
         assertEquals(List.of(ROOT, 1002), pids(found), "only the tree's own processes (not members yet here)");
 
@@ -201,7 +204,7 @@ class CookieEscapeesSeamTest extends EscapeesFixture {
         process(2001, 1, 'S', 70, cookieEntry(optOut)); // an escapee of the opted-out tree
         process(2002, SELF, 'S', 70); // a cookie-less child of this JVM
 
-        StartedProcesses.Started record = started.of(optedOut);
+        Started record = started.of(optedOut);
         assertNotNull(record, "an opted-out start is registered");
         assertNull(record.cookie(), "but no cookie is recorded for it");
 
@@ -231,6 +234,6 @@ class CookieEscapeesSeamTest extends EscapeesFixture {
         assertEquals(ROOT, started.of(root).pid());
         assertEquals(Long.MAX_VALUE, started.oldestInFlight(), "no start in flight");
         assertEquals(1, started.startsBegun());
-        assertTrue(started.isOurs(cookie));
+        assertTrue(started.cookies().isOurs(cookie));
     }
 }

@@ -10,6 +10,8 @@ import dev.treekill.agent.testing.StartsFixture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import dev.treekill.agent.reaping.Adoption;
+import dev.treekill.agent.starts.CookieMode;
 
 /** {@link StartsFixture} with the Linux engine over it, and what the escapee scenarios ask of the calls it made. */
 abstract class EscapeesFixture extends StartsFixture {
@@ -19,7 +21,7 @@ abstract class EscapeesFixture extends StartsFixture {
     }
 
     TreeKiller killer(FakeSyscalls sys, boolean adoptsOrphans, boolean cookies) {
-        return new TreeKiller(sys, proc, new KillStats(), started, adoptsOrphans, cookies);
+        return new TreeKiller(sys, proc, new KillStats(), started, adoptsOrphans ? Adoption.SUBREAPER : Adoption.NONE, CookieMode.of(cookies));
     }
 
     static Set<Integer> sigkilled(FakeSyscalls sys) {

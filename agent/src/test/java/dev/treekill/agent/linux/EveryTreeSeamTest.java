@@ -19,6 +19,8 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import dev.treekill.agent.reaping.Adoption;
+import dev.treekill.agent.starts.CookieMode;
 
 /**
  * A kill of every tree of this JVM (exitKill, killDescendants), against a scripted /proc: every child tree
@@ -29,8 +31,8 @@ import org.junit.jupiter.api.Timeout;
 class EveryTreeSeamTest extends EscapeesFixture {
     @Test
     void everyChildTreeOfThisJvmClaimsAnyCookieOfThisJvmAndNoOther() {
-        String c1 = started.newCookie();
-        String c2 = started.newCookie();
+        String c1 = started.cookies().mint();
+        String c2 = started.cookies().mint();
         String prefix = c1.substring(0, c1.lastIndexOf('-'));
         assertTrue(c2.startsWith(prefix + "-"));
         process(4001, 1, 'S', 70, cookieEntry(c1));
@@ -56,7 +58,7 @@ class EveryTreeSeamTest extends EscapeesFixture {
         started.startFailed(started.forking()); // a start was seen: tracking is on
         FakeProcess jdkChild = new FakeProcess(3002, fake, started);
         startThroughHooks(jdkChild, true);
-        process(4001, 1, 'S', 70, cookieEntry(started.newCookie()));
+        process(4001, 1, 'S', 70, cookieEntry(started.cookies().mint()));
         process(3002, SELF, 'S', 70); // the JDK's child: a root
         // ROOT was not started through the hooks here: a cookie-less adopted orphan, claimed with its tree
         process(4009, 1, 'S', 70, "PATH=/bin"); // cookie-less, and not a child of ours: a stranger
@@ -154,12 +156,12 @@ class EveryTreeSeamTest extends EscapeesFixture {
                 throw new AssertionError("no children files here");
             }
         };
-        Escapees escapees = new Escapees(withoutChildrenFiles, SELF, started, true, true, false);
+        Escapees escapees = new Escapees(withoutChildrenFiles, SELF, started, Adoption.SUBREAPER, CookieMode.OFF);
         assertEquals(List.of(3001), pids(escapees.find(Target.started(started.of(root), true), 60, new HashMap<>())),
                 "with cookies off, a single tree finds the JVM's children by a scan");
 
         FakeSyscalls sys = new FakeSyscalls(fake);
-        new TreeKiller(sys, withoutChildrenFiles, new KillStats(), started, true, true)
+        new TreeKiller(sys, withoutChildrenFiles, new KillStats(), started, Adoption.SUBREAPER, CookieMode.ON)
                 .kill(Target.allDescendantsOf(SELF), Trigger.CLI);
         assertEquals(Set.of(ROOT, 1002, 3001, 3011), sigkilled(sys), sys.signals()::toString);
         neverTouchesInitOrSelf(sys);
@@ -177,7 +179,7 @@ class EveryTreeSeamTest extends EscapeesFixture {
                 throw new AssertionError("no children files here");
             }
         };
-        new TreeKiller(sys, withoutChildrenFiles, new KillStats(), started, false, true)
+        new TreeKiller(sys, withoutChildrenFiles, new KillStats(), started, Adoption.NONE, CookieMode.ON)
                 .kill(Target.allDescendantsOf(SELF), Trigger.CLI);
         assertEquals(Set.of(ROOT, 1002, 1501, 1502), sigkilled(sys), sys.signals()::toString);
         neverTouchesInitOrSelf(sys);
@@ -192,7 +194,7 @@ class EveryTreeSeamTest extends EscapeesFixture {
         String fresh = startThroughHooks(copy, true, "PATH=/bin", cookieEntry(root1));
         assertNotNull(fresh);
         assertNotEquals(root1, fresh);
-        assertTrue(started.isOurs(fresh));
+        assertTrue(started.cookies().isOurs(fresh));
         assertEquals(fresh, started.of(copy).cookie(), "the start records the cookie the child got");
         fake.env(1601, "PATH=/bin", cookieEntry(fresh));
         process(2001, 1, 'S', 70, cookieEntry(fresh)); // the copy's escapee

@@ -10,6 +10,9 @@ import dev.treekill.agent.engine.Target;
 import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.hook.StartHooks;
 import dev.treekill.agent.proc.FakeProc;
+import dev.treekill.agent.reaping.Adoption;
+import dev.treekill.agent.starts.CookieMode;
+import dev.treekill.agent.starts.Cookies;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.FakeSyscalls;
 import dev.treekill.agent.sys.Syscalls;
@@ -28,7 +31,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ExitAndGuardSeamTest {
-    private static final String VARIABLE = StartedProcesses.COOKIE_VARIABLE;
+    private static final String VARIABLE = Cookies.VARIABLE;
     private static final int GUARD = 500;
     private static final int DEAD_JVM = 1000;
     private static final long JVM_START = 50;
@@ -59,7 +62,7 @@ class ExitAndGuardSeamTest {
         FakeSyscalls sys = new FakeSyscalls(fake);
         sys.self = GUARD;
         TreeKiller engine = new TreeKiller(sys, fake, new KillStats(), StartedProcesses.ofCookieFamily(fake, FAMILY),
-                false, true);
+                Adoption.NONE, CookieMode.ON);
         engine.await(engine.kill(Target.leftBehindBy(DEAD_JVM, JVM_START), Trigger.JVM_DEATH), Deadline.of(1000, 500));
         return sys;
     }
@@ -97,7 +100,7 @@ class ExitAndGuardSeamTest {
     // ---- the JVM's own exit kill, after the application's hooks ----
 
     private static final int SELF = 1000;
-    private final StartedProcesses started = new StartedProcesses(fake, true);
+    private final StartedProcesses started = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START);
 
     /** A start through the agent's hooks; {@code duringShutdown}: shutdown had begun at its fork. Returns its cookie. */
     private String start(int pid, boolean duringShutdown) {
@@ -107,7 +110,7 @@ class ExitAndGuardSeamTest {
         String cookie = dev.treekill.agent.proc.Environ.valueOf(new String(block, java.nio.charset.StandardCharsets.ISO_8859_1), VARIABLE);
         hooks.forking();
         if (duringShutdown) {
-            started.startingDuringShutdown(started.startsBegun(), cookie);
+            started.markSpared(started.startsBegun(), cookie);
         }
         process(pid, SELF, 'S', 60 + pid % 100, cookie(cookie));
         hooks.started(new FakeProcess(pid));
@@ -126,8 +129,8 @@ class ExitAndGuardSeamTest {
         process(4103, 1, 'S', 73, cookie(during)); // its daemon
         FakeSyscalls sys = new FakeSyscalls(fake);
         sys.self = SELF;
-        TreeKiller engine = new TreeKiller(sys, fake, new KillStats(), started, false, true);
-        engine.await(engine.kill(Target.atExit(SELF), Trigger.EXIT), Deadline.of(1000, 500));
+        TreeKiller engine = new TreeKiller(sys, fake, new KillStats(), started, Adoption.NONE, CookieMode.ON);
+        engine.await(engine.kill(Target.allDescendantsButSpared(SELF), Trigger.EXIT), Deadline.of(1000, 500));
         assertEquals(Set.of(4001, 4002, 4003), sigkilled(sys), sys.signals()::toString);
         assertFalse(touched(sys).contains(4101) || touched(sys).contains(4102) || touched(sys).contains(4103),
                 sys.calls::toString);
@@ -136,21 +139,21 @@ class ExitAndGuardSeamTest {
     @Test
     void aChildWithoutRecordIsSparedWhileAShutdownStartIsInFlight() {
         long seq = started.forking();
-        started.startingDuringShutdown(seq, FAMILY + "9");
-        assertFalse(started.wasRunningWhenShutdownBegan(4201), "it may be that start's child, not yet recorded");
+        started.markSpared(seq, FAMILY + "9");
+        assertFalse(!started.isSparedChild(4201), "it may be that start's child, not yet recorded");
         started.startFailed(seq);
-        assertTrue(started.wasRunningWhenShutdownBegan(4201), "no start of the shutdown is under way");
+        assertTrue(!started.isSparedChild(4201), "no start of the shutdown is under way");
     }
 
     @Test
     void theExitKillWaitsForStartsBegunBeforeShutdownOnly() {
         long during = started.forking();
-        started.startingDuringShutdown(during, null);
-        assertTrue(started.awaitStartsBeforeShutdown(System.nanoTime()), "a start of the shutdown is not waited for");
+        started.markSpared(during, null);
+        assertTrue(started.awaitUnsparedStarts(System.nanoTime()), "a start of the shutdown is not waited for");
         long before = started.forking();
-        assertFalse(started.awaitStartsBeforeShutdown(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20)),
+        assertFalse(started.awaitUnsparedStarts(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20)),
                 "a start begun before shutdown and still under way is waited for, bounded");
         started.startFailed(before);
-        assertTrue(started.awaitStartsBeforeShutdown(System.nanoTime()));
+        assertTrue(started.awaitUnsparedStarts(System.nanoTime()));
     }
 }

@@ -16,6 +16,8 @@ import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.proc.FakeProc;
 import dev.treekill.agent.proc.ForwardingProc;
 import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.reaping.Adoption;
+import dev.treekill.agent.starts.CookieMode;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.FakeSyscalls;
 import dev.treekill.agent.testing.FakeProcess;
@@ -54,7 +56,7 @@ class IdentitySeamTest {
         TreeKiller killer = new TreeKiller(sys, proc, stats);
         Target root = killer.identify(1001);
         assertNotNull(root);
-        assertEquals(60, root.startTicks);
+        assertEquals(60, root.startTicks());
         recycle1001();
         PendingKill kill = killer.kill(root, Trigger.CLI);
         assertEquals(0, kill.size());
@@ -71,9 +73,9 @@ class IdentitySeamTest {
         // In this made-up /proc the JDK has since started another process at that pid, with its own cookie.
         int pid = (int) done.pid();
         proc.put(pid, 1000, 'S', 1, 500, "sleep").env(pid, "TREEKILL_COOKIE=tkB-1");
-        StartedProcesses started = new StartedProcesses(proc, true);
+        StartedProcesses started = new StartedProcesses(proc, StartedProcesses.Tracking.FROM_FIRST_START);
         started.started(started.forking(), new FakeProcess(pid), "tkB-1");
-        TreeKiller killer = new TreeKiller(sys, proc, stats, started, false, true);
+        TreeKiller killer = new TreeKiller(sys, proc, stats, started, Adoption.NONE, CookieMode.ON);
         assertNull(killer.identify(stale), "the JDK's own start-time test says: not that process");
         DestroyHooks hooks = new DestroyHooks(new Settings(AgentOptions.defaults()), () -> killer, stats, started);
         assertNull(hooks.enter(stale, Hooks.HANDLE_DESTROY_FORCIBLY));

@@ -55,13 +55,13 @@ class PortableTreeKillerTest {
         Process before = procs.shell(TreeShapes.WIDE, 3);
         started.started(started.forking(), before, null);
         long seq = started.forking();
-        started.startingDuringShutdown(seq, null);
+        started.markSpared(seq, null);
         Process during = procs.shell(TreeShapes.WIDE, 3); // a shutdown hook's cleanup command
         started.started(seq, during, null);
         TaggedProcesses.awaitDescendants(before, 2);
         TaggedProcesses.awaitDescendants(during, 2);
         List<Long> duringTree = new java.util.ArrayList<>(TaggedProcesses.liveDescendants(during.pid()));
-        KillResult result = atExit.await(atExit.kill(Target.atExit(ProcessHandle.current().pid()), Trigger.EXIT),
+        KillResult result = atExit.await(atExit.kill(Target.allDescendantsButSpared(ProcessHandle.current().pid()), Trigger.EXIT),
                 Deadline.of(30_000, 20_000));
         assertFalse(result.timedOut, result::toString);
         assertTrue(before.waitFor(30, TimeUnit.SECONDS), "what ran when shutdown began is killed");

@@ -20,7 +20,10 @@ import dev.treekill.agent.proc.FakeProc;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
+import dev.treekill.agent.reaping.Adoption;
 import dev.treekill.agent.signal.Member;
+import dev.treekill.agent.starts.CookieIssuer;
+import dev.treekill.agent.starts.CookieMode;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.Call;
 import dev.treekill.agent.sys.ErrnoException;
@@ -34,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import dev.treekill.agent.starts.Cookies;
 
 /**
  * The reaper of zombies re-parented to this JVM, against a scripted /proc whose reaping works as the kernel's
@@ -54,7 +58,10 @@ class OrphanReaperTest {
             .put(3004, 2500, 'Z', 1, 70, "someone's zombie").put(2500, 1, 'S', 1, 60, "a parent that does not reap");
     private final FakeSyscalls sys = new FakeSyscalls(fake);
     /** With start and exit times from the fake /proc, as where this JVM adopts orphans. */
-    private final StartedProcesses started = new StartedProcesses(fake, true);
+    /** The registry's clock, moved by the test: no test waits for time to pass. */
+    private final java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
+    private final StartedProcesses started = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START,
+            CookieIssuer.forThisJvm(), nanos::get);
 
     /** A start seen and finished: tracking on, none in flight. */
     private void aStartWasSeen() {
@@ -82,7 +89,7 @@ class OrphanReaperTest {
 
     @Test
     void aChildFromBeforeTheAgentIsProtectedOnlyWhileItIsOurChild() {
-        started.untracked(fake, new int[] {3001}); // dynamic attach: the JDK may be waiting for it
+        started.noteChildrenOfBeforeAttach(fake, new int[] {3001}); // dynamic attach: the JDK may be waiting for it
         aStartWasSeen();
         assertEquals(0, reaper().reapAdopted());
         fake.remove(3001); // the JDK reaped it
@@ -94,11 +101,11 @@ class OrphanReaperTest {
 
     /** The JDK's reaper takes its children at once: an untracked child that stays a zombie was an adopted orphan. */
     @Test
-    void anUntrackedChildThatStaysAZombieForASecondIsReapedAfterAll() throws InterruptedException {
+    void anUntrackedChildThatStaysAZombieForASecondIsReapedAfterAll() {
         aStartWasSeen();
-        started.untracked(fake, new int[] {3001, 3002});
+        started.noteChildrenOfBeforeAttach(fake, new int[] {3001, 3002});
         assertEquals(0, reaper().reapAdopted(), "a zombie just noted may be the JDK's, about to be reaped");
-        Thread.sleep(1100);
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(1100));
         assertEquals(1, reaper().reapAdopted(), "a second later it is forgotten, and reaped");
         assertEquals(Set.of(3001), reaped(), "the live one stays protected");
     }
@@ -142,7 +149,7 @@ class OrphanReaperTest {
     @Test
     void theChildrenThisJvmHadBeforeTheAgentCameAreNeverReaped() {
         aStartWasSeen();
-        started.untracked(fake, new int[] {3001});
+        started.noteChildrenOfBeforeAttach(fake, new int[] {3001});
         assertEquals(0, reaper().reapAdopted());
         assertEquals(Set.of(), reaped());
         assertNotNull(fake.stat(3001));
@@ -198,12 +205,12 @@ class OrphanReaperTest {
         };
         OrphanReaper reaper = new OrphanReaper(sys, racing, started);
         List<Member> members = new ArrayList<>();
-        members.add(new Member(ProcTable.read(fake, 3001), -1));
-        assertArrayEquals(new int[] {0, 1}, reaper.reap(members), "left for later");
+        members.add(new Member(ProcTable.read(fake, 3001), Member.NO_PIDFD));
+        assertEquals("reaped 0, left for later 1", reaper.reap(members).toString(), "left for later");
         assertEquals(Set.of(), reaped(), "nothing reaped: a start began meanwhile");
 
         started.startFailed(racingStart[0]);
-        assertArrayEquals(new int[] {1, 0}, reaper.reap(members));
+        assertEquals("reaped 1, left for later 0", reaper.reap(members).toString());
         assertEquals(Set.of(3001), reaped());
     }
 
@@ -306,7 +313,7 @@ class OrphanReaperTest {
         aStartWasSeen();
         fake.put(3005, SELF, 'S', 1, 71, "a child from before the agent");
         // dynamic attach: the JDK may be waiting for these; 3999 is gone already, nothing to protect
-        started.untracked(fake, new int[] {3001, 3005, 3999});
+        started.noteChildrenOfBeforeAttach(fake, new int[] {3001, 3005, 3999});
         assertTrue(started.startedByJdk(3001));
         assertFalse(started.startedByJdk(3999), "an unreadable pid is not recorded");
         OrphanReaper reaper = reaper();
@@ -335,7 +342,7 @@ class OrphanReaperTest {
     void withoutTrackingAtTheFirstStartNothingIsReapedUntilTheChildrenAreNoted() {
         fake.remove(3001);
         fake.put(3005, SELF, 'Z', 1, 71, "the JDK's child from before the agent, exited, not collected yet");
-        StartedProcesses attached = new StartedProcesses(fake, false); // dynamic attach
+        StartedProcesses attached = new StartedProcesses(fake, StartedProcesses.Tracking.ONCE_CHILDREN_NOTED); // dynamic attach
         OrphanReaper reaper = new OrphanReaper(sys, fake, attached);
         // Patched starts are seen, but a start in code not patched yet may still be under way.
         attached.startFailed(attached.forking());
@@ -343,10 +350,10 @@ class OrphanReaperTest {
         assertTrue(attached.startedByJdk(3005));
         assertTrue(attached.startedByJdk(4242), "before the children are noted every pid counts as the JDK's");
         assertEquals(0, reaper.reapAdopted());
-        assertArrayEquals(new int[] {0, 0}, reaper.reap(List.of(new Member(ProcTable.read(fake, 3005), -1))));
+        assertEquals("reaped 0, left for later 0", reaper.reap(List.of(new Member(ProcTable.read(fake, 3005), Member.NO_PIDFD))).toString());
         assertEquals(Set.of(), reaped(), "not even a waitid");
 
-        attached.untracked(fake, ProcTable.childPids(fake, SELF)); // 3002 and 3005
+        attached.noteChildrenOfBeforeAttach(fake, ProcTable.childPids(fake, SELF)); // 3002 and 3005
         assertTrue(attached.startedByJdk(3005));
         assertFalse(attached.startedByJdk(4242));
         fake.put(3001, SELF, 'Z', 1, 90, "an orphan adopted since");
@@ -357,9 +364,9 @@ class OrphanReaperTest {
 
     @Test
     void underAttachNothingIsReapedUntilTheChildrenAreNotedAndAPatchedStartForked() {
-        StartedProcesses attached = new StartedProcesses(fake, false);
+        StartedProcesses attached = new StartedProcesses(fake, StartedProcesses.Tracking.ONCE_CHILDREN_NOTED);
         OrphanReaper reaper = new OrphanReaper(sys, fake, attached);
-        attached.untracked(fake, new int[] {3002});
+        attached.noteChildrenOfBeforeAttach(fake, new int[] {3002});
         assertTrue(attached.startedByJdk(3001), "no patched start forked yet");
         assertEquals(0, reaper.reapAdopted());
         StartHooks hooks = new StartHooks(attached, false);
@@ -444,7 +451,7 @@ class OrphanReaperTest {
         FakeProcess live = new FakeProcess(3002, fake, started); // the live child: one the JDK started
         started.started(started.forking(), live, null);
         sys.readable = fd -> true;
-        TreeKiller killer = new TreeKiller(sys, fake, new KillStats(), started, true, false);
+        TreeKiller killer = new TreeKiller(sys, fake, new KillStats(), started, Adoption.SUBREAPER, CookieMode.OFF);
 
         assertEquals(1, killer.reapOrphans());
         assertEquals(Set.of(3001), reaped());
@@ -493,7 +500,7 @@ class OrphanReaperTest {
         }
         members.add(new Member(new ProcEntry(3008, SELF, 'S', 1, 75, "the member as it was scanned"), -1));
         members.add(new Member(new ProcEntry(3009, SELF, 'S', 1, 76, "a member gone since"), -1));
-        assertArrayEquals(new int[] {1, 0}, reaper().reap(members));
+        assertEquals("reaped 1, left for later 0", reaper().reap(members).toString());
         assertEquals(Set.of(3001), reaped(), sys.calls::toString);
         assertNotNull(fake.stat(3008), "the pid names another process now: not this member's to reap");
     }
@@ -523,7 +530,7 @@ class OrphanReaperTest {
         sys.readable = fd -> true; // every pidfd polls readable once its process died
 
         // Cookies off: an adopted cookie-less orphan may be claimed by the one live JDK child that started before it.
-        TreeKiller killer = new TreeKiller(sys, fake, new KillStats(), started, true, false);
+        TreeKiller killer = new TreeKiller(sys, fake, new KillStats(), started, Adoption.SUBREAPER, CookieMode.OFF);
         KillResult first = killer.await(killer.kill(Target.tree(1001), Trigger.CLI), Deadline.of(5000, 4000));
         assertFalse(first.timedOut);
         assertTrue(reaped().contains(1001), "the killed orphan is reaped: " + sys.calls);
@@ -549,7 +556,7 @@ class OrphanReaperTest {
         aStartWasSeen();
         fake.put(1001, SELF, 'S', 1, 60, "orphan");
         sys.readable = fd -> true;
-        TreeKiller killer = new TreeKiller(sys, fake, new KillStats(), started, false, false);
+        TreeKiller killer = new TreeKiller(sys, fake, new KillStats(), started, Adoption.NONE, CookieMode.OFF);
         killer.await(killer.kill(Target.tree(1001), Trigger.CLI), Deadline.of(5000, 4000));
         assertEquals(0, killer.reapOrphans());
         assertEquals(Set.of(), reaped());

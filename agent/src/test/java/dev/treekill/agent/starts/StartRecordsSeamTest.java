@@ -28,7 +28,7 @@ class StartRecordsSeamTest extends StartsFixture {
     @Test
     void theRecordIsReapedWhenTheJdkReapedItsProcessWithTheTimeOfThat() {
         String cookie = startRoot();
-        StartedProcesses.Started record = started.of(root);
+        Started record = started.of(root);
         assertFalse(record.reaped());
         assertEquals(-1, record.endTicks());
         assertSame(record, started.ofPid(ROOT));
@@ -49,7 +49,7 @@ class StartRecordsSeamTest extends StartsFixture {
         fake.ticks = 61;
         root.exit(); // it exited and the JDK's reaper took it before the start returned its Process
         startRootWithoutCookie();
-        StartedProcesses.Started record = started.of(root);
+        Started record = started.of(root);
         assertNull(started.ofPid(ROOT), "/proc shows no such process: reaped");
         assertTrue(record.reaped());
         assertEquals(61, record.endTicks());
@@ -73,7 +73,7 @@ class StartRecordsSeamTest extends StartsFixture {
                 throw new IllegalStateException("/proc unreadable");
             }
         };
-        sp[0] = new StartedProcesses(failing, true);
+        sp[0] = new StartedProcesses(failing, StartedProcesses.Tracking.FROM_FIRST_START);
         FakeProcess p = new FakeProcess(ROOT, fake, started);
         long seq = sp[0].forking();
         assertEquals(seq, sp[0].oldestInFlight());
@@ -89,7 +89,7 @@ class StartRecordsSeamTest extends StartsFixture {
         for (String m : moments) {
             assertFalse(m.endsWith("in flight false, visible false"), "a moment neither in flight nor visible: " + moments);
         }
-        StartedProcesses.Started record = sp[0].ofPid(ROOT);
+        Started record = sp[0].ofPid(ROOT);
         assertNotNull(record);
         assertSame(record, sp[0].of(p));
         assertEquals(-1, record.startTicks(), "not known");
@@ -107,7 +107,7 @@ class StartRecordsSeamTest extends StartsFixture {
      * -1: the clock unknown).
      */
     private boolean onlyOrigin(long otherStart, Long reapedAt) {
-        StartedProcesses sp = new StartedProcesses(fake, true);
+        StartedProcesses sp = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START);
         FakeProcess target = new FakeProcess(ROOT, fake, sp);
         sp.started(sp.forking(), target, null);
         assertEquals(60, sp.of(target).startTicks());
@@ -152,16 +152,16 @@ class StartRecordsSeamTest extends StartsFixture {
 
     @Test
     void anUntrackedChildOrNoProcMakesNoStartTheOnlyOrigin() {
-        StartedProcesses sp = new StartedProcesses(fake, true);
+        StartedProcesses sp = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START);
         FakeProcess target = new FakeProcess(ROOT, fake, sp);
         sp.started(sp.forking(), target, null);
-        sp.untracked(fake, new int[] {3999}); // gone already: nothing noted
+        sp.noteChildrenOfBeforeAttach(fake, new int[] {3999}); // gone already: nothing noted
         assertTrue(sp.onlyPossibleOrigin(sp.of(target), 70));
         process(3006, SELF, 'S', 30);
-        sp.untracked(fake, new int[] {3006}); // a child from before an attach: its life is unknown
+        sp.noteChildrenOfBeforeAttach(fake, new int[] {3006}); // a child from before an attach: its life is unknown
         assertFalse(sp.onlyPossibleOrigin(sp.of(target), 70));
         fake.remove(3006);
-        sp.forgetReapedUntracked(fake); // the JDK reaped it
+        sp.forgetGoneChildrenOfBeforeAttach(fake); // the JDK reaped it
         assertTrue(sp.onlyPossibleOrigin(sp.of(target), 70));
 
         StartedProcesses withoutProc = new StartedProcesses();
@@ -172,7 +172,7 @@ class StartRecordsSeamTest extends StartsFixture {
 
     @Test
     void theTargetsOwnRecordNeverBlocksIt() {
-        StartedProcesses sp = new StartedProcesses(fake, true);
+        StartedProcesses sp = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START);
         FakeProcess target = new FakeProcess(ROOT, fake, sp);
         sp.started(sp.forking(), target, null);
         fake.ticks = 90;

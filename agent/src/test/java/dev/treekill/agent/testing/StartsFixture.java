@@ -9,6 +9,8 @@ import dev.treekill.agent.proc.Environ;
 import dev.treekill.agent.proc.FakeProc;
 import dev.treekill.agent.starts.StartedProcesses;
 import java.nio.charset.StandardCharsets;
+import dev.treekill.agent.starts.CookieIssuer;
+import dev.treekill.agent.starts.Cookies;
 
 /**
  * This JVM as the start-registry and escapee seam tests script it, fresh for every test: in a fake /proc, this JVM
@@ -19,7 +21,7 @@ import java.nio.charset.StandardCharsets;
 public abstract class StartsFixture {
     protected static final int SELF = 1000;
     protected static final int ROOT = 1001;
-    protected static final String VARIABLE = StartedProcesses.COOKIE_VARIABLE;
+    protected static final String VARIABLE = Cookies.VARIABLE;
 
     /** This JVM (started at tick 50, uid 0), its parent shell, and the tree of ROOT started at tick 60. */
     protected final FakeProc fake = new FakeProc()
@@ -28,7 +30,9 @@ public abstract class StartsFixture {
     /** Every environ and uid read, by pid. */
     protected final CountingProc proc = new CountingProc(fake);
     /** Records start times from the fake /proc, as the agent does where it adopts orphans. */
-    protected final StartedProcesses started = new StartedProcesses(fake, true);
+    /** The cookie this JVM inherited is what the test's /proc shows in its environment. */
+    protected final StartedProcesses started = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START,
+            new CookieIssuer(() -> Cookies.in(fake.environ(SELF))), System::nanoTime);
     /** Its exit() is the JDK's reaping: the entry leaves the fake /proc, which the registry notices at once. */
     protected final FakeProcess root = new FakeProcess(ROOT, fake, started);
 
