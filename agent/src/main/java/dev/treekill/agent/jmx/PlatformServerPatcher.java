@@ -14,23 +14,14 @@ import net.bytebuddy.jar.asm.Opcodes;
  * retransformation): the server it is about to return goes to {@link PlatformRegistration#serverReady}
  * first. The method is {@code static synchronized} on JDK 11 to 25, so the caller that creates the
  * platform server registers the MBean before that server reaches anyone. The inserted code is
- * {@code DUP; INVOKESTATIC}: no branch, no new local, so no frame changes.
+ * {@code DUP; INVOKESTATIC}: no branch, no new local, so no frame changes. The JVM itself makes
+ * java.management read the boot class path's unnamed module, where PlatformRegistration lives, once it is
+ * transformed (java.lang.instrument's package documentation).
  */
 public final class PlatformServerPatcher implements ClassFileTransformer {
     static final String MANAGEMENT_FACTORY = "java/lang/management/ManagementFactory";
     private static final String METHOD = "getPlatformMBeanServer()Ljavax/management/MBeanServer;";
     private static final String REGISTRATION = PlatformRegistration.class.getName().replace('.', '/');
-
-    private final Runnable linkRegistration;
-    private volatile boolean linked;
-
-    /**
-     * {@code linkRegistration} runs once, before the class is patched, and must let java.management call
-     * PlatformRegistration: a JVM that never loads ManagementFactory does not pay for it.
-     */
-    public PlatformServerPatcher(Runnable linkRegistration) {
-        this.linkRegistration = linkRegistration;
-    }
 
     public boolean isTarget(Class<?> c) {
         return c.getClassLoader() == null && c.getName().equals("java.lang.management.ManagementFactory");
@@ -43,10 +34,6 @@ public final class PlatformServerPatcher implements ClassFileTransformer {
             return null;
         }
         try {
-            if (!linked) {
-                linkRegistration.run();
-                linked = true;
-            }
             byte[] patched = patch(bytes);
             if (patched == null) {
                 Log.warn("ManagementFactory.getPlatformMBeanServer has another shape on this JDK: the MBean is not"
