@@ -12,7 +12,6 @@ import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.options.Settings;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -28,7 +27,8 @@ public final class DestroyHooks implements Hooks.Handler {
     private final Supplier<Engine> engine;
     private final KillStats stats;
     private final StartedProcesses started;
-    private final AtomicBoolean failedBefore = new AtomicBoolean();
+    /** Guarded by this. Not an AtomicBoolean: its VarHandle would cost premain about a millisecond. */
+    private boolean failedBefore;
     /**
      * Roots whose grace is running, by pid and start time (a pid handed out again is another root): a destroy()
      * loop must not start an escalation (and a thread) per call.
@@ -190,10 +190,16 @@ public final class DestroyHooks implements Hooks.Handler {
     @Override
     public void failed(Throwable t) {
         stats.error();
-        if (failedBefore.compareAndSet(false, true)) {
+        if (firstFailure()) {
             Log.warn("internal failure (the application is unaffected; later ones are logged at debug)", t);
         } else {
             Log.debug("internal failure: " + t);
         }
+    }
+
+    private synchronized boolean firstFailure() {
+        boolean first = !failedBefore;
+        failedBefore = true;
+        return first;
     }
 }

@@ -2,6 +2,7 @@ package dev.treekill.agent.hook;
 
 import dev.treekill.agent.log.Log;
 import java.lang.instrument.ClassFileTransformer;
+import java.lang.reflect.Modifier;
 import java.security.ProtectionDomain;
 
 /**
@@ -33,9 +34,13 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
         this.cache = cache;
     }
 
-    /** Whether {@code c} is patched here. Compares the dotted name: premain asks this of every loaded class. */
+    /**
+     * Whether {@code c} is patched here. Premain asks this of every loaded class (some 800), and the first
+     * getName() of a class makes its name string: only boot classes that are final and not public, as the three
+     * targets are (JDK 11 to 25; ProcessClassPatcherTest checks the running JDK), are asked their name.
+     */
     public boolean isTarget(Class<?> c) {
-        if (c.getClassLoader() != null) {
+        if (c.getClassLoader() != null || c.getModifiers() != Modifier.FINAL) {
             return false;
         }
         String name = c.getName();

@@ -23,8 +23,10 @@ public final class PlatformServerPatcher implements ClassFileTransformer {
     private static final String METHOD = "getPlatformMBeanServer()Ljavax/management/MBeanServer;";
     private static final String REGISTRATION = PlatformRegistration.class.getName().replace('.', '/');
 
+    /** Whether {@code c} is patched here; asks the name only of java.management's classes (see ProcessClassPatcher). */
     public boolean isTarget(Class<?> c) {
-        return c.getClassLoader() == null && c.getName().equals("java.lang.management.ManagementFactory");
+        return c.getClassLoader() == null && "java.management".equals(c.getModule().getName())
+                && c.getName().equals("java.lang.management.ManagementFactory");
     }
 
     @Override

@@ -2,12 +2,14 @@ package dev.treekill.agent.hook;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -133,6 +135,21 @@ class ProcessClassPatcherTest {
         Map<String, List<String>> after = calls(ProcessClassRewriter.patch(ProcessClassPatcher.HANDLE_IMPL, original));
         assertEquals(List.of("Hooks.enter", "ProcessHandleImpl.destroyProcess", "Hooks.exit"), after.get("destroyForcibly()Z"));
         assertEquals(List.of("Hooks.enter", "ProcessHandleImpl.destroyProcess", "Hooks.exit"), after.get("destroy()Z"));
+    }
+
+    @Test
+    void theLoadedTargetsAreRecognisedAndOnlyThey() throws ClassNotFoundException {
+        ProcessClassPatcher patcher = new ProcessClassPatcher(() -> { }, true, NO_CACHE);
+        for (String target : List.of(ProcessClassPatcher.PROCESS_IMPL, ProcessClassPatcher.HANDLE_IMPL,
+                ProcessClassPatcher.ENVIRONMENT)) {
+            Class<?> c = Class.forName(target.replace('/', '.'));
+            assertEquals(Modifier.FINAL, c.getModifiers(), target + ": isTarget's shortcut expects final, not public");
+            assertTrue(patcher.isTarget(c), target);
+        }
+        assertFalse(new ProcessClassPatcher(() -> { }, false, NO_CACHE).isTarget(
+                Class.forName("java.lang.ProcessEnvironment")), "no cookies, no environment patch");
+        assertFalse(patcher.isTarget(Process.class));
+        assertFalse(patcher.isTarget(String.class));
     }
 
     @Test
