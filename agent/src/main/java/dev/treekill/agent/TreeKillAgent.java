@@ -79,10 +79,10 @@ public final class TreeKillAgent {
         if (options.subreaper()) {
             runtime.becomeSubreaper(); // before the first patch starts the reaper, and before any start
         }
-        ProcessClassPatcher patcher = new ProcessClassPatcher(runtime.backgroundTask(), options.cookie(),
-                PatchCache.forThisUser());
+        PatchCache cache = PatchCache.forThisUser();
+        ProcessClassPatcher patcher = new ProcessClassPatcher(runtime.backgroundTask(), options.cookie(), cache);
         inst.addTransformer(patcher, true);
-        PlatformServerPatcher serverPatcher = options.jmx() ? expectPlatformServer(inst, runtime) : null;
+        PlatformServerPatcher serverPatcher = options.jmx() ? expectPlatformServer(inst, runtime, cache) : null;
         Class<?> managementFactory = retransformLoaded(inst, patcher, serverPatcher);
         if (managementFactory != null) {
             // Loaded before the patch (under attach, or another agent ran first): the server may exist already.
@@ -110,14 +110,15 @@ public final class TreeKillAgent {
      * The MBean is registered by whoever creates the platform MBeanServer, inside ManagementFactory's
      * getPlatformMBeanServer (see PlatformRegistration); the agent never creates it. Null without java.management.
      */
-    private static PlatformServerPatcher expectPlatformServer(Instrumentation inst, AgentRuntime runtime) {
+    private static PlatformServerPatcher expectPlatformServer(Instrumentation inst, AgentRuntime runtime,
+            PatchCache cache) {
         Optional<Module> management = ModuleLayer.boot().findModule("java.management");
         if (management.isEmpty()) {
             Log.info("no java.management module in this JVM: no MBean");
             return null;
         }
         PlatformRegistration.expect(new JmxBackend(runtime.settings(), runtime.stats(), runtime, runtime.started()));
-        PlatformServerPatcher patcher = new PlatformServerPatcher();
+        PlatformServerPatcher patcher = new PlatformServerPatcher(cache);
         inst.addTransformer(patcher, true);
         return patcher;
     }

@@ -59,7 +59,7 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
             return null;
         }
         try {
-            byte[] patched = patch(className, bytes);
+            byte[] patched = patch(className, bytes, redefined == null);
             if (!patchedOnce && PROCESS_IMPL.equals(className)) {
                 patchedOnce = true;
                 onFirstPatch.run();
@@ -71,15 +71,19 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
         }
     }
 
-    /** From the cache, else rewritten (and then cached); null for a class of another shape. */
-    private byte[] patch(String className, byte[] original) {
-        byte[] patched = cache.find(className, original);
+    /**
+     * From the cache, else rewritten (and then cached); null for a class of another shape. Only a class being
+     * loaded ({@code loading}) goes through the cache: for a retransformation (under attach) the JVM rebuilds the
+     * class file from the loaded class, bytes that differ from JVM to JVM and would never be found again.
+     */
+    private byte[] patch(String className, byte[] original, boolean loading) {
+        byte[] patched = loading ? cache.find(className, original) : null;
         if (patched != null) {
             Log.debug("patched " + className + " from the cache");
             return patched;
         }
         patched = ProcessClassRewriter.patch(className, original);
-        if (patched != null) {
+        if (patched != null && loading) {
             cache.store(className, original, patched);
         }
         return patched;

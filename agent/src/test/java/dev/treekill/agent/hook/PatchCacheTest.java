@@ -157,5 +157,16 @@ class PatchCacheTest {
         assertArrayEquals(new byte[] {7, 7},
                 new ProcessClassPatcher(() -> { }, true, cache).transform(null, CLASS, null, null, original),
                 "a hit: the cached bytes as they are, no rewrite");
+        assertArrayEquals(ProcessClassRewriter.patch(CLASS, original),
+                new ProcessClassPatcher(() -> { }, true, cache).transform(null, CLASS, Object.class, null, original),
+                "a retransformation (bytes the JVM rebuilt, different in every JVM) is rewritten, not looked up");
+    }
+
+    @Test
+    void retransformedClassesAreNotCached() throws IOException {
+        byte[] original = original();
+        PatchCache cache = cache(temp, "one");
+        new ProcessClassPatcher(() -> { }, true, cache).transform(null, CLASS, Object.class, null, original);
+        assertNull(cache.find(CLASS, original));
     }
 }

@@ -15,13 +15,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * PatcherIdentity.ID must change with the patching code, or a JVM would use a patch cached by another version of
- * the agent. The digest: SHA-256 over the sources that decide what a patched class contains and calls (the
- * rewriter, and Hooks, whose methods and constants the patched code names), in this order, each as its name, a
- * newline, its text with LF line ends, a newline; the first 16 hex digits.
+ * the agent. The digest: SHA-256 over the sources that decide what a patched class contains and calls (the two
+ * rewriters, and Hooks and PlatformRegistration, whose methods and constants the patched code names), in this
+ * order, each as its path below dev/treekill/agent, a newline, its text with LF line ends, a newline; the first
+ * 16 hex digits.
  */
 class PatcherIdentityTest {
-    private static final Path SOURCES = Paths.get("src/main/java/dev/treekill/agent/hook");
-    private static final List<String> PATCHING_CODE = List.of("Hooks.java", "ProcessClassRewriter.java");
+    private static final Path SOURCES = Paths.get("src/main/java/dev/treekill/agent");
+    private static final List<String> PATCHING_CODE = List.of("hook/Hooks.java", "hook/ProcessClassRewriter.java",
+            "jmx/PlatformRegistration.java", "jmx/PlatformServerRewriter.java");
 
     @Test
     void theIdentityIsTheDigestOfTheHookSources() throws IOException, NoSuchAlgorithmException {
