@@ -31,8 +31,8 @@ import java.util.zip.CRC32;
 public final class PatchCache {
     private static final int MAGIC = 0x544b5043; // "TKPC"
     private static final int FORMAT = 1;
-    /** A patched class larger than this is not a class we patch: the file is taken as corrupt. */
-    private static final int MAX_CLASS_BYTES = 1 << 20;
+    /** A file larger than this holds no class we patch (they are 5-30 KB): it is not even read. */
+    private static final long MAX_FILE_BYTES = 1 << 20;
 
     /** Where the cache is, resolved on first use (premain must not read the environment: see forThisUser). */
     private final Supplier<File> rootLookup;
@@ -81,16 +81,18 @@ public final class PatchCache {
         if (dir == null) {
             return null;
         }
-        File file = fileFor(className, original);
+        Original key = new Original(className, original);
+        File file = new File(dir, key.fileName());
         try {
-            if (!file.isFile() || !UserCache.ownedByThisUserAlone(root) || !UserCache.ownedByThisUserAlone(dir)) {
+            if (!file.isFile() || file.length() > MAX_FILE_BYTES || !UserCache.ownedByThisUserAlone(root)
+                    || !UserCache.ownedByThisUserAlone(dir)) {
                 return null;
             }
             byte[] content;
             try (FileInputStream in = new FileInputStream(file)) {
                 content = in.readAllBytes();
             }
-            byte[] patched = parse(content, className, original);
+            byte[] patched = parse(content, key);
             if (patched == null) {
                 Log.debug("cached patch " + file + " does not match: patching " + className + " again");
             }
@@ -107,17 +109,19 @@ public final class PatchCache {
         if (dir == null) {
             return;
         }
-        File file = fileFor(className, original);
+        Original key = new Original(className, original);
+        File file = new File(dir, key.fileName());
         // Unique enough: JVMs that collide write a file whose checksums fail, which only means a miss. No
         // ProcessHandle here: it may be the very class being patched.
-        File temp = new File(dir, file.getName() + "." + System.nanoTime() + "." + System.identityHashCode(file) + ".tmp");
+        File temp = new File(dir, file.getName() + "." + System.nanoTime() + "." + System.identityHashCode(key)
+                + ".tmp");
         try {
             UserCache.create(root, dir);
             if (!UserCache.ownedByThisUserAlone(root) || !UserCache.ownedByThisUserAlone(dir)) {
                 return;
             }
             try (FileOutputStream out = new FileOutputStream(temp)) {
-                out.write(format(className, original, patched));
+                out.write(format(key, patched));
             }
             if (!temp.renameTo(file)) {
                 throw new IOException("cannot rename " + temp + " to " + file);
@@ -128,21 +132,16 @@ public final class PatchCache {
         }
     }
 
-    File fileFor(String className, byte[] original) {
-        return new File(dir(), className.replace('/', '.') + "-" + Long.toHexString(crc32(original)) + "-"
-                + Long.toHexString(adler32(original)) + ".patch");
-    }
-
-    private byte[] format(String className, byte[] original, byte[] patched) throws IOException {
+    private byte[] format(Original key, byte[] patched) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(patched.length + 256);
         DataOutputStream out = new DataOutputStream(bytes);
         out.writeInt(MAGIC);
         out.writeInt(FORMAT);
         out.writeUTF(patcherId);
-        out.writeUTF(className);
-        out.writeInt(original.length);
-        out.writeLong(crc32(original));
-        out.writeLong(adler32(original));
+        out.writeUTF(key.className);
+        out.writeInt(key.length);
+        out.writeLong(key.crc32);
+        out.writeLong(key.adler32);
         out.writeInt(patched.length);
         out.writeLong(crc32(patched));
         out.write(patched);
@@ -151,16 +150,16 @@ public final class PatchCache {
     }
 
     /** The patched bytes in {@code content} if its header matches in every field, else null. */
-    private byte[] parse(byte[] content, String className, byte[] original) throws IOException {
+    private byte[] parse(byte[] content, Original key) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(content));
         if (in.readInt() != MAGIC || in.readInt() != FORMAT || !patcherId.equals(in.readUTF())
-                || !className.equals(in.readUTF()) || in.readInt() != original.length
-                || in.readLong() != crc32(original) || in.readLong() != adler32(original)) {
+                || !key.className.equals(in.readUTF()) || in.readInt() != key.length
+                || in.readLong() != key.crc32 || in.readLong() != key.adler32) {
             return null;
         }
         int length = in.readInt();
         long crc = in.readLong();
-        if (length < 0 || length > MAX_CLASS_BYTES || in.available() != length) {
+        if (length < 0 || in.available() != length) {
             return null;
         }
         byte[] patched = new byte[length];
@@ -174,9 +173,26 @@ public final class PatchCache {
         return crc.getValue();
     }
 
-    private static long adler32(byte[] bytes) {
-        Adler32 adler = new Adler32();
-        adler.update(bytes, 0, bytes.length);
-        return adler.getValue();
+    /** What a cached patch must have been made from: a class, and the JDK's bytes of it (length, two checksums). */
+    private static final class Original {
+        final String className;
+        final int length;
+        final long crc32;
+        final long adler32;
+
+        Original(String className, byte[] bytes) {
+            this.className = className;
+            this.length = bytes.length;
+            this.crc32 = crc32(bytes);
+            Adler32 adler = new Adler32();
+            adler.update(bytes, 0, bytes.length);
+            this.adler32 = adler.getValue();
+        }
+
+        /** {@code <class>-<crc32>-<adler32>.patch}: one file per class and JDK build. */
+        String fileName() {
+            return className.replace('/', '.') + "-" + Long.toHexString(crc32) + "-" + Long.toHexString(adler32)
+                    + ".patch";
+        }
     }
 }
