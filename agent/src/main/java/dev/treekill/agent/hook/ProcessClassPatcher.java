@@ -79,7 +79,6 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
     private byte[] patch(String className, byte[] original, boolean loading) {
         byte[] patched = loading ? cache.find(className, original) : null;
         if (patched != null) {
-            Log.debug("patched " + className + " from the cache");
             return patched;
         }
         patched = ProcessClassRewriter.patch(className, original);

@@ -40,7 +40,6 @@ public final class PlatformServerPatcher implements ClassFileTransformer {
             // Only a class being loaded goes through the cache (see ProcessClassPatcher.patch).
             byte[] patched = redefined == null ? cache.find(MANAGEMENT_FACTORY, bytes) : null;
             if (patched != null) {
-                Log.debug("patched " + MANAGEMENT_FACTORY + " from the cache");
                 return patched;
             }
             patched = PlatformServerRewriter.patch(bytes);
