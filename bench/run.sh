@@ -5,7 +5,9 @@
 #
 # Environment: REPS (5), SIZES ("10 100 1000"), STARTUP_RUNS (21), RUN_TIMEOUT (120 s per process),
 # AGENT_JAR (agent/target/treekill-agent.jar), AGENT_OPTS (options for the kill runs, e.g. log=info;
-# the agent's lines then land in bench/out/stderr.log), JAVA_HOME (else the java on PATH).
+# the agent's lines then land in bench/out/stderr.log), JAVA_HOME (else the java on PATH),
+# ONLY (kill or startup: that table alone), BASELINE_JAR (another build of the agent, e.g. main's, measured
+# as one more start-up variant in the same alternation).
 set -euo pipefail
 export LC_ALL=C # a '.' decimal separator in $EPOCHREALTIME and printf
 
@@ -16,6 +18,11 @@ OUT=$BENCH/out
 REPS=${REPS:-5}
 SIZES=${SIZES:-10 100 1000}
 STARTUP_RUNS=${STARTUP_RUNS:-21}
+ONLY=${ONLY:-}
+if [[ -n $ONLY && $ONLY != kill && $ONLY != startup ]]; then
+    echo "ONLY must be kill or startup, not '$ONLY'" >&2
+    exit 2
+fi
 RUN_TIMEOUT=${RUN_TIMEOUT:-120}
 PY=/usr/bin/python3
 if [[ -n ${JAVA_HOME:-} ]]; then
@@ -95,12 +102,12 @@ kill_cell() {
     echo "$med$ratio (${SURV[$method,$when,$n]:-?}) [$min..$max]"
 }
 
-# Wall milliseconds of one command.
-wall_ms() {
-    local t0=$EPOCHREALTIME
-    timeout -k 5 "$RUN_TIMEOUT" "$@" >/dev/null 2>>"$OUT/stderr.log" || log "failed: $*"
-    local t1=$EPOCHREALTIME
-    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", (b - a) * 1000 }'
+# "wall cpu": milliseconds of wall time and of CPU time (user + system, of the command and its children) of one
+# command. CPU time is less disturbed by other work on the machine than wall time.
+run_ms() {
+    local TIMEFORMAT='%3R %3U %3S' t
+    t=$({ time timeout -k 5 "$RUN_TIMEOUT" "$@" >/dev/null 2>>"$OUT/stderr.log" || echo "failed: $*" >>"$OUT/stderr.log"; } 2>&1)
+    awk '{ printf "%.1f %.1f\n", $1 * 1000, ($2 + $3) * 1000 }' <<<"$t"
 }
 
 # Our tree roots and children that outlived their harness (they end themselves after 300 s anyway).
@@ -114,6 +121,12 @@ leak_check() {
 
 build
 AGENT=$(agent_jar)
+BASELINE=
+if [[ -n ${BASELINE_JAR:-} ]]; then
+    mkdir -p "$BUILD/baseline"
+    cp "$BASELINE_JAR" "$BUILD/baseline/treekill-agent.jar" # the name its Boot-Class-Path expects
+    BASELINE=$BUILD/baseline/treekill-agent.jar
+fi
 ROWS=(jdk jdk-handwritten psutil c-floor agent)
 METHODS=(jdk jdk-handwritten)
 if "$PY" -c 'import psutil' 2>/dev/null; then
@@ -131,6 +144,8 @@ HEADER+=" $(find /proc -maxdepth 1 -name '[0-9]*' | wc -l) processes on the mach
 # --- Tree kills: every measurement in a fresh process; repetitions interleave methods and sizes so
 # that a burst of load on the machine hits all of them alike.
 declare -A MS SURV
+((${#SIZES} > 0)) || REPS=0
+[[ $ONLY == startup ]] && REPS=0
 for ((rep = 1; rep <= REPS; rep++)); do
     for n in $SIZES; do
         for when in cold warm; do
@@ -154,15 +169,27 @@ for ((rep = 1; rep <= REPS; rep++)); do
 done
 leak_check
 
-# --- Start-up: the variants alternate run by run; one untimed round first fills the page cache.
-declare -A START
+# --- Start-up: the variants alternate run by run; one untimed round first fills the page cache and the
+# agent's cache of patched classes (a private one: $BUILD/cache, not the user's). "treekill-cold" runs with an
+# empty cache every time: the first JVM after a JDK or agent update, which patches with ASM.
+declare -A START CPU
 VARIANTS=(none empty)
-[[ -n $AGENT ]] && VARIANTS+=(treekill)
+[[ -n $AGENT ]] && VARIANTS+=(treekill treekill-cold)
+[[ -n $BASELINE ]] && VARIANTS+=(baseline)
+[[ $ONLY == kill ]] && STARTUP_RUNS=-1
+rm -rf "$BUILD/cache" "$BUILD/cold-cache"
 start_cmd() {
-    CMD=("$JBIN/java")
+    local cache=$BUILD/cache
+    if [[ $1 == treekill-cold ]]; then
+        rm -rf "$BUILD/cold-cache"
+        cache=$BUILD/cold-cache
+    fi
+    # every variant runs through env, so that its exec costs all of them alike
+    CMD=(env "XDG_CACHE_HOME=$cache" "$JBIN/java")
     case $1 in
         empty) CMD+=("-javaagent:$BUILD/empty-agent.jar") ;;
-        treekill) CMD+=("-javaagent:$AGENT") ;;
+        treekill | treekill-cold) CMD+=("-javaagent:$AGENT") ;;
+        baseline) CMD+=("-javaagent:$BASELINE") ;;
     esac
     CMD+=(-cp "$BUILD/classes" "$2")
 }
@@ -170,15 +197,20 @@ for ((run = 0; run <= STARTUP_RUNS; run++)); do
     for prog in StartNone StartOneChild; do
         for v in "${VARIANTS[@]}"; do
             start_cmd "$v" "$prog"
-            ms=$(wall_ms "${CMD[@]}")
+            read -r ms cpu <<<"$(run_ms "${CMD[@]}")"
             ((run == 0)) && continue
             START[$prog,$v]+="$ms "
-            echo "startup $prog $v ms=$ms" >>"$OUT/raw.txt"
+            CPU[$prog,$v]+="$cpu "
+            echo "startup $prog $v ms=$ms cpu_ms=$cpu" >>"$OUT/raw.txt"
         done
     done
     ((run == 0)) || log "start-up run $run/$STARTUP_RUNS done"
 done
 start_median() { tr ' ' '\n' <<<"${START[$1]:-}" | stats | cut -d' ' -f1; }
+cpu_median() { tr ' ' '\n' <<<"${CPU[$1]:-}" | stats | cut -d' ' -f1; }
+# The unrounded median of a START or CPU entry (for differences), or nothing.
+raw_median() { tr ' ' '\n' <<<"$1" | sort -g | awk 'NF { v[++n] = $1 } END { if (n) print n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2 }'; }
+over() { awk -v a="$(raw_median "$1")" -v b="$(raw_median "$2")" 'BEGIN { if (a == "" || b == "") print "n/a"; else printf "%+.1f", a - b }'; }
 
 # --- Report (a load well above the CPU count means the numbers are noisy: other work competed)
 HEADER+=", $(cut -d' ' -f1 /proc/loadavg) at end"
@@ -194,6 +226,8 @@ label() {
 {
     echo "*treekill bench: $HEADER*"
     echo
+}  | tee "$OUT/results.md"
+if ((REPS > 0)); then {
     echo "Tree kill: ms from the kill request until every process of the tree has exited or is a zombie."
     echo "Cell: median, its ratio to the C floor's median in the same column, (most survivors in any run)"
     echo "[min..max], over $REPS runs, each in a fresh process. **cold**: killed the moment the tree is up"
@@ -207,17 +241,27 @@ label() {
         echo
     done
     echo
-    echo "JVM start-up, median wall ms over $STARTUP_RUNS runs per variant (variants alternating):"
+} | tee -a "$OUT/results.md"; fi
+if ((STARTUP_RUNS > 0)); then {
+    echo "JVM start-up, median ms over $STARTUP_RUNS runs per variant (variants alternating), wall time and, after"
+    echo "the slash, CPU time (user + system). **treekill**: the agent's cache of patched classes filled by an earlier"
+    echo "JVM; **empty cache**: the first JVM after a JDK or agent update. Over the empty agent: the agent's own cost."
     echo
-    echo "| program | no agent | empty agent | treekill | treekill over empty agent | target |"
-    echo "|---|---:|---:|---:|---:|---:|"
+    bl_head= bl_rule=
+    [[ -n $BASELINE ]] && bl_head=" baseline | over empty |" bl_rule="---:|---:|"
+    echo "| program | no agent | empty agent | treekill | over empty | treekill, empty cache | over empty |$bl_head target |"
+    echo "|---|---:|---:|---:|---:|---:|---:|$bl_rule---:|"
     for prog in StartNone StartOneChild; do
-        none=$(start_median "$prog,none") empty=$(start_median "$prog,empty") tk=n/a delta=n/a
-        if [[ -n $AGENT ]]; then
-            tk=$(start_median "$prog,treekill")
-            delta=$(awk -v a="$tk" -v b="$empty" 'BEGIN { printf "%+.1f", a - b }')
-        fi
+        cells=
+        for v in none empty treekill treekill-cold baseline; do
+            [[ $v == baseline && -z $BASELINE ]] && continue
+            w=$(start_median "$prog,$v") c=$(cpu_median "$prog,$v")
+            cells+=" $w / $c |"
+            if [[ $v != none && $v != empty ]]; then
+                cells+=" $(over "${START[$prog,$v]:-}" "${START[$prog,empty]:-}") / $(over "${CPU[$prog,$v]:-}" "${CPU[$prog,empty]:-}") |"
+            fi
+        done
         target=$([[ $prog == StartNone ]] && echo "<= +5" || echo "<= +15")
-        echo "| $prog | $none | $empty | $tk | $delta | $target |"
+        echo "| $prog |$cells $target (wall) |"
     done
-} | tee "$OUT/results.md"
+} | tee -a "$OUT/results.md"; fi

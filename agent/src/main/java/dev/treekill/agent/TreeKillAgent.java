@@ -4,6 +4,7 @@ import dev.treekill.agent.cli.Cli;
 import dev.treekill.agent.exit.ExitKill;
 import dev.treekill.agent.hook.DestroyHooks;
 import dev.treekill.agent.hook.Hooks;
+import dev.treekill.agent.hook.PatchCache;
 import dev.treekill.agent.hook.ProcessClassPatcher;
 import dev.treekill.agent.hook.StartHooks;
 import dev.treekill.agent.jmx.JmxBackend;
@@ -78,10 +79,10 @@ public final class TreeKillAgent {
         if (options.subreaper()) {
             runtime.becomeSubreaper(); // before the first patch starts the reaper, and before any start
         }
-        ProcessClassPatcher patcher = new ProcessClassPatcher(addReads(inst, Object.class.getModule(), Hooks.class),
-                runtime.backgroundTask(), options.cookie());
+        PatchCache cache = PatchCache.forThisUser();
+        ProcessClassPatcher patcher = new ProcessClassPatcher(runtime.backgroundTask(), options.cookie(), cache);
         inst.addTransformer(patcher, true);
-        PlatformServerPatcher serverPatcher = options.jmx() ? expectPlatformServer(inst, runtime) : null;
+        PlatformServerPatcher serverPatcher = options.jmx() ? expectPlatformServer(inst, runtime, cache) : null;
         Class<?> managementFactory = retransformLoaded(inst, patcher, serverPatcher);
         if (managementFactory != null) {
             // Loaded before the patch (under attach, or another agent ran first): the server may exist already.
@@ -92,21 +93,6 @@ public final class TreeKillAgent {
         if (Log.enabled(Log.Level.INFO)) {
             Log.info("active (" + options + ")");
         }
-    }
-
-    /**
-     * Makes {@code module} read the module of {@code callee} (the boot class path's unnamed module), so that
-     * patched classes of {@code module} can call it. Run by a patcher before its first patch, not in premain:
-     * the first redefineModule of a JVM costs 3-5 ms (it links the JDK's lambdas), which a JVM that never
-     * loads the patched classes does not pay.
-     */
-    private static Runnable addReads(Instrumentation inst, Module module, Class<?> callee) {
-        return new Runnable() {
-            @Override
-            public void run() {
-                inst.redefineModule(module, Set.of(callee.getModule()), Map.of(), Map.of(), Set.of(), Map.of());
-            }
-        };
     }
 
     /** Exports a package of java.base to the agent (the boot class path's unnamed module) alone. */
@@ -124,16 +110,15 @@ public final class TreeKillAgent {
      * The MBean is registered by whoever creates the platform MBeanServer, inside ManagementFactory's
      * getPlatformMBeanServer (see PlatformRegistration); the agent never creates it. Null without java.management.
      */
-    private static PlatformServerPatcher expectPlatformServer(Instrumentation inst, AgentRuntime runtime) {
+    private static PlatformServerPatcher expectPlatformServer(Instrumentation inst, AgentRuntime runtime,
+            PatchCache cache) {
         Optional<Module> management = ModuleLayer.boot().findModule("java.management");
         if (management.isEmpty()) {
             Log.info("no java.management module in this JVM: no MBean");
             return null;
         }
         PlatformRegistration.expect(new JmxBackend(runtime.settings(), runtime.stats(), runtime, runtime.started()));
-        // The patched ManagementFactory calls PlatformRegistration, which lives in the boot loader's unnamed module.
-        PlatformServerPatcher patcher = new PlatformServerPatcher(
-                addReads(inst, management.get(), PlatformRegistration.class));
+        PlatformServerPatcher patcher = new PlatformServerPatcher(cache);
         inst.addTransformer(patcher, true);
         return patcher;
     }

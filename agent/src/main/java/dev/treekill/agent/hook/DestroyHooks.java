@@ -14,7 +14,6 @@ import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.starts.Started;
 import dev.treekill.agent.starts.StartedProcesses;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
@@ -30,7 +29,8 @@ public final class DestroyHooks implements Hooks.Handler {
     private final Supplier<Engine> engine;
     private final KillStats stats;
     private final StartedProcesses started;
-    private final AtomicBoolean failedBefore = new AtomicBoolean();
+    /** Guarded by this. Not an AtomicBoolean: its VarHandle would cost premain about a millisecond. */
+    private boolean failedBefore;
     /**
      * Roots whose grace is running, by pid and start time (a pid handed out again is another root): a destroy()
      * loop must not start an escalation (and a thread) per call.
@@ -187,10 +187,16 @@ public final class DestroyHooks implements Hooks.Handler {
     @Override
     public void failed(Throwable t) {
         stats.error();
-        if (failedBefore.compareAndSet(false, true)) {
+        if (firstFailure()) {
             Log.warn("internal failure (the application is unaffected; later ones are logged at debug)", t);
         } else {
             Log.debug("internal failure: " + t);
         }
+    }
+
+    private synchronized boolean firstFailure() {
+        boolean first = !failedBefore;
+        failedBefore = true;
+        return first;
     }
 }

@@ -4,7 +4,6 @@ import dev.treekill.agent.log.Log;
 import dev.treekill.mbeans.TreeKillerBackend;
 import dev.treekill.mbeans.TreeKillerBean;
 import java.lang.reflect.Field;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.management.MBeanServer;
 
 /**
@@ -20,15 +19,18 @@ public final class PlatformRegistration {
     /** The name of ManagementFactory's field that holds the platform server (JDK 11 to 25). */
     private static final String SERVER_FIELD = "platformMBeanServer";
 
-    /** The backend whose MBean is still to be registered: set once, taken once. */
-    private static final AtomicReference<TreeKillerBackend> PENDING = new AtomicReference<>();
+    /**
+     * The backend whose MBean is still to be registered: set once, taken once (under this class's lock). Not an
+     * AtomicReference: its VarHandle would cost premain about a millisecond.
+     */
+    private static volatile TreeKillerBackend pending;
 
     private PlatformRegistration() {
     }
 
     /** The MBean for {@code backend} goes into the platform server once somebody obtains it. */
-    public static void expect(TreeKillerBackend backend) {
-        PENDING.set(backend);
+    public static synchronized void expect(TreeKillerBackend backend) {
+        pending = backend;
     }
 
     /**
@@ -38,13 +40,19 @@ public final class PlatformRegistration {
      * throws: this runs inside the application's call.
      */
     public static void serverReady(MBeanServer server) {
-        if (PENDING.get() == null) {
+        if (pending == null) {
             return;
         }
-        TreeKillerBackend backend = PENDING.getAndSet(null);
+        TreeKillerBackend backend = take();
         if (backend != null && server != null) {
             register(server, backend);
         }
+    }
+
+    private static synchronized TreeKillerBackend take() {
+        TreeKillerBackend backend = pending;
+        pending = null;
+        return backend;
     }
 
     /**

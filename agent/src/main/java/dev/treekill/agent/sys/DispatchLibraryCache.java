@@ -9,12 +9,6 @@ import java.io.InputStream;
 import java.net.JarURLConnection;
 import java.net.URL;
 import java.net.URLConnection;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Paths;
-import java.nio.file.attribute.PosixFileAttributes;
-import java.nio.file.attribute.PosixFilePermission;
-import java.util.Set;
 import java.util.jar.JarEntry;
 import java.util.zip.CRC32;
 
@@ -26,7 +20,7 @@ import java.util.zip.CRC32;
  * (File.createTempFile seeds a SecureRandom, and 130 KB are inflated and written). The file is used only when
  * its size and CRC-32 are those of the jar's entry; otherwise it is written again (a private temporary name,
  * then an atomic rename, so concurrent JVMs never see half a file), and only from directories of this user that
- * no one else may write to. Where none of this works (no writable
+ * no one else may write to ({@link UserCache}). Where none of this works (no writable
  * home, another architecture) nothing is set and JNA unpacks as before; so it does too when loading the
  * cached file fails (e.g. another class loader of this JVM holds it).
  */
@@ -39,7 +33,7 @@ final class DispatchLibraryCache {
 
     /** The directory holding a verified copy of the hidden JNA's native library, or null. */
     static String prepare(ClassLoader files) {
-        return prepare(files, cacheRoot());
+        return prepare(files, UserCache.root());
     }
 
     /** The same under {@code root} (null: none). */
@@ -62,7 +56,7 @@ final class DispatchLibraryCache {
                     return null;
                 }
             }
-            return ownedByThisUserAlone(root) && ownedByThisUserAlone(dir) ? dir.getPath() : null;
+            return UserCache.ownedByThisUserAlone(root) && UserCache.ownedByThisUserAlone(dir) ? dir.getPath() : null;
         } catch (IOException | RuntimeException e) {
             Log.debug("JNA's native library is unpacked per JVM: " + e);
             return null;
@@ -76,14 +70,6 @@ final class DispatchLibraryCache {
             return "linux-x86-64";
         }
         return arch.equals("aarch64") ? "linux-aarch64" : null;
-    }
-
-    /** {@code $XDG_CACHE_HOME/treekill}, else {@code ~/.cache/treekill}; null if neither is an absolute path. */
-    private static File cacheRoot() {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        File cache = xdg != null && xdg.startsWith("/") ? new File(xdg)
-                : new File(System.getProperty("user.home", ""), ".cache");
-        return cache.isAbsolute() ? new File(cache, "treekill") : null;
     }
 
     /** Size and CRC-32 of the jar entry, read from the jar's directory (nothing inflated) where it is a jar. */
@@ -102,11 +88,7 @@ final class DispatchLibraryCache {
     }
 
     private static void write(URL url, File root, File dir, File lib) throws IOException {
-        if (!dir.isDirectory() && !dir.mkdirs() && !dir.isDirectory()) {
-            throw new IOException("cannot create " + dir);
-        }
-        ownerOnly(root);
-        ownerOnly(dir);
+        UserCache.create(root, dir);
         File temp = new File(dir, FILE_NAME + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
         try (InputStream in = url.openStream(); FileOutputStream out = new FileOutputStream(temp)) {
             in.transferTo(out);
@@ -115,29 +97,6 @@ final class DispatchLibraryCache {
             temp.delete();
             throw new IOException("cannot rename " + temp + " to " + lib);
         }
-    }
-
-    /**
-     * Whether {@code dir} is a directory (not a link) of this process's user that no one else may write to: then
-     * no other user can swap the checked library for theirs before JNA loads it.
-     */
-    private static boolean ownedByThisUserAlone(File dir) throws IOException {
-        PosixFileAttributes attributes = Files.readAttributes(dir.toPath(), PosixFileAttributes.class,
-                LinkOption.NOFOLLOW_LINKS);
-        Set<PosixFilePermission> permissions = attributes.permissions();
-        return attributes.isDirectory() && attributes.owner().equals(Files.getOwner(Paths.get("/proc/self")))
-                && !permissions.contains(PosixFilePermission.GROUP_WRITE)
-                && !permissions.contains(PosixFilePermission.OTHERS_WRITE);
-    }
-
-    /** rwx for the owner alone: no other user can put a library of theirs where the agent loads its own. */
-    private static void ownerOnly(File f) {
-        f.setReadable(false, false);
-        f.setWritable(false, false);
-        f.setExecutable(false, false);
-        f.setReadable(true, true);
-        f.setWritable(true, true);
-        f.setExecutable(true, true);
     }
 
     private static long crc(byte[] bytes, int length) {

@@ -2,12 +2,14 @@ package dev.treekill.agent.hook;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +22,8 @@ import org.junit.jupiter.api.Test;
 
 /** Patches the real JDK classes of the running JDK; the out-of-process tests run the patched code. */
 class ProcessClassPatcherTest {
+    private static final PatchCache NO_CACHE = new PatchCache(() -> null, "test");
+
     private static byte[] jdkClass(String internalName) throws IOException {
         try (InputStream in = Object.class.getResourceAsStream("/" + internalName + ".class")) {
             assertNotNull(in, internalName);
@@ -50,7 +54,7 @@ class ProcessClassPatcherTest {
     void processImplDestroyMethodsCallTheHooksAroundTheJdkCode() throws IOException {
         byte[] original = jdkClass(ProcessClassPatcher.PROCESS_IMPL);
         Map<String, List<String>> before = calls(original);
-        Map<String, List<String>> after = calls(ProcessClassPatcher.patch(ProcessClassPatcher.PROCESS_IMPL, original));
+        Map<String, List<String>> after = calls(ProcessClassRewriter.patch(ProcessClassPatcher.PROCESS_IMPL, original));
         for (String method : List.of("destroy()V", "destroyForcibly()Ljava/lang/Process;")) {
             List<String> expected = new ArrayList<>();
             expected.add("Hooks.enter");
@@ -85,7 +89,7 @@ class ProcessClassPatcherTest {
 
     @Test
     void startsHandlerIsTheLastEntryOfItsExceptionTable() throws IOException {
-        byte[] patched = ProcessClassPatcher.patch(ProcessClassPatcher.PROCESS_IMPL, jdkClass(ProcessClassPatcher.PROCESS_IMPL));
+        byte[] patched = ProcessClassRewriter.patch(ProcessClassPatcher.PROCESS_IMPL, jdkClass(ProcessClassPatcher.PROCESS_IMPL));
         List<String> handlerTypes = new ArrayList<>();
         new ClassReader(patched).accept(new ClassVisitor(Opcodes.ASM9) {
             @Override
@@ -108,7 +112,7 @@ class ProcessClassPatcherTest {
     void environmentBlocksGoThroughTheCookieHook() throws IOException {
         byte[] original = jdkClass(ProcessClassPatcher.ENVIRONMENT);
         Map<String, List<String>> before = calls(original);
-        Map<String, List<String>> after = calls(ProcessClassPatcher.patch(ProcessClassPatcher.ENVIRONMENT, original));
+        Map<String, List<String>> after = calls(ProcessClassRewriter.patch(ProcessClassPatcher.ENVIRONMENT, original));
         String toBlock = "toEnvironmentBlock(Ljava/util/Map;[I)[B";
         List<String> expected = new ArrayList<>(List.of("ProcessEnvironment.environment", "Hooks.environment"));
         expected.addAll(before.get(toBlock));
@@ -121,21 +125,36 @@ class ProcessClassPatcherTest {
     @Test
     void theEnvironmentIsOnlyPatchedWithCookiesOn() throws IOException {
         byte[] bytes = jdkClass(ProcessClassPatcher.ENVIRONMENT);
-        assertNotNull(new ProcessClassPatcher(() -> { }, true).transform(null, ProcessClassPatcher.ENVIRONMENT, null, null, bytes));
-        assertNull(new ProcessClassPatcher(() -> { }, false).transform(null, ProcessClassPatcher.ENVIRONMENT, null, null, bytes));
+        assertNotNull(new ProcessClassPatcher(() -> { }, true, NO_CACHE).transform(null, ProcessClassPatcher.ENVIRONMENT, null, null, bytes));
+        assertNull(new ProcessClassPatcher(() -> { }, false, NO_CACHE).transform(null, ProcessClassPatcher.ENVIRONMENT, null, null, bytes));
     }
 
     @Test
     void processHandleImplDestroyMethodsCallTheHooks() throws IOException {
         byte[] original = jdkClass(ProcessClassPatcher.HANDLE_IMPL);
-        Map<String, List<String>> after = calls(ProcessClassPatcher.patch(ProcessClassPatcher.HANDLE_IMPL, original));
+        Map<String, List<String>> after = calls(ProcessClassRewriter.patch(ProcessClassPatcher.HANDLE_IMPL, original));
         assertEquals(List.of("Hooks.enter", "ProcessHandleImpl.destroyProcess", "Hooks.exit"), after.get("destroyForcibly()Z"));
         assertEquals(List.of("Hooks.enter", "ProcessHandleImpl.destroyProcess", "Hooks.exit"), after.get("destroy()Z"));
     }
 
     @Test
+    void theLoadedTargetsAreRecognisedAndOnlyThey() throws ClassNotFoundException {
+        ProcessClassPatcher patcher = new ProcessClassPatcher(() -> { }, true, NO_CACHE);
+        for (String target : List.of(ProcessClassPatcher.PROCESS_IMPL, ProcessClassPatcher.HANDLE_IMPL,
+                ProcessClassPatcher.ENVIRONMENT)) {
+            Class<?> c = Class.forName(target.replace('/', '.'));
+            assertEquals(Modifier.FINAL, c.getModifiers(), target + ": isTarget's shortcut expects final, not public");
+            assertTrue(patcher.isTarget(c), target);
+        }
+        assertFalse(new ProcessClassPatcher(() -> { }, false, NO_CACHE).isTarget(
+                Class.forName("java.lang.ProcessEnvironment")), "no cookies, no environment patch");
+        assertFalse(patcher.isTarget(Process.class));
+        assertFalse(patcher.isTarget(String.class));
+    }
+
+    @Test
     void otherClassesAndLoadersAreLeftAlone() throws IOException {
-        ProcessClassPatcher patcher = new ProcessClassPatcher(() -> { }, true);
+        ProcessClassPatcher patcher = new ProcessClassPatcher(() -> { }, true, NO_CACHE);
         byte[] bytes = jdkClass(ProcessClassPatcher.PROCESS_IMPL);
         assertNull(patcher.transform(getClass().getClassLoader(), ProcessClassPatcher.PROCESS_IMPL, null, null, bytes));
         assertNull(patcher.transform(null, "java/lang/String", null, null, jdkClass("java/lang/String")));
@@ -144,7 +163,7 @@ class ProcessClassPatcherTest {
     @Test
     void onlyProcessImplStartsTheWarmUpOnceAndBrokenBytesAreNotFatal() throws IOException {
         int[] runs = {0};
-        ProcessClassPatcher patcher = new ProcessClassPatcher(() -> runs[0]++, true);
+        ProcessClassPatcher patcher = new ProcessClassPatcher(() -> runs[0]++, true, NO_CACHE);
         byte[] bytes = jdkClass(ProcessClassPatcher.HANDLE_IMPL);
         assertNotNull(patcher.transform(null, ProcessClassPatcher.HANDLE_IMPL, null, null, bytes));
         assertEquals(0, runs[0], "ProcessHandle.current() alone starts no process: no warm-up");

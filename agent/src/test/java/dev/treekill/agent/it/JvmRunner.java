@@ -33,6 +33,7 @@ final class JvmRunner {
     private final List<Path> classPath = new ArrayList<>();
     private final List<String> mainArgs = new ArrayList<>();
     private final List<String> launcher = new ArrayList<>();
+    private final Map<String, String> env = new LinkedHashMap<>();
     private Path workDir;
 
     private JvmRunner(Jdk jdk, String tag) {
@@ -135,6 +136,12 @@ final class JvmRunner {
         return this;
     }
 
+    /** Sets an environment variable of the child JVM. */
+    JvmRunner env(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
     JvmRunner workDir(Path dir) {
         this.workDir = dir;
         return this;
@@ -193,12 +200,13 @@ final class JvmRunner {
             throw new IllegalStateException("no main class or jar given");
         }
         ProcessBuilder pb = new ProcessBuilder(command());
-        Map<String, String> env = pb.environment();
-        env.put(TaggedProcesses.TAG_VARIABLE, tag);
+        Map<String, String> childEnv = pb.environment();
+        childEnv.put(TaggedProcesses.TAG_VARIABLE, tag);
         // The child's options are the test's business only.
-        env.remove("JAVA_TOOL_OPTIONS");
-        env.remove("JDK_JAVA_OPTIONS");
-        env.remove("_JAVA_OPTIONS");
+        childEnv.remove("JAVA_TOOL_OPTIONS");
+        childEnv.remove("JDK_JAVA_OPTIONS");
+        childEnv.remove("_JAVA_OPTIONS");
+        childEnv.putAll(env);
         if (workDir != null) {
             pb.directory(workDir.toFile());
         }

@@ -22,7 +22,7 @@ class PlatformServerPatcherTest {
     void everyReturnOfGetPlatformMBeanServerHandsTheServerToTheRegistrationFirst() throws IOException {
         byte[] original = jdkClass();
         List<String> before = instructions(original, METHOD);
-        List<String> after = instructions(PlatformServerPatcher.patch(original), METHOD);
+        List<String> after = instructions(PlatformServerRewriter.patch(original), METHOD);
         List<String> expected = new ArrayList<>();
         for (String insn : before) {
             if (insn.equals("ARETURN")) {
@@ -37,7 +37,7 @@ class PlatformServerPatcherTest {
     @Test
     void otherMethodsAreLeftAsTheyWere() throws IOException {
         byte[] original = jdkClass();
-        byte[] patched = PlatformServerPatcher.patch(original);
+        byte[] patched = PlatformServerRewriter.patch(original);
         String other = "getRuntimeMXBean()Ljava/lang/management/RuntimeMXBean;";
         assertEquals(instructions(original, other), instructions(patched, other));
     }
@@ -45,7 +45,7 @@ class PlatformServerPatcherTest {
     @Test
     void aClassWithoutTheMethodIsNotPatched() throws IOException {
         try (InputStream in = Object.class.getResourceAsStream("/java/lang/Object.class")) {
-            assertNull(PlatformServerPatcher.patch(in.readAllBytes()));
+            assertNull(PlatformServerRewriter.patch(in.readAllBytes()));
         }
     }
 
