@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.treekill.agent.testing.TaggedProcesses;
+import dev.treekill.testing.TaggedProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +16,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The patched JDK classes come from the per-user cache ({@code $XDG_CACHE_HOME/treekill/patched-classes}) from
@@ -60,20 +58,18 @@ class PatchCacheIT {
         return Files.readString(classLog).contains("dev.treekill.agent.internal.asm.ClassReader ");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    @OnEachJdk
     void coldThenWarmThenDamagedCacheAllKillTheTreeAndItsCookieDaemon(Jdk jdk, @TempDir Path cacheHome)
             throws Exception {
-        Jdk installed = jdk.assumeInstalled();
         // Each JVM logs its class loading to a file of its own, beside (not in) the agent's cache.
         Path cold = cacheHome.resolve("cold.log");
-        escape(installed, cacheHome, cold);
+        escape(jdk, cacheHome, cold);
         assertTrue(loadedAsm(cold), "an empty cache: patched with ASM");
         List<Path> files = cached(cacheHome);
         assertEquals(PATCHED, files.size(), () -> "one file per patched class: " + files);
 
         Path warm = cacheHome.resolve("warm.log");
-        escape(installed, cacheHome, warm);
+        escape(jdk, cacheHome, warm);
         assertFalse(loadedAsm(warm), "every patch from the cache: no class of ASM loaded");
         assertEquals(files, cached(cacheHome), "a hit writes nothing");
 
@@ -84,7 +80,7 @@ class PatchCacheIT {
         damaged[damaged.length / 2] ^= 0x5a;
         Files.write(processImpl, damaged);
         Path repaired = cacheHome.resolve("damaged.log");
-        escape(installed, cacheHome, repaired);
+        escape(jdk, cacheHome, repaired);
         assertTrue(loadedAsm(repaired), "a damaged file is a miss");
         assertTrue(Arrays.equals(good, Files.readAllBytes(processImpl)), "and is written again");
         assertEquals(3, tagged.survivors().size(), "only the three opted-out daemons may outlive their JVMs");
