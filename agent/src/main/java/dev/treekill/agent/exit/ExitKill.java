@@ -20,8 +20,8 @@ import java.util.function.Supplier;
  * System.exit, SIGTERM/SIGINT/SIGHUP) a late shutdown hook, run once every application hook has finished,
  * kills every tree and escapee that was running when shutdown began, never what the application's own
  * shutdown work started after that. For the deaths that run no hook (SIGKILL, the OOM killer, a crash) a
- * {@link JvmDeathGuard} process, started with the first process start, kills what is left once the JVM is
- * gone; after a clean exit kill it is told to stand down.
+ * {@link JvmDeathGuard} process, on its way before the first process start forks and told the root of every
+ * start, kills what is left once the JVM is gone; after a clean exit kill it is told to stand down.
  */
 public final class ExitKill implements Runnable {
     /** How long the exit kill waits for starts begun before shutdown to return their Process. */
@@ -51,7 +51,8 @@ public final class ExitKill implements Runnable {
      */
     public static ExitKill install(Supplier<Engine> engine, Settings settings, StartedProcesses started,
             boolean attached, Consumer<String> exporter) {
-        ExitKill exit = new ExitKill(engine, settings, started, attached, JvmDeathGuard.forThisJvm(started, settings));
+        ExitKill exit = new ExitKill(engine, settings, started, attached,
+                JvmDeathGuard.forThisJvm(started, settings, exporter));
         LateShutdownHook.claimEarlierSlots();
         if (LateShutdownHook.register(exit, exporter) < 0) {
             Log.warn("exitKill: cannot run after the application's shutdown hooks on this JDK; running beside them");
@@ -73,8 +74,8 @@ public final class ExitKill implements Runnable {
                 try {
                     if (started.anyStartSeen() || attached) {
                         // The native calls themselves, not just an engine: the cold-start engine answers without
-                        // them, and a load still under way (the warm-up's, the guard start's) when the deleteOnExit
-                        // slot runs fails for good. Waited for here, beside the application's hooks.
+                        // them, and a load still under way (the warm-up's) when the deleteOnExit slot runs fails
+                        // for good. Waited for here, beside the application's hooks.
                         NativeAccess.syscalls();
                         engine.get();
                     }
@@ -91,12 +92,25 @@ public final class ExitKill implements Runnable {
     }
 
     /**
-     * After every process start: the guard must be running (started, or started again if it died). Not once
-     * shutdown has begun: the exit kill is about to run, and then the guard stands down.
+     * Before every process start forks: the guard must be on its way (started, or started again if it died), so
+     * that it holds its pipe before the start's child exists. Not once shutdown has begun: the exit kill is about
+     * to run, and then the guard stands down.
      */
-    public void afterStart() {
+    public void beforeStart() {
         if (!shutdown.begun()) {
             guard.ensureRunning();
+        }
+    }
+
+    /**
+     * After every process start: the guard is told the new root (pid and start time), unless the process opted
+     * out (cookies on, and its ProcessBuilder set another TREEKILL_COOKIE) or is gone already.
+     */
+    public void afterStart(Process process) {
+        StartedProcesses.Started s = started.of(process);
+        boolean optedOut = settings.options().cookie() && (s == null || s.cookie() == null);
+        if (s != null && !optedOut && s.startTicks() >= 0) {
+            guard.rootStarted(s.pid(), s.startTicks());
         }
     }
 

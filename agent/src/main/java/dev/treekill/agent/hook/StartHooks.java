@@ -39,6 +39,9 @@ public final class StartHooks implements Hooks.Starts {
 
     @Override
     public void starting() {
+        if (exit != null && !started.startingAgentsOwn()) {
+            exit.beforeStart(); // first: it may start the guard's launcher, a start of its own, on this thread
+        }
         sequence.get()[0] = 0;
         if (cookies) {
             pending.set(started.newCookie());
@@ -109,7 +112,7 @@ public final class StartHooks implements Hooks.Starts {
         pending.remove();
         started.started(sequence.get()[0], process, cookie);
         if (exit != null && !started.startingAgentsOwn()) { // the guard's own start must not start a guard
-            exit.afterStart();
+            exit.afterStart(process);
         }
     }
 

@@ -65,6 +65,75 @@ class ExitKillIT {
         }
     }
 
+    /**
+     * {@code cookie=false}: the guard knows the trees by their roots. A SIGKILLed JVM leaves nothing of its trees
+     * (the wide one, the ones forking all the time); what still escapes is a double-forked setsid daemon that left
+     * the tree before the death (no cookie says whose it is): at most the two daemons survive, nothing else.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.treekill.agent.it.Jdk#all")
+    void withoutCookiesASigkilledJvmLeavesAtMostItsDaemons(Jdk jdk) throws Exception {
+        JvmRunner.Running host = JvmRunner.on(jdk.assumeInstalled(), tagged).under(subreaperHost(jdk))
+                .agent("exitKill=true,cookie=false").main(AbruptDeathApp.class, "wait", "guarded").start();
+        try {
+            Map<String, String> ready = JvmRunner.Result.fields(host.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(60)));
+            long jvm = Long.parseLong(ready.get("pid"));
+            List<Long> daemons = List.of(Long.parseLong(ready.get("daemon")), Long.parseLong(ready.get("optout")));
+            int before = tagged.survivors().size();
+            assertTrue(before >= 28, () -> "expected the trees, the daemons and the guard alive, got " + before);
+            ProcessHandle.of(jvm).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL: no hook runs
+            host.awaitLine(l -> l.equals("host child_exit=137"), Duration.ofSeconds(60));
+            long end = System.nanoTime() + GONE_WITHIN.toNanos();
+            List<Long> underHost = liveDescendants(host.pid());
+            while (!daemons.containsAll(underHost) && System.nanoTime() < end) {
+                Thread.sleep(20);
+                underHost = liveDescendants(host.pid());
+            }
+            List<Long> left = underHost;
+            assertTrue(daemons.containsAll(left), () -> "left under the subreaper: " + describe(left));
+            host.finish(Duration.ofSeconds(60));
+        } finally {
+            host.kill();
+        }
+    }
+
+    /**
+     * The start-up window: a JVM SIGKILLed the moment its first process start returns (no pause at all) must
+     * already be guarded: its launcher held the pipe before the start forked. With cookies and without (then the
+     * guard knows the tree by its root alone). Counted under a test-side subreaper: the tree and the guard, gone.
+     */
+    @ParameterizedTest(name = "{0} cookie={1}")
+    @MethodSource("jdksAndCookies")
+    void aJvmSigkilledTheMomentItsFirstStartReturnsLeavesNothing(Jdk jdk, boolean cookie) throws Exception {
+        JvmRunner.Running host = JvmRunner.on(jdk.assumeInstalled(), tagged).under(subreaperHost(jdk))
+                .agent("exitKill=true,log=info" + (cookie ? "" : ",cookie=false")).classPath(jnaJar())
+                .main(SigkillAtOnceApp.class).start();
+        try {
+            String root = JvmRunner.Result.fields(host.awaitLine(l -> l.startsWith("root "), Duration.ofSeconds(60))).get("pid");
+            host.awaitLine(l -> l.equals("host child_exit=137"), Duration.ofSeconds(60));
+            List<Long> underHost = awaitLiveDescendants(host.pid(), List.of());
+            assertEquals(List.of(), underHost, () -> "left under the subreaper: " + describe(underHost));
+            JvmRunner.Result r = host.finish(Duration.ofSeconds(60));
+            String killed = r.stderr.lines().filter(l -> l.startsWith("[treekill] tree of pid " + root + " gone: "))
+                    .findFirst().orElseThrow(() -> new AssertionError("the guard did not kill the root's tree\n" + r));
+            assertTrue(Integer.parseInt(JvmRunner.Result.fields(killed).get("signalled")) >= 1,
+                    () -> "the guard found the tree alive: else there was nothing to leave\n" + r);
+            assertFalse(r.stdout.contains("error"), r::toString);
+        } finally {
+            host.kill();
+        }
+    }
+
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> jdksAndCookies() {
+        return Jdk.all().flatMap(jdk -> java.util.stream.Stream.of(org.junit.jupiter.params.provider.Arguments.of(jdk, true),
+                org.junit.jupiter.params.provider.Arguments.of(jdk, false)));
+    }
+
+    /** The JNA jar on the test class path. */
+    private static java.nio.file.Path jnaJar() throws Exception {
+        return java.nio.file.Paths.get(com.sun.jna.Native.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    }
+
     /** {@code java -cp <test classes>:<jna> SubreaperHost}: runs the JVM under test as its child. */
     private static String[] subreaperHost(Jdk jdk) throws Exception {
         String jna = java.nio.file.Paths.get(com.sun.jna.Native.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
