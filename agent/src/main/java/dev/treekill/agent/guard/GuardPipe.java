@@ -90,6 +90,23 @@ final class GuardPipe {
         return tell("\n" + line);
     }
 
+    /**
+     * Marks both ends close-on-exec, so that no program that native code in the application forks and execs keeps
+     * the pipe (and with it the guard blind to the JVM's death). Through the native calls: off the starting thread.
+     */
+    synchronized void closeOnExec() {
+        try {
+            if (readOpen && stillOurs(readFd)) {
+                calls.closeOnExec(readFd);
+            }
+            if (writeOpen && stillOurs(writeFd)) {
+                calls.closeOnExec(writeFd);
+            }
+        } catch (IOException | RuntimeException e) {
+            Log.debug("the guard's pipe stays inheritable by programs forked natively: " + e);
+        }
+    }
+
     /** Closes both ends: a guard not told to stand down then sees end-of-file. At most once. */
     synchronized void close() {
         if (writeOpen) {

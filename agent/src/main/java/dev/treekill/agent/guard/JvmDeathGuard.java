@@ -195,6 +195,9 @@ public final class JvmDeathGuard {
         } catch (Throwable t) {
             failure = t;
         }
+        if (guard != null) {
+            pipe.closeOnExec(); // here, not on the starting thread: it may wait for the native calls to load
+        }
         boolean standingDown;
         synchronized (this) {
             launching = null;

@@ -1,22 +1,26 @@
 package dev.treekill.agent.guard;
 
+import dev.treekill.agent.sys.ErrnoException;
+import dev.treekill.agent.sys.NativeAccess;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channel;
 import java.nio.channels.Pipe;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * The guard's pipe made with the JDK alone ({@link Pipe#open}: pipe(2) on Linux), so that it exists at the first
+ * The guard's pipe made with the JDK alone (its default provider's {@code openPipe}: pipe(2) on Linux), so that it exists at the first
  * process start without waiting for the native calls (JNA takes 0.1-2 s to load on a busy machine). Both ends are
  * non-blocking: nothing waits, and, non-blocking, a channel used on an interrupted application thread is neither
  * closed nor disturbs it. Descriptor numbers come from the JDK's own accessor ({@code sun.nio.ch.SelChImpl.getFDVal},
- * its package exported to the agent alone). Unlike pipe2(O_CLOEXEC) the descriptors are inherited by a child that
- * native code forks and execs outside the JDK; the JDK's own starts close every descriptor above 2 in the child.
+ * its package exported to the agent alone). The JDK makes them without close-on-exec (its own starts close every
+ * descriptor above 2 in the child); they are marked close-on-exec once the native calls are loaded (see
+ * {@link #closeOnExec}), so that a child that native code forks and execs outside the JDK does not keep the pipe.
  */
 final class NioPipeCalls implements PipeCalls {
     private static final String CHANNEL_PACKAGE = "sun.nio.ch";
@@ -27,24 +31,31 @@ final class NioPipeCalls implements PipeCalls {
         int of(Channel end) throws IOException;
     }
 
+    private final SelectorProvider provider;
     private final Descriptors descriptors;
     private final Map<Integer, Channel> open = new ConcurrentHashMap<>();
     /** Direct, so that a write copies nothing into the JDK's per-thread buffer cache; guarded by itself. */
     private final ByteBuffer buffer = ByteBuffer.allocateDirect(256);
 
-    NioPipeCalls(Descriptors descriptors) {
+    NioPipeCalls(SelectorProvider provider, Descriptors descriptors) {
+        this.provider = provider;
         this.descriptors = descriptors;
     }
 
     /**
-     * With the JDK's accessor; {@code exporter} exports a package of java.base to the agent.
+     * With the JDK's own provider and accessor; {@code exporter} exports a package of java.base to the agent. The
+     * provider is the platform's default one ({@code sun.nio.ch.DefaultSelectorProvider.get()}), not
+     * {@code SelectorProvider.provider()}: that one first looks for providers as services over the application's
+     * whole class path, 10-20 ms of the first start on a busy machine.
      *
-     * @throws ReflectiveOperationException on a JDK without the accessor
+     * @throws ReflectiveOperationException on a JDK without them
      */
     static NioPipeCalls create(Consumer<String> exporter) throws ReflectiveOperationException {
         exporter.accept(CHANNEL_PACKAGE);
+        SelectorProvider provider = (SelectorProvider) Class.forName(CHANNEL_PACKAGE + ".DefaultSelectorProvider", true, null)
+                .getMethod("get").invoke(null);
         Method fdVal = Class.forName(CHANNEL_PACKAGE + ".SelChImpl", false, null).getMethod("getFDVal");
-        return new NioPipeCalls(new Descriptors() {
+        return new NioPipeCalls(provider, new Descriptors() {
             @Override
             public int of(Channel end) throws IOException {
                 try {
@@ -58,7 +69,7 @@ final class NioPipeCalls implements PipeCalls {
 
     @Override
     public int[] openPipe() throws IOException {
-        Pipe pipe = Pipe.open();
+        Pipe pipe = provider.openPipe();
         try {
             pipe.sink().configureBlocking(false);
             pipe.source().configureBlocking(false);
@@ -105,6 +116,15 @@ final class NioPipeCalls implements PipeCalls {
             }
         }
         return total;
+    }
+
+    @Override
+    public void closeOnExec(int fd) throws IOException {
+        try {
+            NativeAccess.syscalls().closeOnExec(fd);
+        } catch (ErrnoException | RuntimeException e) {
+            throw new IOException("cannot make descriptor " + fd + " close-on-exec", e);
+        }
     }
 
     @Override

@@ -24,6 +24,9 @@ interface PipeCalls {
      */
     int drain(int fd) throws IOException;
 
+    /** Marks a descriptor of {@link #openPipe} close-on-exec (through the native calls: it may load them). */
+    void closeOnExec(int fd) throws IOException;
+
     /** Closes a descriptor of {@link #openPipe}. */
     void close(int fd);
 

@@ -73,6 +73,13 @@ class JvmDeathGuardTest {
             return 4096;
         }
 
+        final List<Integer> closeOnExec = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void closeOnExec(int fd) {
+            closeOnExec.add(fd);
+        }
+
         @Override
         public void close(int fd) {
             closed.add(fd);
@@ -139,6 +146,7 @@ class JvmDeathGuardTest {
         guard.ensureRunning();
         guard.rootStarted(2001, 61); // told while the guard still boots: the pipe holds it
         await(() -> guard.pid() == GUARD_PID, () -> "the guard runs");
+        assertEquals(List.of(10, 11), pipes.closeOnExec, "no program forked natively keeps the pipe once the guard runs");
         guard.rootStarted(2002, 62);
         assertEquals(List.of("11 root 2001 61\n", "11 root 2002 62\n"), pipes.writes);
         proc.put(GUARD_PID, 1, 'S', 1, 900, "java"); // a newer process got its pid: the old guard is gone all the same

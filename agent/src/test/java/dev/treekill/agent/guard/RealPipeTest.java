@@ -75,7 +75,7 @@ class RealPipeTest {
 
     @Test
     void theGuardReadsRootsThenDoneBeforeEndOfFile() throws Exception {
-        GuardPipe pipe = GuardPipe.open(new NioPipeCalls(new NewDescriptors()));
+        GuardPipe pipe = GuardPipe.open(new NioPipeCalls(java.nio.channels.spi.SelectorProvider.provider(), new NewDescriptors()));
         try (InputStream guardsStdin = new FileInputStream("/proc/self/fd/" + pipe.readFd())) {
             assertTrue(pipe.tell(new Roots.Root(2001, 61).line()));
             assertTrue(pipe.standDown(JvmDeathGuard.STAND_DOWN));
@@ -89,7 +89,7 @@ class RealPipeTest {
 
     @Test
     void aDeadJvmsPipeEndsAfterItsRoots() throws Exception {
-        GuardPipe pipe = GuardPipe.open(new NioPipeCalls(new NewDescriptors()));
+        GuardPipe pipe = GuardPipe.open(new NioPipeCalls(java.nio.channels.spi.SelectorProvider.provider(), new NewDescriptors()));
         try (InputStream guardsStdin = new FileInputStream("/proc/self/fd/" + pipe.readFd())) {
             assertTrue(pipe.tell(new Roots.Root(2001, 61).line()));
             pipe.close(); // the JVM died before the guard read anything: the lines wait, then end-of-file
@@ -101,7 +101,7 @@ class RealPipeTest {
 
     @Test
     void aFullPipeNeverBlocksAndTheStandDownStillGetsThrough() throws Exception {
-        GuardPipe pipe = GuardPipe.open(new NioPipeCalls(new NewDescriptors()));
+        GuardPipe pipe = GuardPipe.open(new NioPipeCalls(java.nio.channels.spi.SelectorProvider.provider(), new NewDescriptors()));
         try (InputStream guardsStdin = new FileInputStream("/proc/self/fd/" + pipe.readFd())) {
             int told = 0;
             while (pipe.tell(new Roots.Root(100_000 + told, 1_000_000).line())) { // no guard reads yet
@@ -118,7 +118,7 @@ class RealPipeTest {
 
     @Test
     void anInterruptedThreadKeepsThePipeAndItsInterrupt() throws Exception {
-        GuardPipe pipe = GuardPipe.open(new NioPipeCalls(new NewDescriptors()));
+        GuardPipe pipe = GuardPipe.open(new NioPipeCalls(java.nio.channels.spi.SelectorProvider.provider(), new NewDescriptors()));
         try (InputStream guardsStdin = new FileInputStream("/proc/self/fd/" + pipe.readFd())) {
             Thread.currentThread().interrupt(); // the application's start ran on an interrupted thread
             boolean told = pipe.tell(new Roots.Root(2001, 61).line());
@@ -132,5 +132,44 @@ class RealPipeTest {
         } finally {
             Thread.interrupted();
         }
+    }
+
+    @Test
+    void bothEndsBecomeCloseOnExec() throws Exception {
+        GuardPipe pipe = GuardPipe.open(new NioPipeCalls(java.nio.channels.spi.SelectorProvider.provider(), new NewDescriptors()));
+        try {
+            assertFalse(closeOnExec(pipe.readFd()), "the JDK makes its pipes inheritable");
+            pipe.closeOnExec();
+            assertTrue(closeOnExec(pipe.readFd()), "the read end");
+            assertTrue(closeOnExec(writeEndOf(pipe.readFd())), "the write end");
+        } finally {
+            pipe.close();
+        }
+    }
+
+    /** O_CLOEXEC (02000000) in /proc/self/fdinfo's flags. */
+    private static boolean closeOnExec(int fd) throws IOException {
+        for (String line : Files.readAllLines(Paths.get("/proc/self/fdinfo", Integer.toString(fd)))) {
+            if (line.startsWith("flags:")) {
+                return (Integer.parseInt(line.substring("flags:".length()).trim(), 8) & 02000000) != 0;
+            }
+        }
+        throw new IOException("no flags in fdinfo " + fd);
+    }
+
+    /** The other descriptor naming the same pipe as {@code readFd}. */
+    private static int writeEndOf(int readFd) throws IOException {
+        String pipe = Files.readSymbolicLink(Paths.get("/proc/self/fd", Integer.toString(readFd))).toString();
+        for (String fd : new java.io.File("/proc/self/fd").list()) {
+            try {
+                if (!fd.equals(Integer.toString(readFd))
+                        && Files.readSymbolicLink(Paths.get("/proc/self/fd", fd)).toString().equals(pipe)) {
+                    return Integer.parseInt(fd);
+                }
+            } catch (IOException gone) {
+                // the listing's own descriptor
+            }
+        }
+        throw new IOException("no write end of " + pipe);
     }
 }
