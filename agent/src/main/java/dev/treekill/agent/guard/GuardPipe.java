@@ -92,15 +92,19 @@ final class GuardPipe {
 
     /**
      * Marks both ends close-on-exec, so that no program that native code in the application forks and execs keeps
-     * the pipe (and with it the guard blind to the JVM's death). Through the native calls: off the starting thread.
+     * the pipe (and with it the guard blind to the JVM's death). Through the native calls, loaded first without
+     * holding this pipe's lock (a start telling its root must not wait for them): off the starting thread.
      */
-    synchronized void closeOnExec() {
+    void closeOnExec() {
         try {
-            if (readOpen && stillOurs(readFd)) {
-                calls.closeOnExec(readFd);
-            }
-            if (writeOpen && stillOurs(writeFd)) {
-                calls.closeOnExec(writeFd);
+            calls.loadNative();
+            synchronized (this) {
+                if (readOpen && stillOurs(readFd)) {
+                    calls.closeOnExec(readFd);
+                }
+                if (writeOpen && stillOurs(writeFd)) {
+                    calls.closeOnExec(writeFd);
+                }
             }
         } catch (IOException | RuntimeException e) {
             Log.debug("the guard's pipe stays inheritable by programs forked natively: " + e);

@@ -119,6 +119,15 @@ final class NioPipeCalls implements PipeCalls {
     }
 
     @Override
+    public void loadNative() throws IOException {
+        try {
+            NativeAccess.syscalls();
+        } catch (RuntimeException e) {
+            throw new IOException("no native calls", e);
+        }
+    }
+
+    @Override
     public void closeOnExec(int fd) throws IOException {
         try {
             NativeAccess.syscalls().closeOnExec(fd);

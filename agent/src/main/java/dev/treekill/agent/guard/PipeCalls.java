@@ -24,7 +24,10 @@ interface PipeCalls {
      */
     int drain(int fd) throws IOException;
 
-    /** Marks a descriptor of {@link #openPipe} close-on-exec (through the native calls: it may load them). */
+    /** Loads the native calls {@link #closeOnExec} needs: it may take a second; call it holding no lock. */
+    void loadNative() throws IOException;
+
+    /** Marks a descriptor of {@link #openPipe} close-on-exec (through the native calls: see {@link #loadNative}). */
     void closeOnExec(int fd) throws IOException;
 
     /** Closes a descriptor of {@link #openPipe}. */

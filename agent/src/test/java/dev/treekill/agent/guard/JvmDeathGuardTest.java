@@ -76,6 +76,10 @@ class JvmDeathGuardTest {
         final List<Integer> closeOnExec = new CopyOnWriteArrayList<>();
 
         @Override
+        public void loadNative() {
+        }
+
+        @Override
         public void closeOnExec(int fd) {
             closeOnExec.add(fd);
         }
