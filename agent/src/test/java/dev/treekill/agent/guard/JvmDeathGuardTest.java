@@ -75,8 +75,12 @@ class JvmDeathGuardTest {
 
         final List<Integer> closeOnExec = new CopyOnWriteArrayList<>();
 
+        /** Counted down when a thread loads the native calls. */
+        final CountDownLatch loading = new CountDownLatch(1);
+
         @Override
         public void loadNative() {
+            loading.countDown();
         }
 
         @Override
@@ -159,6 +163,36 @@ class JvmDeathGuardTest {
         assertEquals(List.of(10, 12), spawnedWith, "a new guard, on a new pipe");
         assertTrue(pipes.closed.containsAll(List.of(11, 10)), () -> "the dead guard's pipe closed: " + pipes.closed);
         assertEquals(List.of("13 root 2001 61\n", "13 root 2002 62\n"), pipes.writes, "the new guard learns every root");
+    }
+
+    @Test
+    void aStartTellingItsRootNeverWaitsForTheNativeCallsToLoad() throws Exception {
+        CountDownLatch slowLoad = new CountDownLatch(1);
+        ScriptedPipes slow = new ScriptedPipes() {
+            @Override
+            public void loadNative() {
+                loading.countDown();
+                try {
+                    assertTrue(slowLoad.await(30, TimeUnit.SECONDS)); // JNA loading on a busy machine
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        };
+        proc.put(GUARD_PID, 1, 'S', 1, 500, "java");
+        JvmDeathGuard guard = new JvmDeathGuard(readFd -> () -> new JvmDeathGuard.Launched(GUARD_PID, 500), () -> slow,
+                proc, true);
+        try {
+            guard.ensureRunning();
+            assertTrue(slow.loading.await(30, TimeUnit.SECONDS), "the start thread loads the native calls");
+            Thread start = new Thread(() -> guard.rootStarted(2001, 61));
+            start.start();
+            start.join(TimeUnit.SECONDS.toMillis(20)); // generous: it takes microseconds unless it waits for the load
+            assertFalse(start.isAlive(), "the start waited for the native calls to load");
+            assertEquals(List.of("11 root 2001 61\n"), slow.writes);
+        } finally {
+            slowLoad.countDown();
+        }
     }
 
     @Test
