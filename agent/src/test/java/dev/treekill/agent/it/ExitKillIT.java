@@ -275,10 +275,18 @@ class ExitKillIT {
         }
     }
 
-    /** The app killed its first guard: that is logged; nothing else is. */
+    /**
+     * The app killed its first guard: that is logged; nothing else is. That kill is a tree kill of a JVM still
+     * booting: with 8 JVMs and their guards booting at once on 2 shared cores, its threads may take longer to stop
+     * than the freeze waits, and the freeze says so before it kills (about that guard only).
+     */
     private static void onlyTheKilledGuardLogged(JvmRunner.Result r) {
-        assertEquals(List.of(), r.stderr.lines().filter(l -> l.startsWith("[treekill]"))
-                .filter(l -> !l.matches("\\[treekill\\] the exitKill guard \\(pid [0-9]+\\) is gone; starting a new one"))
+        String gone = r.stderr.lines().filter(l -> l.matches("\\[treekill\\] the exitKill guard \\(pid [0-9]+\\) is gone; starting a new one"))
+                .findFirst().orElse("");
+        String killed = gone.replaceAll(".*\\(pid ([0-9]+)\\).*", "$1");
+        assertEquals(List.of(), r.stderr.lines().filter(l -> l.startsWith("[treekill]")).filter(l -> !l.equals(gone))
+                .filter(l -> !l.matches(java.util.regex.Pattern.quote("[treekill] tree still changing (a process that does not "
+                        + "stop, state D?); killing what was found: [" + killed + "(java,") + "[A-Za-z]\\)\\]"))
                 .collect(java.util.stream.Collectors.toList()), r::toString);
     }
 
