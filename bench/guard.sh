@@ -29,7 +29,8 @@ while [ $i -lt $((3 * RUNS)) ]; do
     i=$((i + 1))
 done
 echo "covered after (us from the first start's beginning), median of $((3 * RUNS)): \
-$(sed 's/.*covered_after_us=//' "$OUT/window" | median) (first start $(sed 's/first_start_us=\([0-9]*\).*/\1/' "$OUT/window" | median) us)"
+$(sed 's/.*covered_after_us=\([0-9-]*\).*/\1/' "$OUT/window" | median) (first start $(sed 's/first_start_us=\([0-9]*\).*/\1/' "$OUT/window" | median) us);\
+ launcher or guard forked before the start's child in $(grep -c 'holder_before_child=true' "$OUT/window") of $((3 * RUNS))"
 i=0
 while [ $i -lt "$RUNS" ]; do
     printf 'exitKill=false '; "$JBIN/java" -javaagent:"$AGENT" -cp "$OUT" GuardCost first
