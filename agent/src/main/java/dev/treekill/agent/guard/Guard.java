@@ -128,7 +128,11 @@ final class Guard {
             kills.add(engine.kill(Target.leftBehindBy(orders.jvmPid, orders.jvmStartTicks), "jvm-death"));
         }
         for (PendingKill kill : kills) {
-            engine.await(kill, Deadline.of(orders.timeoutMillis, orders.warnMillis));
+            try {
+                engine.await(kill, Deadline.of(orders.timeoutMillis, orders.warnMillis));
+            } catch (RuntimeException e) {
+                Log.warn("guard: waiting for a kill failed", e); // its processes got SIGKILL already
+            }
         }
     }
 
@@ -146,6 +150,9 @@ final class Guard {
             return engine.kill(now, "jvm-death");
         } catch (IllegalArgumentException refused) {
             Log.warn("guard: root " + root + " of JVM " + orders.jvmPid + " refused: " + refused.getMessage());
+            return null;
+        } catch (RuntimeException e) {
+            Log.warn("guard: killing the tree of root " + root + " failed; the other roots and the cookies go on", e);
             return null;
         }
     }
