@@ -11,8 +11,8 @@ import java.util.List;
  * The application of the abrupt-death tests, run in a child JVM. Plain JDK only. Starts a wide tree of 20, three
  * shells forking all the time, and a shell that double-forks two {@code setsid} daemons (one keeps its cookie,
  * one opted out: see {@link EscapeApp#DAEMONS}); with a second argument {@code guarded}, waits (at most 30 s)
- * until its exitKill guard runs (the guard starts with the first process start, off its thread: a JVM that
- * dies before has none), with {@code probe} looks for one after 2 s; prints {@code ready pid=<this JVM> daemon=<pid> optout=<pid> guard=<pid or none>};
+ * until its exitKill guard runs (the pipe is held from before the first start forks, the guard itself boots
+ * later: these tests count the guard among what must be gone), with {@code probe} looks for one after 2 s; prints {@code ready pid=<this JVM> daemon=<pid> optout=<pid> guard=<pid or none>};
  * then, by mode:
  * <ul>
  * <li>{@code wait}: waits (at most 60 s) to be killed;</li>
