@@ -22,7 +22,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * {@code exitKill=true}, however the JVM ends. SIGKILL and a crash run no shutdown hook: the guard kills what
  * the JVM started (wide trees, trees forking all the time, double-forked setsid daemons) once it is gone; only
- * the daemon that opted out survives. Counted from outside the JVM: every process the child JVM starts carries
+ * what opted out survives (a daemon, and a root whose ProcessBuilder set its own cookie: the guard is not told of
+ * it). With cookie=false the guard knows the trees by their roots; a JVM SIGKILLed the moment its first start
+ * returns is covered. Counted from outside the JVM: every process the child JVM starts carries
  * the test's tag, and every tagged process alive afterwards is a survivor (the guard too, until it exits). A
  * normal exit leaves no guard behind. The control: without exitKill the trees outlive a SIGKILLed JVM. The
  * application's own shutdown work (a hook that runs a cleanup command and waits for it) completes every time.
@@ -50,16 +52,16 @@ class ExitKillIT {
             Map<String, String> ready = JvmRunner.Result.fields(host.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(60)));
             long jvm = Long.parseLong(ready.get("pid"));
             long guard = Long.parseLong(ready.get("guard"));
-            long optOut = Long.parseLong(ready.get("optout"));
+            List<Long> optedOut = optedOut(ready);
             assertFalse(ProcessHandle.of(jvm).get().descendants().anyMatch(p -> p.pid() == guard),
                     "the guard must not be the JVM's descendant");
             int before = tagged.survivors().size();
-            assertTrue(before >= 28, () -> "expected the trees, the daemons and the guard alive, got " + before);
+            assertTrue(before >= 29, () -> "expected the trees, the daemons and the guard alive, got " + before);
             ProcessHandle.of(jvm).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL: no hook runs
             host.awaitLine(l -> l.equals("host child_exit=137"), Duration.ofSeconds(60));
-            List<Long> underHost = awaitLiveDescendants(host.pid(), List.of(optOut));
-            assertEquals(List.of(optOut), underHost, () -> "left under the subreaper: " + describe(underHost));
-            assertOnlyLeft(optOut, host.finish(Duration.ofSeconds(60)));
+            List<Long> underHost = awaitLiveDescendants(host.pid(), optedOut);
+            assertEquals(optedOut, underHost, () -> "left under the subreaper: " + describe(underHost));
+            assertOnlyLeft(optedOut, host.finish(Duration.ofSeconds(60)));
         } finally {
             host.kill();
         }
@@ -169,7 +171,7 @@ class ExitKillIT {
                 .main(AbruptDeathApp.class, "oom", "guarded").run();
         assertNotEquals(0, r.exitCode, r::toString);
         assertTrue(r.stdout.contains("Aborting due to java.lang.OutOfMemoryError"), r::toString);
-        assertOnlyLeft(Long.parseLong(r.line("ready ").get("optout")), r);
+        assertOnlyLeft(optedOut(r.line("ready ")), r);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -179,7 +181,7 @@ class ExitKillIT {
                 .main(AbruptDeathApp.class, "normal", "guarded").run();
         Checks.ok(r);
         assertNotEquals("none", r.line("ready ").get("guard"), r::toString);
-        assertOnlyLeft(Long.parseLong(r.line("ready ").get("optout")), r); // the guard is tagged too: gone
+        assertOnlyLeft(optedOut(r.line("ready ")), r); // the guard is tagged too: gone
         Checks.noAgentWarnings(r);
     }
 
@@ -392,6 +394,18 @@ class ExitKillIT {
     }
 
     /** Waits (bounded) until only {@code survivor} carries the tag; fails naming what is left. */
+    /** The opted-out daemon and the opted-out root of {@link AbruptDeathApp}'s ready line, sorted. */
+    private static List<Long> optedOut(Map<String, String> ready) {
+        return java.util.stream.Stream.of(ready.get("optout"), ready.get("optoutroot")).map(Long::parseLong).sorted()
+                .collect(java.util.stream.Collectors.toList());
+    }
+
+    /** Waits (bounded) until only {@code survivors} (sorted) carry the tag; fails naming what is left. */
+    private void assertOnlyLeft(List<Long> survivors, JvmRunner.Result r) throws InterruptedException {
+        List<Long> left = awaitSurvivors(survivors);
+        assertEquals(survivors, left, () -> "expected only " + survivors + " alive, got " + describe(left) + "\n" + r);
+    }
+
     private void assertOnlyLeft(long survivor, JvmRunner.Result r) throws InterruptedException {
         List<Long> left = awaitSurvivors(List.of(survivor));
         assertEquals(List.of(survivor), left, () -> "expected only " + survivor + " alive, got " + describe(left) + "\n" + r);
