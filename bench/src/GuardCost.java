@@ -9,7 +9,11 @@ import java.util.concurrent.TimeUnit;
  * What exitKill=true's guard costs and how fast it acts (see guard.sh). Modes:
  * {@code firststart}: prints this JVM's first process start in microseconds, and exits;
  * {@code first}: times this JVM's first process start (the guard starts with it, off its thread), then, if a
- * guard comes, how long after the start it runs, its RSS and PSS, and its CPU over 5 idle seconds;
+ * guard comes, how long after the start it runs, its RSS and PSS, and its CPU over 10 idle seconds;
+ * {@code window}: times the first process start and how long after that start began a process outside this JVM
+ * holds the guard's pipe (the guard's launcher or the guard: from then on a SIGKILL of this JVM is covered), seen by
+ * scanning /proc; and whether that process was forked before the start's child (a lower pid);
+ * prints {@code first_start_us=<us> covered_after_us=<us> holder_before_child=<bool>} (at most 10 s, else -1);
  * {@code victim}: starts a 50-process tree, waits for its guard, prints {@code ready <pid> <start ticks>...}
  * for every process of the tree, and sleeps (to be SIGKILLed); {@code kill <java> <agent>}: runs a victim
  * JVM, SIGKILLs it, and times until every process of its tree is gone.
@@ -19,6 +23,7 @@ public final class GuardCost {
         switch (args[0]) {
             case "first": first(); break;
             case "firststart": firstStart(); break;
+            case "window": window(); break;
             case "victim": victim(); break;
             case "kill": kill(args[1], args[2]); break;
             default: throw new IllegalArgumentException(args[0]);
@@ -41,12 +46,12 @@ public final class GuardCost {
         if (guard > 0) {
             Thread.sleep(1000); // let it finish starting
             long cpu0 = cpuTicks(guard);
-            Thread.sleep(5000);
+            Thread.sleep(10_000);
             long cpu1 = cpuTicks(guard);
             line.append(" guard_running_after_ms=").append((up - t0) / 1_000_000)
                 .append(" guard_rss_kb=").append(field("/proc/" + guard + "/status", "VmRSS:"))
                 .append(" guard_pss_kb=").append(field("/proc/" + guard + "/smaps_rollup", "Pss:"))
-                .append(" guard_idle_cpu_ticks_5s=").append(cpu1 - cpu0);
+                .append(" guard_idle_cpu_ticks_10s=").append(cpu1 - cpu0);
         }
         System.out.println(line);
     }
@@ -58,6 +63,52 @@ public final class GuardCost {
         long t1 = System.nanoTime();
         p.waitFor();
         System.out.println((t1 - t0) / 1000);
+    }
+
+    private static void window() throws Exception {
+        long self = ProcessHandle.current().pid();
+        guardHolder(self); // classes loaded, /proc in the page cache: the scans below measure the guard, not themselves
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder("/bin/true").start();
+        long t1 = System.nanoTime();
+        long holder = -1;
+        long covered = -1;
+        long end = t1 + TimeUnit.SECONDS.toNanos(10);
+        while (holder < 0 && System.nanoTime() < end) {
+            holder = guardHolder(self);
+            if (holder < 0) {
+                Thread.sleep(0, 200_000);
+            } else {
+                covered = System.nanoTime();
+            }
+        }
+        p.waitFor();
+        System.out.println("first_start_us=" + (t1 - t0) / 1000 + " covered_after_us=" + (covered < 0 ? -1 : (covered - t0) / 1000)
+                + " holder_before_child=" + (holder > 0 && holder < p.pid()));
+    }
+
+    /**
+     * A process started after this JVM that runs GuardMain for it (the launcher's and the guard's command lines name
+     * it), or -1. The first found: the lowest pid, so the launcher if it is still there.
+     */
+    private static long guardHolder(long self) throws Exception {
+        String wanted = "dev.treekill.agent.guard.GuardMain\0watch\0" + self + "\0";
+        String detached = "dev.treekill.agent.guard.GuardMain\0detach\0" + self + "\0";
+        String[] pids = new java.io.File("/proc").list();
+        for (String name : pids == null ? new String[0] : pids) {
+            if (name.isEmpty() || !Character.isDigit(name.charAt(0)) || Long.parseLong(name) <= self) {
+                continue;
+            }
+            try {
+                String cmd = new String(Files.readAllBytes(Paths.get("/proc", name, "cmdline")), "ISO-8859-1");
+                if (cmd.contains(wanted) || cmd.contains(detached)) {
+                    return Long.parseLong(name);
+                }
+            } catch (java.io.IOException gone) {
+                // exited meanwhile
+            }
+        }
+        return -1;
     }
 
     private static void victim() throws Exception {

@@ -10,6 +10,8 @@ import dev.treekill.agent.guard.JvmDeathGuard;
 import dev.treekill.agent.hook.StartHooks;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.Settings;
+import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.starts.Started;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.NativeAccess;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +23,8 @@ import java.util.function.Supplier;
  * System.exit, SIGTERM/SIGINT/SIGHUP) a late shutdown hook, run once every application hook has finished,
  * kills every tree and escapee that was running when shutdown began, never what the application's own
  * shutdown work started after that. For the deaths that run no hook (SIGKILL, the OOM killer, a crash) a
- * {@link JvmDeathGuard} process, started with the first process start, kills what is left once the JVM is
- * gone; after a clean exit kill it is told to stand down.
+ * {@link JvmDeathGuard} process, on its way before the first process start forks and told the root of every
+ * start, kills what is left once the JVM is gone; after a clean exit kill it is told to stand down.
  */
 public final class ExitKill implements Runnable, StartHooks.Observer {
     /** How long the exit kill waits for starts begun before shutdown to return their Process. */
@@ -52,7 +54,8 @@ public final class ExitKill implements Runnable, StartHooks.Observer {
      */
     public static ExitKill install(Supplier<Engine> engine, Settings settings, StartedProcesses started,
             boolean attached, Consumer<String> exporter) {
-        ExitKill exit = new ExitKill(engine, settings, started, attached, JvmDeathGuard.forThisJvm(started, settings));
+        ExitKill exit = new ExitKill(engine, settings, started, attached,
+                JvmDeathGuard.forThisJvm(started, settings, exporter));
         LateShutdownHook.claimEarlierSlots();
         if (LateShutdownHook.register(exit, exporter) < 0) {
             Log.warn("exitKill: cannot run after the application's shutdown hooks on this JDK; running beside them");
@@ -74,8 +77,8 @@ public final class ExitKill implements Runnable, StartHooks.Observer {
                 try {
                     if (started.anyStartSeen() || attached) {
                         // The native calls themselves, not just an engine: the cold-start engine answers without
-                        // them, and a load still under way (the warm-up's, the guard start's) when the deleteOnExit
-                        // slot runs fails for good. Waited for here, beside the application's hooks.
+                        // them, and a load still under way (the warm-up's) when the deleteOnExit slot runs fails
+                        // for good. Waited for here, beside the application's hooks.
                         NativeAccess.syscalls();
                         engine.get();
                     }
@@ -93,13 +96,27 @@ public final class ExitKill implements Runnable, StartHooks.Observer {
     }
 
     /**
-     * After every process start: the guard must be running (started, or started again if it died). Not once
-     * shutdown has begun: the exit kill is about to run, and then the guard stands down.
+     * Before every process start forks: the guard must be on its way (started, or started again if it died), so
+     * that it holds its pipe before the start's child exists. Not once shutdown has begun: the exit kill is about
+     * to run, and then the guard stands down.
      */
     @Override
-    public void afterStart() {
+    public void beforeStart() {
         if (!shutdown.begun()) {
             guard.ensureRunning();
+        }
+    }
+
+    /**
+     * After every process start: the guard is told the new root (pid and start time), unless the process opted
+     * out (cookies on, and its ProcessBuilder set another TREEKILL_COOKIE) or is gone already.
+     */
+    @Override
+    public void afterStart(Process process) {
+        Started s = started.of(process);
+        boolean optedOut = settings.options().cookie() && (s == null || s.cookie() == null);
+        if (s != null && !optedOut && s.startTicks() != ProcEntry.UNKNOWN_START) {
+            guard.rootStarted(s.pid(), s.startTicks());
         }
     }
 

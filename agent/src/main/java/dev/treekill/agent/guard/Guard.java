@@ -23,16 +23,21 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * The guard process: blocks reading its stdin, the read end of a pipe whose only write end the guarded JVM
- * holds, and so costs no CPU while the JVM lives. Told to stand down, it exits. At end-of-file the JVM has
- * died (whoever killed it); once /proc confirms that (it may still be finishing its exit, and a JVM that
- * merely closed the descriptor must never be taken for dead), it kills every process carrying one of the
- * JVM's cookies, with its tree, using the agent's own engine (frozen first, pinned by pidfd and start time,
- * never pid &lt;= 1, never itself), and exits.
+ * holds, and so costs no CPU while the JVM lives; each line {@code root <pid> <start ticks>} names a tree the JVM
+ * started. Told to stand down, it exits. At end-of-file the JVM has died (whoever killed it, and maybe before this
+ * guard even booted: the lines wait in the pipe, the end-of-file after them); once /proc confirms that (it may
+ * still be finishing its exit, and a JVM that merely closed the descriptor must never be taken for dead), it kills
+ * the tree of every root that is still the very process the JVM started (same pid, same start time: a recycled
+ * pid is never signalled), then, with cookies, every process carrying one of the JVM's cookies, with its tree,
+ * using the agent's own engine (frozen first, pinned by pidfd and start time, never pid &lt;= 1, never itself),
+ * and exits.
  */
 final class Guard {
     /** How long a JVM whose pipe closed may take to finish exiting before it is taken for alive. */
@@ -53,14 +58,15 @@ final class Guard {
         this.sys = sys;
         // Built now, not at the JVM's death: the kill then starts within milliseconds.
         this.engine = new TreeKiller(sys, proc, new KillStats(), StartedProcesses.ofCookieFamily(proc, orders.cookieFamily),
-                Adoption.NONE, CookieMode.ON);
+                Adoption.NONE, CookieMode.of(orders.cookies));
     }
 
     /** Waits for the JVM's death or the order to stand down; kills what the JVM left behind. */
     void watch() throws IOException {
         leaveSession();
         warmUp();
-        if (!awaitEndOfPipe(System.in)) {
+        Roots roots = new Roots(proc, Roots.CAPACITY);
+        if (!awaitEndOfPipe(System.in, roots)) {
             return; // stood down: the JVM's own exit kill ran
         }
         if (!jvmIsDead()) {
@@ -68,16 +74,26 @@ final class Guard {
                     + "a new guard at its next process start)");
             return;
         }
-        killLeftBehind();
+        killLeftBehind(roots.all());
     }
 
-    /** True at end-of-file (the JVM is gone or let go of the pipe), false when told to stand down. */
-    static boolean awaitEndOfPipe(InputStream in) throws IOException {
+    /**
+     * True at end-of-file (the JVM is gone or let go of the pipe), false when told to stand down; the roots read
+     * on the way go into {@code roots}. Any other line is ignored (an empty one, the piece of a line that the JVM
+     * read back before standing down: see GuardPipe#standDown).
+     */
+    static boolean awaitEndOfPipe(InputStream in, Roots roots) throws IOException {
         BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1));
         String line;
+        boolean warned = false;
         while ((line = lines.readLine()) != null) {
             if (line.equals(JvmDeathGuard.STAND_DOWN)) {
                 return false;
+            }
+            Roots.Root root = Roots.parse(line);
+            if (root != null && !roots.add(root) && !warned) {
+                warned = true;
+                Log.warn("guard: more than " + Roots.CAPACITY + " trees run; root " + root + " and others not remembered");
             }
         }
         return true;
@@ -98,10 +114,50 @@ final class Guard {
         }
     }
 
-    /** Freezes and kills what the JVM left, waits for it (bounded), and logs one line (at info). */
-    void killLeftBehind() {
-        PendingKill kill = engine.kill(Target.leftBehindBy(orders.jvmPid, orders.jvmStartTicks), Trigger.JVM_DEATH);
-        engine.await(kill, Deadline.of(orders.timeoutMillis, orders.warnMillis));
+    /**
+     * Freezes and kills what the JVM left: the tree of each root that is still the process the JVM started, then
+     * (with cookies) every process carrying one of its cookies, with its tree; waits for all (bounded), and logs
+     * one line per kill (at info).
+     */
+    void killLeftBehind(List<Roots.Root> roots) {
+        List<PendingKill> kills = new ArrayList<>();
+        for (Roots.Root root : roots) {
+            PendingKill kill = killTree(root);
+            if (kill != null) {
+                kills.add(kill);
+            }
+        }
+        if (orders.cookies) {
+            kills.add(engine.kill(Target.leftBehindBy(orders.jvmPid, orders.jvmStartTicks), Trigger.JVM_DEATH));
+        }
+        for (PendingKill kill : kills) {
+            try {
+                engine.await(kill, Deadline.of(orders.timeoutMillis, orders.warnMillis));
+            } catch (RuntimeException e) {
+                Log.warn("guard: waiting for a kill failed", e); // its processes got SIGKILL already
+            }
+        }
+    }
+
+    /**
+     * Freezes and SIGKILLs the tree of {@code root} if the process at its pid is still the one the JVM started
+     * (pinned by its start time before anything is signalled); null when it is gone or its pid names another
+     * process now, or the engine refuses it (pid 1, this guard, an ancestor of it).
+     */
+    private PendingKill killTree(Roots.Root root) {
+        Target now = engine.identify(root.pid);
+        if (now == null || now.startTicks() != root.startTicks) {
+            return null;
+        }
+        try {
+            return engine.kill(now, Trigger.JVM_DEATH);
+        } catch (IllegalArgumentException refused) {
+            Log.warn("guard: root " + root + " of JVM " + orders.jvmPid + " refused: " + refused.getMessage());
+            return null;
+        } catch (RuntimeException e) {
+            Log.warn("guard: killing the tree of root " + root + " failed; the other roots and the cookies go on", e);
+            return null;
+        }
     }
 
     /**

@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Starts a guard process, its stdin the read end of the pipe, through a process that exits at once (so that the
- * guard is not this JVM's child), and returns it once it runs. The start is the agent's own (see
- * StartedProcesses#asAgentsOwn): no start listener takes it for the application's. Its stderr is this JVM's
+ * guard is not this JVM's child): the launcher's start on the caller's thread, the wait for the guard on another.
+ * The start is the agent's own (see StartedProcesses#asAgentsOwn): no start listener takes it for the application's. Its stderr is this JVM's
  * only at {@code log=info} or {@code debug}: a caller that reads the JVM's stderr to its end (a shell's
  * {@code $(...)}, Python's communicate(), a CI runner) would otherwise wait for the guard, which outlives the
  * JVM by its own exit, or by its start-up when the JVM exits first.
@@ -47,15 +47,19 @@ final class GuardLauncher implements JvmDeathGuard.Launcher {
                 : ProcessBuilder.Redirect.DISCARD;
     }
 
+    /**
+     * Starts the guard's launcher, its stdin the read end {@code readFd}, and returns at once: from here on the
+     * pipe is held outside this JVM, whatever the guard's boot time. A few milliseconds (one process start).
+     */
     @Override
-    public JvmDeathGuard.Launched start(int readFd) throws Exception {
-        int self = NativeAccess.syscalls().selfPid();
+    public JvmDeathGuard.Spawned spawn(int readFd) throws Exception {
+        int self = (int) ProcessHandle.current().pid(); // not getpid through JNA: it may not be loaded yet
         ProcEntry me = ProcTable.read(proc, self);
         if (me == null) {
             throw new IllegalStateException("cannot read /proc/" + self + "/stat");
         }
-        GuardOrders orders = new GuardOrders(self, me.startTime, started.cookieFamily(), Log.level(),
-                settings.timeoutMillis(), settings.warnMillis());
+        GuardOrders orders = new GuardOrders(self, me.startTime, started.cookieFamily(), settings.options().cookie(),
+                Log.level(), settings.timeoutMillis(), settings.warnMillis());
         ProcessBuilder pb = new ProcessBuilder(command.launch(orders, GuardCommand.shellAvailable()));
         Map<String, String> env = pb.environment();
         for (String variable : JVM_OPTION_VARIABLES) {
@@ -72,6 +76,16 @@ final class GuardLauncher implements JvmDeathGuard.Launcher {
                 return pb.start();
             }
         });
+        return new JvmDeathGuard.Spawned() {
+            @Override
+            public JvmDeathGuard.Launched awaitGuard() throws Exception {
+                return guardOf(between);
+            }
+        };
+    }
+
+    /** Waits (bounded) for the launcher to print the guard's pid and exit; the guard, once it runs. */
+    private JvmDeathGuard.Launched guardOf(Process between) throws Exception {
         // Bounded first, read second: the launcher prints one short line (it fits the pipe) and exits, so a
         // launcher that stalls can never hold this thread, and with it every later guard start, forever.
         if (!between.waitFor(LAUNCH_LIMIT_SECONDS, TimeUnit.SECONDS)) {

@@ -7,31 +7,35 @@ import java.util.List;
 /**
  * What a guard is told on its command line: which JVM it guards (pid, and start time in clock ticks since
  * boot, so that a recycled pid is never taken for it), that JVM's cookie family (see
- * StartedProcesses#cookieFamily), its log level, and how long a kill waits (milliseconds).
+ * StartedProcesses#cookieFamily) and whether its starts carry cookies at all ({@code cookie=true}), its log
+ * level, and how long a kill waits (milliseconds). The roots of the JVM's trees come through the pipe.
  */
 final class GuardOrders {
     final long jvmPid;
     final long jvmStartTicks;
     final String cookieFamily;
+    /** Whether the JVM's starts carry cookies: else the guard kills the roots' trees only, searching no cookie. */
+    final boolean cookies;
     final Log.Level logLevel;
     final long timeoutMillis;
     final long warnMillis;
 
-    GuardOrders(long jvmPid, long jvmStartTicks, String cookieFamily, Log.Level logLevel, long timeoutMillis,
-            long warnMillis) {
+    GuardOrders(long jvmPid, long jvmStartTicks, String cookieFamily, boolean cookies, Log.Level logLevel,
+            long timeoutMillis, long warnMillis) {
         this.jvmPid = jvmPid;
         this.jvmStartTicks = jvmStartTicks;
         this.cookieFamily = cookieFamily;
+        this.cookies = cookies;
         this.logLevel = logLevel;
         this.timeoutMillis = timeoutMillis;
         this.warnMillis = warnMillis;
     }
 
-    private static final int COUNT = 6;
+    private static final int COUNT = 7;
 
     List<String> toArgs() {
-        return Arrays.asList(Long.toString(jvmPid), Long.toString(jvmStartTicks), cookieFamily, logLevel.name(),
-                Long.toString(timeoutMillis), Long.toString(warnMillis));
+        return Arrays.asList(Long.toString(jvmPid), Long.toString(jvmStartTicks), cookieFamily, Boolean.toString(cookies),
+                logLevel.name(), Long.toString(timeoutMillis), Long.toString(warnMillis));
     }
 
     /** The orders in {@code args} from {@code from} on. @throws IllegalArgumentException if malformed */
@@ -40,8 +44,13 @@ final class GuardOrders {
             throw new IllegalArgumentException("expected " + COUNT + " arguments after the mode, got "
                     + (args.length - from));
         }
+        String cookies = args[from + 3];
+        if (!cookies.equals("true") && !cookies.equals("false")) {
+            throw new IllegalArgumentException("cookies must be true or false, not " + cookies);
+        }
         GuardOrders o = new GuardOrders(Long.parseLong(args[from]), Long.parseLong(args[from + 1]), args[from + 2],
-                Log.Level.valueOf(args[from + 3]), Long.parseLong(args[from + 4]), Long.parseLong(args[from + 5]));
+                Boolean.parseBoolean(cookies), Log.Level.valueOf(args[from + 4]), Long.parseLong(args[from + 5]),
+                Long.parseLong(args[from + 6]));
         if (o.jvmPid <= 1 || o.cookieFamily.isEmpty() || o.timeoutMillis <= 0 || o.warnMillis <= 0) {
             throw new IllegalArgumentException("bad orders: " + Arrays.toString(args));
         }

@@ -7,33 +7,43 @@ import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.NativeAccess;
-import dev.treekill.agent.sys.Syscalls;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * This JVM's side of the guard: a separate process that kills what the JVM started once the JVM is gone,
- * however it died. The JVM makes a pipe and keeps its write end, close-on-exec, the only one there is; the
- * guard blocks reading the other end, and end-of-file is the JVM's death (the kernel closes every descriptor
- * of a dying process, whoever killed it). Started with the first process start, off its thread; looked at
- * after every start (one /proc read) and started again, with a warning, if it died. The guard is not this
- * JVM's child (it is started through a process that exits at once), carries a cookie of its own (an opt-out:
- * no kill of this JVM takes it) and leaves the JVM's session. Not started where the JVM is PID 1: the kernel
- * ends the namespace with it, nor with {@code cookie=false}.
+ * however it died. The JVM makes a pipe and keeps its write end, the only one there is; the guard blocks reading
+ * the other end, and end-of-file is the JVM's death (the kernel closes every descriptor of a dying process,
+ * whoever killed it). Started at the first process start, before that start forks: the pipe and the guard's
+ * launcher (one process start, a few milliseconds) come first, so the read end is held outside the JVM before any
+ * process of the application exists, and the guard's boot (a JVM: 0.2-2 s) happens while the application runs.
+ * Each start tells the guard its root ({@code root <pid> <start ticks>}), so that trees are killed with
+ * {@code cookie=false} too, and the tree below a root is killed even where a process cleared its environment.
+ * Looked at before every start (one /proc read) and started again, with a warning, if it died; the new guard is
+ * told the roots of before. The guard is not this JVM's child (it is started through a process that exits at
+ * once), carries a cookie of its own (an opt-out: no kill of this JVM takes it) and leaves the JVM's session. Not
+ * started where the JVM is PID 1: the kernel ends the namespace with it.
  */
 public final class JvmDeathGuard {
     /** The guard's TREEKILL_COOKIE: not one of this JVM's, so no tree kill, killDescendants or exit kill takes it. */
     public static final String GUARD_COOKIE = "treekill-guard";
-    /** The one line the JVM writes: its exit kill is done, what is left was started by the shutdown itself. */
+    /** The line the JVM writes when its exit kill is done: what is left was started by the shutdown itself. */
     static final String STAND_DOWN = "done";
     /** After a failed start, the next attempt waits this long: a failing start per process start would be a storm. */
     private static final long RETRY_AFTER_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private enum State { IDLE, LAUNCHING, RUNNING, FAILED, STOOD_DOWN, OFF }
 
-    /** Starts a guard whose stdin is the read end {@code readFd}; returns it once it runs. */
+    /** Starts what starts a guard whose stdin is the read end {@code readFd}, without waiting for the guard. */
     interface Launcher {
-        Launched start(int readFd) throws Exception;
+        Spawned spawn(int readFd) throws Exception;
+    }
+
+    /** A guard on its way: its launcher runs, and holds the read end. */
+    interface Spawned {
+        /** Waits (bounded) until the guard runs; it, or an exception. */
+        Launched awaitGuard() throws Exception;
     }
 
     /** A guard process just started: its pid and start time (clock ticks since boot). */
@@ -59,32 +69,32 @@ public final class JvmDeathGuard {
     }
 
     private final Launcher launcher;
-    private final Supplier<Syscalls> sys;
+    private final Supplier<PipeCalls> pipes;
     private final ProcSource proc;
+    /** The roots started so far (finished ones dropped when it fills): a new guard is told them all. */
+    private final Roots roots;
     private State state;
     private volatile Running running;
-    /** The pipe of the guard being started (state LAUNCHING, once the pipe exists), else null. */
+    /** The pipe of the guard being started (state LAUNCHING), else null. */
     private GuardPipe launching;
     private long failedAtNanos;
+    /** A root was not told or not remembered: logged once. */
+    private boolean lossLogged;
 
-    JvmDeathGuard(Launcher launcher, Supplier<Syscalls> sys, ProcSource proc, boolean on) {
+    JvmDeathGuard(Launcher launcher, Supplier<PipeCalls> pipes, ProcSource proc, boolean on) {
         this.launcher = launcher;
-        this.sys = sys;
+        this.pipes = pipes;
         this.proc = proc;
+        this.roots = new Roots(proc, Roots.CAPACITY);
         this.state = on ? State.IDLE : State.OFF;
     }
 
     /**
-     * The guard of this JVM; one that never starts where the JVM is PID 1, off Linux, with {@code cookie=false}
-     * (the guard finds what to kill by its cookies), or where the agent's jar cannot be found.
+     * The guard of this JVM; one that never starts where the JVM is PID 1, off Linux, or where the agent's jar
+     * cannot be found. {@code exporter} exports a package of java.base to the agent (for the pipe's descriptors).
      */
-    public static JvmDeathGuard forThisJvm(StartedProcesses started, Settings settings) {
+    public static JvmDeathGuard forThisJvm(StartedProcesses started, Settings settings, Consumer<String> exporter) {
         if (ProcSource.selfPidInProc() == 1 || !NativeAccess.isLinux()) {
-            return off();
-        }
-        if (!settings.options().cookie()) {
-            Log.info("exitKill with cookie=false: no guard (it finds what to kill by cookie); a JVM killed abruptly "
-                    + "leaves its trees");
             return off();
         }
         GuardCommand command = GuardCommand.forThisJvm();
@@ -93,17 +103,31 @@ public final class JvmDeathGuard {
             return off();
         }
         ProcSource proc = ProcSource.system();
-        return new JvmDeathGuard(new GuardLauncher(started, settings, command, proc), NativeAccess::syscalls, proc,
-                true);
+        return new JvmDeathGuard(new GuardLauncher(started, settings, command, proc), new Supplier<PipeCalls>() {
+            private PipeCalls calls;
+
+            @Override
+            public synchronized PipeCalls get() {
+                if (calls == null) {
+                    try {
+                        calls = NioPipeCalls.create(exporter);
+                    } catch (ReflectiveOperationException | RuntimeException e) {
+                        throw new IllegalStateException("no pipe descriptors on this JDK: " + e, e);
+                    }
+                }
+                return calls;
+            }
+        }, proc, true);
     }
 
     private static JvmDeathGuard off() {
-        return new JvmDeathGuard(null, NativeAccess::syscalls, ProcSource.system(), false);
+        return new JvmDeathGuard(null, null, ProcSource.system(), false);
     }
 
     /**
-     * After a process start: starts the guard if none runs (the first start; or it died, which is logged). The
-     * start itself does not wait: the guard is started on a thread of its own.
+     * Before a process start forks: a guard must be on its way (the first start; or the guard died, which is
+     * logged). The launcher is started here, on the starting thread, so that the pipe is held outside the JVM
+     * before the start's child exists; the wait for the guard's boot happens on a thread of its own.
      */
     public void ensureRunning() {
         Running r = running;
@@ -126,39 +150,130 @@ public final class JvmDeathGuard {
                 }
                 running = null;
             }
-            state = State.LAUNCHING;
+            launch();
         }
+    }
+
+    /** Opens the pipe and starts the launcher (under the lock: concurrent starts wait these few milliseconds). */
+    private void launch() {
+        GuardPipe pipe = null;
+        Spawned spawned;
+        try {
+            pipe = GuardPipe.open(pipes.get());
+            spawned = launcher.spawn(pipe.readFd());
+        } catch (Throwable t) {
+            if (pipe != null) {
+                pipe.close();
+            }
+            state = State.FAILED;
+            failedAtNanos = System.nanoTime();
+            Log.warn("exitKill: cannot start the guard (a JVM killed abruptly would leave its trees); retrying at a "
+                    + "later process start", t);
+            return;
+        }
+        state = State.LAUNCHING;
+        launching = pipe;
+        for (Roots.Root root : roots.all()) {
+            tell(pipe, root); // a guard that replaces a dead one learns the roots of before
+        }
+        GuardPipe told = pipe;
         Thread t = new Thread(new Runnable() {
             @Override
             public void run() {
-                launch();
+                awaitGuard(spawned, told);
             }
         }, "treekill-guard-start");
-        t.setDaemon(true); // never holds up the JVM's exit: standDown() does not need it (see there)
+        t.setDaemon(true); // never holds up the JVM's exit: standDown() does not need it
         t.start();
+    }
+
+    private void awaitGuard(Spawned spawned, GuardPipe pipe) {
+        Launched guard = null;
+        Throwable failure = null;
+        try {
+            guard = spawned.awaitGuard();
+        } catch (Throwable t) {
+            failure = t;
+        }
+        if (guard != null) {
+            pipe.closeOnExec(); // here, not on the starting thread: it may wait for the native calls to load
+        }
+        boolean standingDown;
+        synchronized (this) {
+            launching = null;
+            standingDown = state == State.STOOD_DOWN;
+            if (!standingDown) {
+                state = guard != null ? State.RUNNING : State.FAILED;
+                failedAtNanos = System.nanoTime();
+                running = guard != null ? new Running(guard, pipe) : null;
+            }
+        }
+        if (standingDown || guard == null) {
+            pipe.close(); // stood down: `done` is in the pipe already, and the guard reads it before end-of-file
+        }
+        if (failure != null && !standingDown) {
+            Log.warn("exitKill: cannot start the guard (a JVM killed abruptly would leave its trees); retrying at a "
+                    + "later process start", failure);
+        } else if (failure != null) {
+            Log.debug("exit kill done while the guard was starting, whose start failed: " + failure);
+        } else if (guard != null && !standingDown && Log.enabled(Log.Level.INFO)) {
+            Log.info("exitKill guard started: pid " + guard.pid);
+        }
+    }
+
+    /**
+     * After a process start: the guard is told its root, the process at {@code pid} that started at
+     * {@code startTicks} (clock ticks since boot). Never waits: a line the pipe cannot take now (full while the guard
+     * boots, or the guard died) is dropped, logged once; a new guard is told every root remembered.
+     */
+    public synchronized void rootStarted(long pid, long startTicks) {
+        if (state == State.OFF || state == State.STOOD_DOWN) {
+            return;
+        }
+        Roots.Root root = new Roots.Root(pid, startTicks);
+        if (!roots.add(root)) {
+            lost("more than " + Roots.CAPACITY + " process trees run; root " + root + " is not remembered");
+        }
+        GuardPipe pipe = running != null ? running.pipe : launching;
+        if (pipe != null) {
+            tell(pipe, root);
+        }
+    }
+
+    private void tell(GuardPipe pipe, Roots.Root root) {
+        if (!pipe.tell(root.line())) {
+            lost("cannot tell the guard of root " + root + " (its pipe is full or it is gone)");
+        }
+    }
+
+    /** With cookies the guard still finds what such a root started by cookie; without, its tree would outlive a death. */
+    private void lost(String what) {
+        if (!lossLogged) {
+            lossLogged = true;
+            Log.warn("exitKill: " + what + "; a JVM killed abruptly may leave that tree (logged once)");
+        } else {
+            Log.debug("exitKill: " + what);
+        }
     }
 
     /**
      * The JVM's exit kill is done: the guard exits without killing, and none is started again. Whatever the
-     * state, {@code done} is written into the pipe (never waiting: it is non-blocking, and a line fits an empty
-     * pipe's buffer), so a guard still starting, whose start thread dies when the JVM halts, reads it before
-     * end-of-file. The write end of a guard still starting is left to that start (or to the kernel at the halt):
-     * closed now, the launcher's open of the read end would wait for a writer.
+     * state, {@code done} is written into the pipe (never waiting; a full pipe is emptied first, see
+     * GuardPipe#standDown), so a guard still starting, whose start thread dies when the JVM halts, reads it before
+     * end-of-file.
      */
     public void standDown() {
         GuardPipe told;
-        boolean wasRunning;
         synchronized (this) {
-            wasRunning = state == State.RUNNING && running != null;
-            told = wasRunning ? running.pipe : launching;
+            told = running != null ? running.pipe : launching;
             state = State.STOOD_DOWN;
             running = null;
         }
         if (told != null) {
-            told.tell(STAND_DOWN);
-            if (wasRunning) {
-                told.close();
+            if (!told.standDown(STAND_DOWN)) {
+                Log.debug("cannot tell the guard to stand down: it is gone, or its pipe was taken");
             }
+            told.close();
         }
     }
 
@@ -171,50 +286,5 @@ public final class JvmDeathGuard {
     private boolean isAlive(Running r) {
         ProcEntry now = ProcTable.read(proc, r.guard.pid);
         return now != null && now.startTime == r.guard.startTicks && !now.isZombie();
-    }
-
-    private void launch() {
-        GuardPipe pipe = null;
-        Launched guard = null;
-        Throwable failure = null;
-        try {
-            pipe = GuardPipe.open(sys.get());
-            synchronized (this) {
-                if (state == State.STOOD_DOWN) { // the exit kill finished before the pipe existed: start nothing
-                    pipe.closeReadEnd();
-                    pipe.close();
-                    return;
-                }
-                launching = pipe;
-            }
-            guard = launcher.start(pipe.readFd());
-        } catch (Throwable t) {
-            failure = t;
-        } finally {
-            if (pipe != null) {
-                pipe.closeReadEnd();
-            }
-        }
-        boolean standingDown;
-        synchronized (this) {
-            launching = null;
-            standingDown = state == State.STOOD_DOWN;
-            if (!standingDown) {
-                state = guard != null ? State.RUNNING : State.FAILED;
-                failedAtNanos = System.nanoTime();
-                running = guard != null ? new Running(guard, pipe) : null;
-            }
-        }
-        if (pipe != null && (standingDown || guard == null)) {
-            pipe.close(); // stood down: `done` is in the pipe already, and the guard reads it before end-of-file
-        }
-        if (failure != null && !standingDown) {
-            Log.warn("exitKill: cannot start the guard (a JVM killed abruptly would leave its trees); retrying at a "
-                    + "later process start", failure);
-        } else if (failure != null) {
-            Log.debug("exit kill done while the guard was starting, whose start failed: " + failure);
-        } else if (guard != null && !standingDown && Log.enabled(Log.Level.INFO)) {
-            Log.info("exitKill guard started: pid " + guard.pid);
-        }
     }
 }

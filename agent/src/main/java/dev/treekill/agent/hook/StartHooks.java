@@ -21,8 +21,11 @@ public final class StartHooks implements Hooks.Starts {
         /** Whether a start beginning now is to be marked spared (see {@link StartedProcesses#markSpared}). */
         boolean sparesStartsNow();
 
+        /** A start of the application's is about to fork (called on the starting thread, before the fork). */
+        void beforeStart();
+
         /** A start of the application's returned its Process. */
-        void afterStart();
+        void afterStart(Process process);
     }
 
     private final StartedProcesses started;
@@ -60,6 +63,9 @@ public final class StartHooks implements Hooks.Starts {
 
     @Override
     public void starting() {
+        if (observer != null && !started.listeners().startingAgentsOwn()) {
+            observer.beforeStart(); // first: it may start the guard's launcher, a start of its own, on this thread
+        }
         StartUnderWay start = current.get();
         start.seq = NOT_FORKED;
         start.cookie = cookies ? started.cookies().mint() : null;
@@ -100,7 +106,7 @@ public final class StartHooks implements Hooks.Starts {
         start.cookie = null;
         started.started(start.seq, process, cookie);
         if (observer != null && !started.listeners().startingAgentsOwn()) { // the guard's own start must not start a guard
-            observer.afterStart();
+            observer.afterStart(process);
         }
     }
 

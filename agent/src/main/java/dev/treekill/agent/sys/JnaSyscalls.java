@@ -19,8 +19,8 @@ final class JnaSyscalls implements Syscalls {
     private static final int WNOHANG = 1;
     private static final int WEXITED = 4;
     private static final int PR_SET_CHILD_SUBREAPER = 36;
-    private static final int O_NONBLOCK = 0x800;
-    private static final int O_CLOEXEC = 0x80000;
+    private static final int F_SETFD = 2;
+    private static final int FD_CLOEXEC = 1;
     /** siginfo_t is 128 bytes; si_pid sits after si_signo, si_errno, si_code and padding on 64-bit Linux. */
     private static final int SIGINFO_INTS = 32;
     private static final int SI_PID_INT = 4;
@@ -49,10 +49,6 @@ final class JnaSyscalls implements Syscalls {
     private static native int waitid(int idtype, int id, int[] siginfo, int options) throws LastErrorException;
 
     private static native int prctl(int option, long arg2, long arg3, long arg4, long arg5) throws LastErrorException;
-
-    private static native int pipe2(int[] fds, int flags) throws LastErrorException;
-
-    private static native long write(int fd, byte[] buffer, long count) throws LastErrorException;
 
     private static native int setsid() throws LastErrorException;
 
@@ -167,22 +163,11 @@ final class JnaSyscalls implements Syscalls {
     }
 
     @Override
-    public int[] openPipe() throws ErrnoException {
-        int[] fds = new int[2];
+    public void closeOnExec(int fd) throws ErrnoException {
         try {
-            pipe2(fds, O_CLOEXEC | O_NONBLOCK);
+            fcntl(fd, F_SETFD, FD_CLOEXEC);
         } catch (LastErrorException e) {
-            throw new ErrnoException("pipe2", e.getErrorCode());
-        }
-        return fds;
-    }
-
-    @Override
-    public int write(int fd, byte[] bytes) throws ErrnoException {
-        try {
-            return (int) write(fd, bytes, bytes.length);
-        } catch (LastErrorException e) {
-            throw new ErrnoException("write", e.getErrorCode());
+            throw new ErrnoException("fcntl(F_SETFD)", e.getErrorCode());
         }
     }
 

@@ -45,16 +45,11 @@ public interface Syscalls {
     void becomeSubreaper() throws ErrnoException;
 
     /**
-     * pipe2(O_CLOEXEC | O_NONBLOCK): {read end, write end}. Close-on-exec so that no child inherits either end;
-     * non-blocking so that a write never waits for a reader that stopped reading (EAGAIN instead).
+     * fcntl(F_SETFD, FD_CLOEXEC): no program this process execs inherits {@code fd} any more (the JDK's own starts
+     * close every descriptor above 2 in the child anyway; native code that forks and execs does not).
      */
-    default int[] openPipe() throws ErrnoException {
-        throw new ErrnoException("pipe2", ErrnoException.ENOSYS);
-    }
-
-    /** write(2) of all of {@code bytes} to {@code fd}; how many were written (fewer when a pipe is full). */
-    default int write(int fd, byte[] bytes) throws ErrnoException {
-        throw new ErrnoException("write", ErrnoException.ENOSYS);
+    default void closeOnExec(int fd) throws ErrnoException {
+        throw new ErrnoException("fcntl(F_SETFD)", ErrnoException.ENOSYS);
     }
 
     /**

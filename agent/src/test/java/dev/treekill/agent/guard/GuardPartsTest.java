@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.treekill.agent.log.Log;
+import dev.treekill.agent.proc.FakeProc;
 import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** The guard's orders on its command line, the commands that start it, and how it reads its pipe. */
 class GuardPartsTest {
-    private final GuardOrders orders = new GuardOrders(4242, 123456, "tk1092-abc-", Log.Level.INFO, 30_000, 10_000);
+    private final GuardOrders orders = new GuardOrders(4242, 123456, "tk1092-abc-", false, Log.Level.INFO, 30_000, 10_000);
 
     @Test
     void ordersSurviveTheCommandLine() {
@@ -28,6 +29,7 @@ class GuardPartsTest {
         assertEquals(4242, back.jvmPid);
         assertEquals(123456, back.jvmStartTicks);
         assertEquals("tk1092-abc-", back.cookieFamily);
+        assertFalse(back.cookies);
         assertEquals(Log.Level.INFO, back.logLevel);
         assertEquals(30_000, back.timeoutMillis);
         assertEquals(10_000, back.warnMillis);
@@ -37,11 +39,13 @@ class GuardPartsTest {
     void malformedOrdersAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> GuardOrders.fromArgs(new String[] {"watch", "1"}, 1));
         assertThrows(IllegalArgumentException.class, // pid 1 is never guarded
-                () -> GuardOrders.fromArgs(new String[] {"watch", "1", "5", "tk-", "WARN", "100", "50"}, 1));
+                () -> GuardOrders.fromArgs(new String[] {"watch", "1", "5", "tk-", "true", "WARN", "100", "50"}, 1));
         assertThrows(IllegalArgumentException.class, // an empty family would match every cookie
-                () -> GuardOrders.fromArgs(new String[] {"watch", "77", "5", "", "WARN", "100", "50"}, 1));
+                () -> GuardOrders.fromArgs(new String[] {"watch", "77", "5", "", "true", "WARN", "100", "50"}, 1));
         assertThrows(IllegalArgumentException.class,
-                () -> GuardOrders.fromArgs(new String[] {"watch", "77", "5", "tk-", "LOUD", "100", "50"}, 1));
+                () -> GuardOrders.fromArgs(new String[] {"watch", "77", "5", "tk-", "true", "LOUD", "100", "50"}, 1));
+        assertThrows(IllegalArgumentException.class, // not a yes or a no
+                () -> GuardOrders.fromArgs(new String[] {"watch", "77", "5", "tk-", "yes", "WARN", "100", "50"}, 1));
     }
 
     @Test
@@ -55,7 +59,7 @@ class GuardPartsTest {
         List<String> viaJvm = command.launch(orders, false);
         assertEquals("/opt/jdk/bin/java", viaJvm.get(0));
         assertEquals("detach", viaJvm.get(viaJvm.indexOf(GuardCommand.MAIN) + 1));
-        assertEquals(orders.toArgs(), viaJvm.subList(viaJvm.size() - 6, viaJvm.size()));
+        assertEquals(orders.toArgs(), viaJvm.subList(viaJvm.size() - 7, viaJvm.size()));
         assertFalse(new GuardCommand("/opt/jdk11", "a.jar", 11).jvm("watch", orders).contains("--enable-native-access=ALL-UNNAMED"),
                 "JDK 11 does not know the option");
     }
@@ -68,9 +72,40 @@ class GuardPartsTest {
     }
 
     @Test
-    void endOfPipeMeansDeathAndStandDownMeansExit() throws Exception {
-        assertTrue(Guard.awaitEndOfPipe(new ByteArrayInputStream(new byte[0])));
-        assertTrue(Guard.awaitEndOfPipe(new ByteArrayInputStream("noise\n".getBytes(StandardCharsets.ISO_8859_1))));
-        assertFalse(Guard.awaitEndOfPipe(new ByteArrayInputStream("done\n".getBytes(StandardCharsets.ISO_8859_1))));
+    void endOfPipeMeansDeathAndStandDownMeansExitAndRootsAreRemembered() throws Exception {
+        Roots roots = new Roots(new FakeProc(), 8);
+        assertTrue(Guard.awaitEndOfPipe(lines(""), roots));
+        assertTrue(Guard.awaitEndOfPipe(lines("noise\nroot 2001 61\n\nroot 1 5\nroot 2002\nroot 20x3 7\nroot 2004 63"), roots));
+        assertEquals("[2001@61, 2004@63]", roots.all().toString(), "pid 1 and malformed lines are no roots");
+        assertFalse(Guard.awaitEndOfPipe(lines("root 2005 64\ndone\nroot 2006 65\n"), roots));
+        assertEquals("[2001@61, 2004@63, 2005@64]", roots.all().toString(), "nothing after done is read");
+        assertFalse(Guard.awaitEndOfPipe(lines("root 2007 6\ndone\n"), new Roots(new FakeProc(), 8)),
+                "a line the JVM read the end of, then a newline and done: the stand-down holds");
+    }
+
+    private static ByteArrayInputStream lines(String text) {
+        return new ByteArrayInputStream(text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
+    void rootsAreBoundedAndMakeRoomByDroppingFinishedOnes() {
+        FakeProc proc = new FakeProc();
+        Roots roots = new Roots(proc, 3);
+        proc.put(2001, 1, 'S', 1, 61, "a");
+        proc.put(2002, 1, 'Z', 1, 62, "b"); // finished, not reaped yet
+        proc.put(2003, 1, 'S', 1, 99, "c"); // its pid names a newer process now
+        assertTrue(roots.add(new Roots.Root(2001, 61)));
+        assertTrue(roots.add(new Roots.Root(2002, 62)));
+        assertTrue(roots.add(new Roots.Root(2003, 63)));
+        assertTrue(roots.add(new Roots.Root(2004, 64)), "full: the finished ones make room");
+        assertEquals("[2001@61, 2004@64]", roots.all().toString());
+        assertTrue(roots.add(new Roots.Root(2001, 70)), "a root of a pid known already replaces it");
+        assertEquals("[2001@70, 2004@64]", roots.all().toString());
+        proc.put(2001, 1, 'S', 1, 70, "a");
+        proc.put(2004, 1, 'S', 1, 64, "d");
+        proc.put(2005, 1, 'S', 1, 65, "e");
+        assertTrue(roots.add(new Roots.Root(2005, 65)));
+        assertFalse(roots.add(new Roots.Root(2006, 66)), "full of live roots: not remembered");
+        assertEquals(3, roots.size(), "bounded");
     }
 }

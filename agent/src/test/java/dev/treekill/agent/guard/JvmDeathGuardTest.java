@@ -5,11 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.treekill.agent.proc.FakeProc;
-import dev.treekill.agent.sys.ErrnoException;
-import dev.treekill.agent.sys.NativeAccess;
-import dev.treekill.agent.sys.Syscalls;
-import java.io.FileInputStream;
-import java.io.InputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -20,34 +16,40 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The JVM's side of the guard against a scripted pipe: {@code done} reaches a guard in every state (still
- * starting, running), so that a guard whose start thread died with the JVM stands down instead of killing
- * the shutdown's own work; a guard stood down before its pipe exists is never started; and a descriptor the
- * application closed and got back for a file of its own is never written to nor closed. Then the same
- * pipe, for real: what a guard reads after the JVM stood down.
+ * The JVM's side of the guard against a scripted pipe: the launcher is started before {@code ensureRunning}
+ * returns (so before the start's own fork: no window); roots are told as they start, and a guard that replaces a
+ * dead one is told them all; a full pipe neither blocks nor loses {@code done}; {@code done} reaches a guard in
+ * every state (still starting, running), so that a guard whose start thread died with the JVM stands down instead
+ * of killing the shutdown's own work; and a descriptor the application closed and got back for a file of its own
+ * is never written to nor closed.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class JvmDeathGuardTest {
-    private static final int READ_FD = 10;
-    private static final int WRITE_FD = 11;
-    private static final String PIPE = "pipe:[4242]";
+    static final String PIPE = "pipe:[4242]";
     private static final int GUARD_PID = 777;
 
-    /** One pipe, {READ_FD, WRITE_FD}; records writes and closes; /proc/self/fd says what {@link #fds} says. */
-    static class PipeSyscalls implements Syscalls {
+    /** Pipes {10, 11}, {12, 13}, ...; records writes and closes; /proc/self/fd says what {@link #fds} says. */
+    static class ScriptedPipes implements PipeCalls {
         final Map<Integer, String> fds = new ConcurrentHashMap<>();
         final List<String> writes = new CopyOnWriteArrayList<>();
         final List<Integer> closed = new CopyOnWriteArrayList<>();
+        final List<Integer> forgotten = new CopyOnWriteArrayList<>();
+        final AtomicInteger drained = new AtomicInteger();
+        volatile boolean full;
+        private int next = 10;
 
         @Override
-        public int[] openPipe() {
-            fds.put(READ_FD, PIPE);
-            fds.put(WRITE_FD, PIPE);
-            return new int[] {READ_FD, WRITE_FD};
+        public synchronized int[] openPipe() {
+            int read = next++;
+            int write = next++;
+            fds.put(read, "pipe:[" + (4242 + read) + "]");
+            fds.put(write, "pipe:[" + (4242 + read) + "]");
+            return new int[] {read, write};
         }
 
         @Override
@@ -57,73 +59,74 @@ class JvmDeathGuardTest {
 
         @Override
         public int write(int fd, byte[] bytes) {
+            if (full) {
+                return 0;
+            }
             writes.add(fd + " " + new String(bytes, StandardCharsets.ISO_8859_1));
             return bytes.length;
         }
 
         @Override
-        public void closeFd(int fd) {
+        public int drain(int fd) {
+            drained.incrementAndGet();
+            full = false;
+            return 4096;
+        }
+
+        final List<Integer> closeOnExec = new CopyOnWriteArrayList<>();
+
+        /** Counted down when a thread loads the native calls. */
+        final CountDownLatch loading = new CountDownLatch(1);
+
+        @Override
+        public void loadNative() {
+            loading.countDown();
+        }
+
+        @Override
+        public void closeOnExec(int fd) {
+            closeOnExec.add(fd);
+        }
+
+        @Override
+        public void close(int fd) {
             closed.add(fd);
             fds.remove(fd);
         }
 
         @Override
-        public int selfPid() {
-            return 1000;
-        }
-
-        @Override
-        public void killPid(int pid, int signal) {
-            throw new AssertionError("the JVM's side of the guard never signals");
-        }
-
-        @Override
-        public int pidfdOpen(int pid) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void pidfdSendSignal(int pidfd, int signal) {
-            throw new AssertionError("the JVM's side of the guard never signals");
-        }
-
-        @Override
-        public boolean pollReadable(int fd, int timeoutMillis) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void reserveDescriptors(int count) {
-        }
-
-        @Override
-        public boolean reapChild(int pidfd, int pid) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void becomeSubreaper() {
-            throw new UnsupportedOperationException();
+        public void forget(int fd) {
+            forgotten.add(fd);
         }
     }
 
-    private final PipeSyscalls sys = new PipeSyscalls();
+    private final ScriptedPipes pipes = new ScriptedPipes();
     private final FakeProc proc = new FakeProc();
-    private final AtomicInteger launches = new AtomicInteger();
-    private final CountDownLatch launcherEntered = new CountDownLatch(1);
-    private final CountDownLatch launcherMayReturn = new CountDownLatch(1);
+    private final List<Integer> spawnedWith = new CopyOnWriteArrayList<>();
+    private final CountDownLatch guardMayRun = new CountDownLatch(1);
+    /** The threads that waited for a guard (treekill-guard-start). */
+    private final List<Thread> startThreads = new CopyOnWriteArrayList<>();
 
-    /** A launcher that waits for {@link #launcherMayReturn}, and a guard process that runs. */
-    private JvmDeathGuard guard(Supplier<Syscalls> syscalls) {
+    @AfterEach
+    void letStartThreadsEnd() throws InterruptedException {
+        guardMayRun.countDown();
+        for (Thread t : startThreads) {
+            t.join(TimeUnit.SECONDS.toMillis(30));
+        }
+    }
+
+    /** A launcher whose guard runs once {@link #guardMayRun} is counted down. */
+    private JvmDeathGuard guard() {
         proc.put(GUARD_PID, 1, 'S', 1, 500, "java");
         JvmDeathGuard.Launcher launcher = readFd -> {
-            launches.incrementAndGet();
-            assertEquals(READ_FD, readFd);
-            launcherEntered.countDown();
-            assertTrue(launcherMayReturn.await(30, TimeUnit.SECONDS));
-            return new JvmDeathGuard.Launched(GUARD_PID, 500);
+            spawnedWith.add(readFd);
+            return () -> {
+                startThreads.add(Thread.currentThread());
+                assertTrue(guardMayRun.await(30, TimeUnit.SECONDS));
+                return new JvmDeathGuard.Launched(GUARD_PID, 500);
+            };
         };
-        return new JvmDeathGuard(launcher, syscalls, proc, true);
+        return new JvmDeathGuard(launcher, () -> pipes, proc, true);
     }
 
     private static void await(BooleanSupplier condition, Supplier<String> what) throws InterruptedException {
@@ -135,84 +138,154 @@ class JvmDeathGuardTest {
     }
 
     @Test
-    void aGuardStillStartingWhenTheExitKillEndsFindsDoneInItsPipe() throws Exception {
-        JvmDeathGuard guard = guard(() -> sys);
+    void theLauncherHoldsTheReadEndBeforeTheFirstStartForks() {
+        JvmDeathGuard guard = guard();
         guard.ensureRunning();
-        assertTrue(launcherEntered.await(30, TimeUnit.SECONDS));
-        guard.standDown(); // the JVM may halt now: its start thread is a daemon
-        assertEquals(List.of(WRITE_FD + " done\n"), sys.writes, "told at once, whatever the state");
-        assertFalse(sys.closed.contains(WRITE_FD), "the write end stays for the start still using the read end");
-        launcherMayReturn.countDown(); // ... or it does not halt that soon, and the start ends
-        await(() -> sys.closed.contains(WRITE_FD), () -> "the start closes the write end once done: " + sys.closed);
-        assertEquals(List.of(READ_FD, WRITE_FD), sys.closed, "each end closed once");
-        assertEquals(1, sys.writes.size(), "told once");
-        assertEquals(-1, guard.pid());
+        assertEquals(List.of(10), spawnedWith, "spawned on the starting thread, with the read end, before returning");
+        assertEquals(List.of(), pipes.closed, "the JVM keeps both ends: the write end for EOF, the read end to empty it");
         guard.ensureRunning();
-        assertEquals(1, launches.get(), "never started again once stood down");
+        assertEquals(1, spawnedWith.size(), "one guard at a time");
     }
 
     @Test
-    void aGuardStoodDownBeforeItsPipeExistsIsNeverStarted() throws Exception {
-        CountDownLatch asked = new CountDownLatch(1);
-        CountDownLatch mayOpen = new CountDownLatch(1);
-        JvmDeathGuard guard = guard(() -> {
-            asked.countDown();
-            try {
-                assertTrue(mayOpen.await(30, TimeUnit.SECONDS));
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-            return sys;
-        });
+    void rootsAreToldAsTheyStartAndANewGuardIsToldThemAll() throws Exception {
+        guardMayRun.countDown();
+        JvmDeathGuard guard = guard();
         guard.ensureRunning();
-        assertTrue(asked.await(30, TimeUnit.SECONDS));
+        guard.rootStarted(2001, 61); // told while the guard still boots: the pipe holds it
+        await(() -> guard.pid() == GUARD_PID, () -> "the guard runs");
+        assertEquals(List.of(10, 11), pipes.closeOnExec, "no program forked natively keeps the pipe once the guard runs");
+        guard.rootStarted(2002, 62);
+        assertEquals(List.of("11 root 2001 61\n", "11 root 2002 62\n"), pipes.writes);
+        proc.put(GUARD_PID, 1, 'S', 1, 900, "java"); // a newer process got its pid: the old guard is gone all the same
+        pipes.writes.clear();
+        guard.ensureRunning();
+        assertEquals(List.of(10, 12), spawnedWith, "a new guard, on a new pipe");
+        assertTrue(pipes.closed.containsAll(List.of(11, 10)), () -> "the dead guard's pipe closed: " + pipes.closed);
+        assertEquals(List.of("13 root 2001 61\n", "13 root 2002 62\n"), pipes.writes, "the new guard learns every root");
+    }
+
+    @Test
+    void aStartTellingItsRootNeverWaitsForTheNativeCallsToLoad() throws Exception {
+        CountDownLatch slowLoad = new CountDownLatch(1);
+        ScriptedPipes slow = new ScriptedPipes() {
+            @Override
+            public void loadNative() {
+                loading.countDown();
+                try {
+                    assertTrue(slowLoad.await(30, TimeUnit.SECONDS)); // JNA loading on a busy machine
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        };
+        proc.put(GUARD_PID, 1, 'S', 1, 500, "java");
+        JvmDeathGuard guard = new JvmDeathGuard(readFd -> () -> new JvmDeathGuard.Launched(GUARD_PID, 500), () -> slow,
+                proc, true);
+        try {
+            guard.ensureRunning();
+            assertTrue(slow.loading.await(30, TimeUnit.SECONDS), "the start thread loads the native calls");
+            Thread start = new Thread(() -> guard.rootStarted(2001, 61));
+            start.start();
+            start.join(TimeUnit.SECONDS.toMillis(20)); // generous: it takes microseconds unless it waits for the load
+            assertFalse(start.isAlive(), "the start waited for the native calls to load");
+            assertEquals(List.of("11 root 2001 61\n"), slow.writes);
+        } finally {
+            slowLoad.countDown();
+        }
+    }
+
+    @Test
+    void aFullPipeNeitherBlocksNorLosesDone() throws Exception {
+        JvmDeathGuard guard = guard();
+        guard.ensureRunning();
+        pipes.full = true; // the guard still boots, and the application started thousands of processes
+        guard.rootStarted(2001, 61);
+        assertEquals(List.of(), pipes.writes, "dropped, not waited for");
         guard.standDown();
-        mayOpen.countDown();
-        await(() -> sys.closed.size() == 2, () -> "the pipe is closed again: " + sys.closed);
-        assertEquals(0, launches.get(), "nothing started after the stand-down");
-        assertEquals(List.of(), sys.writes);
+        assertEquals(1, pipes.drained.get(), "the JVM empties the pipe through its own read end");
+        assertEquals(List.of("11 \ndone\n"), pipes.writes, "a newline ends a line the guard may have read half of");
+        assertEquals(List.of(11, 10), pipes.closed);
+    }
+
+    @Test
+    void aGuardStillStartingWhenTheExitKillEndsFindsDoneInItsPipe() throws Exception {
+        JvmDeathGuard guard = guard();
+        guard.ensureRunning();
+        guard.standDown(); // the JVM may halt now: its start thread is a daemon
+        assertEquals(List.of("11 done\n"), pipes.writes, "told at once, whatever the state");
+        assertEquals(List.of(11, 10), pipes.closed, "the launcher holds the read end already: both of ours closed");
+        await(() -> startThreads.size() == 1, () -> "the start thread waits for the guard");
+        guardMayRun.countDown(); // ... or it does not halt that soon, and the start ends
+        startThreads.get(0).join(TimeUnit.SECONDS.toMillis(30));
+        assertFalse(startThreads.get(0).isAlive());
+        assertEquals(List.of(11, 10), pipes.closed, "each end closed once");
+        assertEquals(1, pipes.writes.size(), "told once");
+        assertEquals(-1, guard.pid());
+        guard.ensureRunning();
+        guard.rootStarted(2001, 61);
+        assertEquals(1, spawnedWith.size(), "never started again once stood down");
+        assertEquals(1, pipes.writes.size(), "nothing told after done");
     }
 
     @Test
     void aRunningGuardIsToldAndItsPipeClosed() throws Exception {
-        launcherMayReturn.countDown();
-        JvmDeathGuard guard = guard(() -> sys);
+        guardMayRun.countDown();
+        JvmDeathGuard guard = guard();
         guard.ensureRunning();
         await(() -> guard.pid() == GUARD_PID, () -> "the guard runs");
         guard.standDown();
-        assertEquals(List.of(WRITE_FD + " done\n"), sys.writes);
-        assertEquals(List.of(READ_FD, WRITE_FD), sys.closed);
+        assertEquals(List.of("11 done\n"), pipes.writes);
+        assertEquals(List.of(11, 10), pipes.closed);
     }
 
     @Test
     void aDescriptorTheApplicationReusedIsNeverWrittenToNorClosed() throws Exception {
-        launcherMayReturn.countDown();
-        JvmDeathGuard guard = guard(() -> sys);
+        guardMayRun.countDown();
+        JvmDeathGuard guard = guard();
         guard.ensureRunning();
         await(() -> guard.pid() == GUARD_PID, () -> "the guard runs");
-        sys.fds.put(WRITE_FD, "/srv/app/data.db"); // the application closed it, and opened a file that got its number
+        pipes.fds.put(11, "/srv/app/data.db"); // the application closed it, and opened a file that got its number
+        guard.rootStarted(2001, 61);
         guard.standDown();
-        assertEquals(List.of(), sys.writes, "nothing written into the application's file");
-        assertEquals(List.of(READ_FD), sys.closed, "the application's file not closed");
+        assertEquals(List.of(), pipes.writes, "nothing written into the application's file");
+        assertEquals(List.of(10), pipes.closed, "the application's file not closed");
+        assertEquals(List.of(11), pipes.forgotten, "forgotten instead");
     }
 
     @Test
     void aDeadGuardsReusedDescriptorIsForgottenUntouched() throws Exception {
-        launcherMayReturn.countDown();
-        JvmDeathGuard guard = guard(() -> sys);
+        guardMayRun.countDown();
+        JvmDeathGuard guard = guard();
         guard.ensureRunning();
         await(() -> guard.pid() == GUARD_PID, () -> "the guard runs");
-        sys.fds.put(WRITE_FD, "socket:[99]"); // closed by the application, reused for a connection
+        pipes.fds.put(11, "socket:[99]"); // closed by the application, reused for a connection
         proc.remove(GUARD_PID); // the guard died: the next start brings a new one, and forgets the old pipe
-        guard.ensureRunning(); // forgets the old pipe at once, on this thread
-        assertFalse(sys.closed.contains(WRITE_FD), () -> "the application's socket was closed: " + sys.closed);
-        await(() -> launches.get() == 2, () -> "a new guard is started");
-        assertEquals(List.of(), sys.writes);
+        guard.ensureRunning();
+        assertFalse(pipes.closed.contains(11), () -> "the application's socket was closed: " + pipes.closed);
+        assertEquals(2, spawnedWith.size(), "a new guard is started");
+        assertEquals(List.of(), pipes.writes);
+    }
+
+    @Test
+    void aFailedStartIsRetriedOnlyAfterAWhile() {
+        proc.put(GUARD_PID, 1, 'S', 1, 500, "java");
+        AtomicInteger attempts = new AtomicInteger();
+        JvmDeathGuard guard = new JvmDeathGuard(readFd -> {
+            attempts.incrementAndGet();
+            throw new IOException("no java");
+        }, () -> pipes, proc, true);
+        guard.ensureRunning();
+        guard.ensureRunning();
+        guard.rootStarted(2001, 61);
+        assertEquals(1, attempts.get(), "not one failing start per process start");
+        assertEquals(List.of(11, 10), pipes.closed, "the failed start's pipe is closed");
+        assertEquals(List.of(), pipes.writes);
     }
 
     @Test
     void anUnnamedPipeIsRefusedAndLeftClosed() {
-        PipeSyscalls blind = new PipeSyscalls() {
+        ScriptedPipes blind = new ScriptedPipes() {
             @Override
             public String fdTarget(int fd) {
                 return null; // no /proc
@@ -221,22 +294,19 @@ class JvmDeathGuardTest {
         try {
             GuardPipe.open(blind);
             throw new AssertionError("a pipe that cannot be checked must not be used");
-        } catch (ErrnoException expected) {
-            assertEquals(List.of(READ_FD, WRITE_FD), blind.closed);
+        } catch (IOException expected) {
+            assertEquals(List.of(10, 11), blind.closed);
         }
     }
 
     @Test
-    void aRealGuardReadsDoneBeforeEndOfFileAfterTheJvmStoodDown() throws Exception {
-        Syscalls real = NativeAccess.syscalls();
-        GuardPipe pipe = GuardPipe.open(real);
-        // What the guard's launcher does: open the read end through /proc, as the guard's stdin.
-        try (InputStream guardsStdin = new FileInputStream("/proc/self/fd/" + pipe.readFd())) {
-            pipe.closeReadEnd();
-            assertTrue(pipe.tell(JvmDeathGuard.STAND_DOWN));
-            pipe.close(); // what the kernel does when the JVM halts
-            assertFalse(Guard.awaitEndOfPipe(guardsStdin), "the guard stands down instead of killing");
-        }
-        assertFalse(pipe.tell(JvmDeathGuard.STAND_DOWN), "closed: nothing written any more");
+    void anOffGuardDoesNothing() {
+        JvmDeathGuard off = new JvmDeathGuard(readFd -> {
+            throw new AssertionError("never started");
+        }, () -> pipes, proc, false);
+        off.ensureRunning();
+        off.rootStarted(2001, 61);
+        off.standDown();
+        assertEquals(List.of(), pipes.writes);
     }
 }

@@ -10,9 +10,9 @@ import java.util.List;
 /**
  * The application of the abrupt-death tests, run in a child JVM. Plain JDK only. Starts a wide tree of 20, three
  * shells forking all the time, and a shell that double-forks two {@code setsid} daemons (one keeps its cookie,
- * one opted out: see {@link EscapeApp#DAEMONS}); with a second argument {@code guarded}, waits (at most 30 s)
- * until its exitKill guard runs (the guard starts with the first process start, off its thread: a JVM that
- * dies before has none), with {@code probe} looks for one after 2 s; prints {@code ready pid=<this JVM> daemon=<pid> optout=<pid> guard=<pid or none>};
+ * one opted out: see {@link EscapeApp#DAEMONS}), and a {@code sleep} whose ProcessBuilder opted out; with a second argument {@code guarded}, waits (at most 30 s)
+ * until its exitKill guard runs (the pipe is held from before the first start forks, the guard itself boots
+ * later: these tests count the guard among what must be gone), with {@code probe} looks for one after 2 s; prints {@code ready pid=<this JVM> daemon=<pid> optout=<pid> optoutroot=<pid> guard=<pid or none>};
  * then, by mode:
  * <ul>
  * <li>{@code wait}: waits (at most 60 s) to be killed;</li>
@@ -31,10 +31,13 @@ public final class AbruptDeathApp {
         BufferedReader out = new BufferedReader(new InputStreamReader(root.getInputStream(), StandardCharsets.UTF_8));
         long daemon = Long.parseLong(out.readLine().trim());
         long optOut = Long.parseLong(out.readLine().trim());
+        ProcessBuilder optedOut = new ProcessBuilder("sleep", "1000"); // a root of its own that opted out
+        optedOut.environment().put("TREEKILL_COOKIE", "dontKillMe");
+        long optOutRoot = optedOut.start().pid();
         Thread.sleep(200); // the daemons' subshells are gone by then, mostly: they are escapees
         String guard = args.length > 1 && args[1].equals("guarded") ? Long.toString(awaitGuard()) : lookForGuard(args);
         System.out.println("ready pid=" + ProcessHandle.current().pid() + " daemon=" + daemon + " optout=" + optOut
-                + " guard=" + guard);
+                + " optoutroot=" + optOutRoot + " guard=" + guard);
         System.out.flush();
         switch (args[0]) {
             case "wait":
