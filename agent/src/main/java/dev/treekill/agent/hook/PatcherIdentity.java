@@ -8,7 +8,7 @@ package dev.treekill.agent.hook;
  * another version of the agent is then never used.
  */
 final class PatcherIdentity {
-    static final String ID = "7bc7661402cdbe55";
+    static final String ID = "50026cbc6fd007df";
 
     private PatcherIdentity() {
     }
