@@ -210,6 +210,16 @@ public final class StartedProcesses {
         return !tracking() || attached.contains(pid) || ofPid(pid) != null;
     }
 
+    /**
+     * Whether {@code e}, a child of this JVM as it was seen (pid and start time), is one the JDK started: then its
+     * exit status is the JDK's. Unlike {@link #startedByJdk(long)}, this stays true once the JDK has reaped it,
+     * when its pid may already name the JDK's next child: the orphan reaper asks this of a zombie it saw, and by
+     * pid it would take whatever zombie is at that pid now.
+     */
+    public boolean startedByJdk(ProcEntry e) {
+        return !tracking() || attached.contains(e.pid) || records.startedAsSuch(e);
+    }
+
     /** Whether every child the JDK may reap is known: a start was seen (and under attach, the children of before). */
     private boolean tracking() {
         return inFlight.anyBegun() && (tracking == Tracking.FROM_FIRST_START || attached.noted());
