@@ -192,6 +192,11 @@ public final class StartedProcesses {
         return inFlight.oldest();
     }
 
+    /** Whether a start is under way: it may have forked a child the JDK does not know the pid of yet. */
+    public boolean anyStartInFlight() {
+        return inFlight.oldest() != StartsInFlight.NONE;
+    }
+
     /** What was recorded for this very Process, or null. */
     public Started of(Process process) {
         return records.of(process);
