@@ -187,7 +187,14 @@ public final class Escapees {
         }
         // No cookie, or only the one this JVM inherited (which every process it did not tag carries): only
         // as an orphan adopted here can it be one of ours.
-        if (!adoption.adopts() || e.ppid != self || started.startedByJdk(e.pid)) {
+        if (!adoption.adopts() || e.ppid != self) {
+            return false;
+        }
+        // A start under way may have forked it (a child shows the JVM's environment until its exec, and has no record
+        // before the JDK knows its pid): the JDK's then, not one target's orphan (every tree takes it all the same).
+        // Asked before the record: a start records its child before it counts as ended.
+        boolean mayBeAStartsChild = !target.allDescendants() && started.anyStartInFlight();
+        if (mayBeAStartsChild || started.startedByJdk(e.pid)) {
             return false;
         }
         return target.allDescendants()

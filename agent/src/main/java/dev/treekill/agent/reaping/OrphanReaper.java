@@ -19,8 +19,9 @@ import java.util.Set;
  * Reaps zombies re-parented to this JVM (when it is PID 1, or a subreaper): the JDK only reaps the
  * processes it started, so without this they would pile up forever. It reaps one specific child at a
  * time (waitid on its pidfd or pid, never waitpid(-1)) and never a pid the JDK's reaper may be waiting
- * for: not one the JDK started and has not reaped yet, and not one that a start still under way may have
- * forked (a child exists from fork() on, before the JDK knows its pid).
+ * for: not one the JDK started (the zombie as seen, by its start time: if the JDK reaped it meanwhile, its pid may
+ * be the JDK's next child's already), and not one that a start still under way may have forked (a child exists
+ * from fork() on, before the JDK knows its pid). A zombie that is neither only this reaper takes, so by pid is safe.
  *
  * <p>The rule for a zombie child that is not registered: every start that could have forked it began
  * before it was seen, i.e. has a number at most {@code begun} read right after seeing it. Once every such
@@ -100,8 +101,8 @@ public final class OrphanReaper {
                 later++;
                 continue; // a start that may have forked it is still under way: later
             }
-            if (started.startedByJdk(m.pid())) {
-                continue; // only the JDK may collect this one
+            if (started.startedByJdk(m.entry)) {
+                continue; // only the JDK may collect this one, even if it did so since: its pid may be its next child's
             }
             try {
                 if (sys.reapChild(m.pidfd, m.pid())) {

@@ -47,6 +47,15 @@ final class StartRecords {
         return s != null && unreaped(s) ? s : null;
     }
 
+    /**
+     * Whether the JDK started {@code e}, this very process (its start time), reaped by the JDK since or not: the
+     * record at its pid has its start time, or none known while that pid is unreaped.
+     */
+    boolean startedAsSuch(ProcEntry e) {
+        Started s = byPid.get((long) e.pid);
+        return s != null && (s.startTicks == e.startTime || (s.startTicks == ProcEntry.UNKNOWN_START && unreaped(s)));
+    }
+
     /** Every record by pid (a live view). */
     Collection<Started> all() {
         return byPid.values();

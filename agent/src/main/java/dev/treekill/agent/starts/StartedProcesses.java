@@ -192,6 +192,11 @@ public final class StartedProcesses {
         return inFlight.oldest();
     }
 
+    /** Whether a start is under way: it may have forked a child the JDK does not know the pid of yet. */
+    public boolean anyStartInFlight() {
+        return inFlight.oldest() != StartsInFlight.NONE;
+    }
+
     /** What was recorded for this very Process, or null. */
     public Started of(Process process) {
         return records.of(process);
@@ -208,6 +213,16 @@ public final class StartedProcesses {
      */
     public boolean startedByJdk(long pid) {
         return !tracking() || attached.contains(pid) || ofPid(pid) != null;
+    }
+
+    /**
+     * Whether {@code e}, a child of this JVM as it was seen (pid and start time), is one the JDK started: then its
+     * exit status is the JDK's. Unlike {@link #startedByJdk(long)}, this stays true once the JDK has reaped it,
+     * when its pid may already name the JDK's next child: the orphan reaper asks this of a zombie it saw, and by
+     * pid it would take whatever zombie is at that pid now.
+     */
+    public boolean startedByJdk(ProcEntry e) {
+        return !tracking() || attached.contains(e.pid) || records.startedAsSuch(e);
     }
 
     /** Whether every child the JDK may reap is known: a start was seen (and under attach, the children of before). */

@@ -82,4 +82,17 @@ class RecycledPidIT {
     void jmxTerminateTreeSparesTheNextOwnerOfTheRootsPid(Jdk jdk) throws Exception {
         grace(jdk, null, "jmx");
     }
+
+    /**
+     * The measure of the tests above: B's liveness comes from /proc, not from B's Process, which the JDK's race of
+     * a pid handed out again at once can show dead from its start (see RecycleApp); here the race is made to happen.
+     */
+    @OnEachJdk
+    void theNextOwnersLivenessIsReadFromProcNotFromItsProcess(Jdk jdk) throws Exception {
+        JvmRunner.Result r = JvmRunner.on(jdk, tagged).under(PidNamespace.UNSHARE)
+                .jvmArg("--add-opens=java.base/java.lang=ALL-UNNAMED").main(RecycleApp.class, "jdk-race").run();
+        Map<String, String> line = Checks.ok(r).line("race ");
+        assertEquals("true", line.get("same_pid"), () -> "the test did not recycle the pid\n" + r);
+        assertEquals("true", line.get("b_alive"), () -> "B, alive, read as dead\n" + r);
+    }
 }

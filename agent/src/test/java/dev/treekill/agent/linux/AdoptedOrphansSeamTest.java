@@ -127,6 +127,28 @@ class AdoptedOrphansSeamTest extends EscapeesFixture {
         neverTouchesInitOrSelf(sys);
     }
 
+    /**
+     * A child exists from fork() on, before the JDK knows its pid, and until its exec it shows the JVM's
+     * environment (no cookie): while a start is under way, a cookie-less child of this JVM without a record may
+     * be that start's (the JDK's next child, perhaps at the pid the root just left), no orphan of the root's.
+     */
+    @Test
+    void aChildOfAStartStillUnderWayIsNoCookielessOrphanOfTheRoot() {
+        startRootWithoutCookie(); // started at tick 60
+        long seq = started.forking(); // another thread's start: forked, its Process not returned yet
+        process(3005, SELF, 'S', 70, "PATH=/bin");
+        Escapees escapees = new Escapees(proc, SELF, started, Adoption.SUBREAPER, CookieMode.OFF);
+        Target target = Target.started(started.of(root), true);
+        assertEquals(List.of(), pids(escapees.find(target, 60, new HashMap<>())), "3005 may be the start's own child");
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        killer(sys, true, false).kill(target, Trigger.CLI);
+        assertEquals(Set.of(ROOT, 1002), sigkilled(sys), sys.signals()::toString);
+        assertFalse(touched(sys).contains(3005), sys.calls::toString);
+
+        started.started(seq, new FakeProcess(3005, fake, started), null); // it was: the JDK's, never the root's
+        assertEquals(List.of(), pids(escapees.find(target, 60, new HashMap<>())));
+    }
+
     @Test
     void aStartAliveWhenTheOrphanStartedRemainsAPossibleOriginOnceTheJdkReapedIt() {
         startRootWithoutCookie(); // started at tick 60

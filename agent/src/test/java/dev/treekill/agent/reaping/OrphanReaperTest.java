@@ -17,6 +17,7 @@ import dev.treekill.agent.hook.StartHooks;
 import dev.treekill.agent.linux.TreeKiller;
 import dev.treekill.agent.proc.CountingProc;
 import dev.treekill.agent.proc.FakeProc;
+import dev.treekill.agent.proc.ForwardingProc;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
@@ -144,6 +145,46 @@ class OrphanReaperTest {
         fake.put(3006, SELF, 'Z', 1, 80, "an orphan that got the pid");
         assertEquals(1, reaper().reapAdopted());
         assertEquals(Set.of(3001, 3006), reaped());
+    }
+
+    /**
+     * A zombie the JDK started, seen by a pass, then reaped by the JDK before the pass asks whose it is; its pid is
+     * taken at once by the JDK's next child, which exits at once. That zombie's exit status is the JDK's (its
+     * reaper waits for it): the pass must not reap by pid what it saw the JDK's. (Seen in RecycledPidIT's logs as
+     * {@code waitid(<pid>): errno 10}: the pass reached waitid for a pid the JDK had just reaped.)
+     */
+    @Test
+    void aZombieTheJdkReapsUnderThePassIsNotReapedByPidAfterwards() {
+        aStartWasSeen();
+        FakeProcess first = new FakeProcess(3006, fake, started);
+        fake.put(3006, SELF, 'Z', 1, 72, "the JDK's child, exited");
+        started.started(started.forking(), first, null);
+        ProcSource jdkReapsAfterTheLook = new ForwardingProc(fake) {
+            private boolean looked;
+
+            @Override
+            public String stat(int pid) {
+                String stat = super.stat(pid);
+                if (pid == 3006 && !looked) {
+                    looked = true;
+                    first.exit(); // the JDK's reaper, right after the pass saw the zombie
+                }
+                return stat;
+            }
+        };
+        FakeSyscalls nextChildExitsAtOnce = new FakeSyscalls(fake) {
+            @Override
+            public boolean reapChild(int pidfd, int pid) throws ErrnoException {
+                if (pid == 3006 && fake.stat(3006) == null) {
+                    fake.put(3006, SELF, 'Z', 1, 80, "the JDK's next child, exited at once");
+                    started.started(started.forking(), new FakeProcess(3006, fake, started), null);
+                }
+                return super.reapChild(pidfd, pid);
+            }
+        };
+        List<Member> seen = List.of(new Member(ProcTable.read(fake, 3006), Member.NO_PIDFD));
+        new OrphanReaper(nextChildExitsAtOnce, jdkReapsAfterTheLook, started).reap(seen);
+        assertEquals(List.of(), nextChildExitsAtOnce.calls, "the zombie seen was the JDK's: no waitid at its pid");
     }
 
     @Test
