@@ -92,7 +92,7 @@ class ColdKillIT {
     private static void onlyKillReports(JvmRunner.Result r) {
         for (String l : agentLines(r)) {
             assertTrue(l.startsWith("[treekill] active (") || l.matches("\\[treekill\\] tree of pid \\d+ gone: .*")
-                    || l.matches("\\[treekill\\] tree of pid \\d+: (froze|SIGKILL to) .*")
+                    || l.matches("\\[treekill\\] tree of pid \\d+: (froze|SIGKILL to|escapees) .*")
                     || l.matches("\\[treekill\\] pidfd_open\\(\\d+\\) errno 38: signalling by pid"),
                     () -> "unexpected agent line: " + l + "\n" + r);
         }
