@@ -22,7 +22,8 @@ import java.util.Set;
  * started after the root: only those are worth reading the environment of), and, where this JVM adopts
  * orphans (PID 1 or a subreaper), adopted orphans without a cookie: all of them for the whole JVM; for
  * one process the JDK started only under a subreaper with cookies off, and only when no other process the
- * JDK started was alive when the orphan started. With cookies on, a cookie-less orphan cleared its
+ * JDK started was alive when the orphan started and no start is under way (a child forked by a start not yet
+ * recorded shows the JVM's environment, without a cookie, until its exec). With cookies on, a cookie-less orphan cleared its
  * environment, and nothing says whose it is; as PID 1, orphans may come from anywhere (docker exec).
  */
 public final class Escapees {
