@@ -34,6 +34,11 @@ public enum Adoption {
      * and by getpid().)
      */
     public static Adoption forThisJvm(boolean becameSubreaper) {
-        return becameSubreaper ? SUBREAPER : ProcSource.selfPidInProc() == 1 ? PID_1 : NONE;
+        return decide(ProcSource.selfPidInProc(), becameSubreaper);
+    }
+
+    /** The rule of {@link #forThisJvm}, given the pid /proc/self names (-1 without /proc). */
+    static Adoption decide(int selfPidInProc, boolean becameSubreaper) {
+        return becameSubreaper ? SUBREAPER : selfPidInProc == 1 ? PID_1 : NONE;
     }
 }
