@@ -104,10 +104,22 @@ public final class TreeKill {
         return report;
     }
 
-    /** The one duration rule ({@link Durations#positive}); a positive timeout under 1 ms waits 1 ms. */
-    private static long positiveMillis(Duration timeout) {
+    /**
+     * The one duration rule ({@link Durations#positive}); a positive timeout under 1 ms waits 1 ms. A negative one
+     * too long for a {@code long} of milliseconds is refused like any other (IllegalArgumentException, not the
+     * ArithmeticException of {@link Duration#toMillis}).
+     */
+    static long positiveMillis(Duration timeout) {
         Objects.requireNonNull(timeout, "timeout");
-        long millis = timeout.isNegative() || timeout.isZero() ? timeout.toMillis() : Math.max(1, timeout.toMillis());
-        return Durations.positive("timeout", millis);
+        if (timeout.isNegative() || timeout.isZero()) {
+            long millis;
+            try {
+                millis = timeout.toMillis();
+            } catch (ArithmeticException tooLong) {
+                millis = Long.MIN_VALUE;
+            }
+            return Durations.positive("timeout", millis);
+        }
+        return Math.max(1, timeout.toMillis());
     }
 }

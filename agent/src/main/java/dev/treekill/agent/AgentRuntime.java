@@ -36,18 +36,18 @@ public final class AgentRuntime implements Supplier<Engine> {
     /** When the agent was attached to a running JVM (nanoTime); meaningless unless {@link #attached}. */
     private final long attachedAtNanos;
     private final boolean attached;
-    /** PID 1 (read from /proc: ProcessHandle must not load in premain), or a subreaper that prctl() confirmed. */
-    private volatile Adoption adoption;
+    /** Decided once before this runtime exists ({@link Adoption#forThisJvm}, after {@link #becomeSubreaper}). */
+    private final Adoption adoption;
     /** The native (or portable) engine, once built, with the hooks off. */
     private volatile Engine engine;
     /** What kills go to: the cold path until {@link #engine} is built, for the kills it can do. */
     private volatile Engine firstKills;
 
-    public AgentRuntime(Settings settings, boolean attached) {
+    public AgentRuntime(Settings settings, boolean attached, Adoption adoption) {
         this.settings = settings;
         this.attached = attached;
         this.attachedAtNanos = System.nanoTime();
-        this.adoption = Adoption.of(ProcSource.selfPidInProc(), false);
+        this.adoption = adoption;
         this.cookies = CookieMode.of(settings.options().cookie());
         this.started = new StartedProcesses(ProcSource.system(),
                 attached ? StartedProcesses.Tracking.ONCE_CHILDREN_NOTED : StartedProcesses.Tracking.FROM_FIRST_START);
@@ -174,21 +174,22 @@ public final class AgentRuntime implements Supplier<Engine> {
     }
 
     /**
-     * prctl(PR_SET_CHILD_SUBREAPER) for {@code subreaper=true}, before any process starts; a JVM that cannot is
-     * told so, and goes on without adopting anything.
+     * prctl(PR_SET_CHILD_SUBREAPER) for {@code subreaper=true}, before any process starts: true if the kernel took
+     * it. A JVM that cannot is told so, and goes on without adopting anything.
      */
-    public void becomeSubreaper() {
+    public static boolean becomeSubreaper() {
         try {
             if (!Engines.linuxEngineWorks()) {
                 Log.warn("subreaper=true needs the Linux engine (it reaps what it adopts); not a subreaper");
-                return;
+                return false;
             }
             NativeAccess.syscalls().becomeSubreaper();
-            adoption = Adoption.SUBREAPER;
             Log.info("this JVM is now a child subreaper: orphans of its descendants are re-parented to it");
+            return true;
         } catch (ErrnoException | RuntimeException e) {
             Log.warn("subreaper=true: this JVM could not become a subreaper (" + e.getMessage()
                     + "); orphans go to PID 1 as before");
+            return false;
         }
     }
 }

@@ -12,6 +12,7 @@ import dev.treekill.agent.jmx.PlatformRegistration;
 import dev.treekill.agent.jmx.PlatformServerPatcher;
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.AgentOptions;
+import dev.treekill.agent.reaping.Adoption;
 import dev.treekill.agent.options.Settings;
 import dev.treekill.agent.sys.NativeAccess;
 import java.io.File;
@@ -55,12 +56,23 @@ public final class TreeKillAgent {
             return;
         }
         AgentOptions options = AgentOptions.parse(args); // a bad option stops the JVM here, by design
-        AgentRuntime runtime = new AgentRuntime(new Settings(options), attached);
         if (Hooks.installed()) {
             Log.warn("agent already active in this JVM; options '" + args + "' ignored");
             return;
         }
         Log.setLevel(options.log());
+        NativeAccess.setModuleOpener(new Consumer<Module>() {
+            @Override
+            public void accept(Module module) {
+                inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(),
+                        Map.of("java.lang", Set.of(module), "jdk.internal.module", Set.of(module)), Set.of(), Map.of());
+            }
+        });
+        // Whether orphans come here, decided once, before the first patch starts the reaper and before any start.
+        // (Should another agent win Hooks.install below in the meantime, this JVM stays a subreaper that this
+        // agent does not reap for: the same narrow race as before, now before the install instead of after it.)
+        Adoption adoption = Adoption.forThisJvm(options.subreaper() && AgentRuntime.becomeSubreaper());
+        AgentRuntime runtime = new AgentRuntime(new Settings(options), attached, adoption);
         ExitKill exit = options.exitKill()
                 ? ExitKill.install(runtime.fullEngineSupplier(), runtime.settings(), runtime.started(), attached, exporterTo(inst)) : null;
         if (!Hooks.install(new DestroyHooks(runtime.settings(), runtime, runtime.stats(), runtime.started()),
@@ -69,16 +81,6 @@ public final class TreeKillAgent {
             return;
         }
         LibraryBridge.bind(runtime);
-        NativeAccess.setModuleOpener(new Consumer<Module>() {
-            @Override
-            public void accept(Module module) {
-                inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(),
-                        Map.of("java.lang", Set.of(module), "jdk.internal.module", Set.of(module)), Set.of(), Map.of());
-            }
-        });
-        if (options.subreaper()) {
-            runtime.becomeSubreaper(); // before the first patch starts the reaper, and before any start
-        }
         PatchCache cache = PatchCache.forThisUser();
         ProcessClassPatcher patcher = new ProcessClassPatcher(runtime.backgroundTask(), options.cookie(), cache);
         inst.addTransformer(patcher, true);

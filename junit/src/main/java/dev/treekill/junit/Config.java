@@ -3,6 +3,7 @@ package dev.treekill.junit;
 import dev.treekill.internal.Agent;
 import dev.treekill.mbeans.Durations;
 import java.util.Locale;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -16,6 +17,8 @@ final class Config {
     static final String TIMEOUT = "treekill.timeout";
     static final String AGENT_OPTIONS = "treekill.agentOptions";
     static final long DEFAULT_TIMEOUT_MILLIS = 30_000;
+    /** Digits, blanks, then a unit letter: the blanks go (JUnit's configuration files allowed {@code 10 s}). */
+    private static final Pattern BLANKS_BEFORE_UNIT = Pattern.compile("^(\\d+)\\s+(?=[a-z])");
 
     /** What a leak does. */
     enum Leaks {
@@ -64,13 +67,30 @@ final class Config {
         }
     }
 
-    /** The agent's duration rule ({@link Durations}): {@code 500ms}, {@code 10s}, {@code 2m}, or plain milliseconds; more than zero. */
+    /**
+     * The agent's duration rule ({@link Durations}): {@code 500ms}, {@code 10s}, {@code 2m}, or plain milliseconds;
+     * more than zero; behind a lenient front ({@link #lenientDuration}) for what JUnit configuration files have
+     * always been allowed to say.
+     */
     static long millis(String value) {
         try {
-            return Durations.positive(TIMEOUT, Durations.parseMillis(value));
+            return Durations.positive(TIMEOUT, Durations.parseMillis(lenientDuration(value)));
         } catch (IllegalArgumentException e) {
             throw new ExtensionConfigurationException(TIMEOUT + "=" + value
                     + " is not a duration more than zero (500ms, 10s, 2m, or plain milliseconds)", e);
         }
+    }
+
+    /**
+     * The spellings treekill-junit accepted before it shared the agent's rule, brought to that rule's form:
+     * units in any case ({@code 10S}, {@code 2M}, {@code 500Ms}) and blanks before the unit ({@code 10 s}).
+     * Only the JUnit front is lenient: the agent's options, the CLI and the MBean keep the strict spelling.
+     * Anything else passes through unchanged, so the error still comes from {@link Durations}.
+     */
+    static String lenientDuration(String value) {
+        if (value == null) {
+            return null;
+        }
+        return BLANKS_BEFORE_UNIT.matcher(value.trim().toLowerCase(Locale.ROOT)).replaceFirst("$1");
     }
 }

@@ -18,9 +18,20 @@ class ConfigTest {
         assertEquals(250, Config.millis(" 250 "));
     }
 
-    /** The agent's one duration rule: "10 s" and "10S", which this class's own parser once took, are refused too. */
+    /** What treekill-junit's own parser took before it shared the agent's rule: units in any case, blanks before them. */
+    @Test
+    void theSpellingsJunitConfigFilesAlwaysAllowed() {
+        assertEquals(10_000, Config.millis("10 s"));
+        assertEquals(10_000, Config.millis("10S"));
+        assertEquals(120_000, Config.millis("2M"));
+        assertEquals(500, Config.millis("500 MS"));
+        assertEquals(500, Config.millis("500Ms"));
+        assertEquals(3_000, Config.millis(" 3\ts "));
+    }
+
+    /** Past the lenient front, the agent's one rule refuses the rest (blanks inside the number, other units). */
     @ParameterizedTest
-    @ValueSource(strings = {"0", "0s", "-1", "ten", "10h", "", "99999999999999999999", "10 s", "10S"})
+    @ValueSource(strings = {"0", "0s", "0 S", "-1", "ten", "10h", "10 H", "", "99999999999999999999", "1 0s", "10 s s", "s"})
     void badDurationsAreRefusedWithTheFormat(String value) {
         ExtensionConfigurationException e = assertThrows(ExtensionConfigurationException.class, () -> Config.millis(value));
         assertTrue(e.getMessage().startsWith("treekill.timeout=" + value + " is not a duration"), e.getMessage());

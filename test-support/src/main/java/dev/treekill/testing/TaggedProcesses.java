@@ -9,6 +9,7 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -89,19 +90,49 @@ public final class TaggedProcesses implements AfterEachCallback {
 
     /** Live processes (not zombies) carrying this test's tag, by pid. */
     public List<Long> survivors() {
-        List<Long> out = new ArrayList<>();
+        return pinnedSurvivors().stream().map(ProcessHandle::pid).collect(Collectors.toList());
+    }
+
+    /**
+     * Live processes carrying this test's tag, each as a handle taken <em>before</em> its environment was read. The
+     * handle pins the process by its start time (its destroy does nothing once the pid belongs to another one), and
+     * the start time in /proc is read before and after the environment: equal, and the environment read is that of
+     * the process the handle pins. A pid reused at any point is skipped or, through the handle, left alone; taking
+     * the handle after the read (ProcessHandle.of(pid) later) would pin whatever held the pid by then, and the
+     * sweep runs as root.
+     */
+    private List<ProcessHandle> pinnedSurvivors() {
+        List<ProcessHandle> out = new ArrayList<>();
         String needle = TAG_VARIABLE + "=" + tag;
         String[] names = new File("/proc").list();
         for (String name : names == null ? new String[0] : names) {
-            if (!name.chars().allMatch(Character::isDigit)) {
+            if (name.isEmpty() || !name.chars().allMatch(Character::isDigit)) {
                 continue;
             }
+            long pid = Long.parseLong(name);
+            Optional<ProcessHandle> handle = ProcessHandle.of(pid);
+            if (handle.isEmpty()) {
+                continue;
+            }
+            String startBefore = startTicks(pid);
             String environ = read(Paths.get("/proc", name, "environ"));
-            if (environ != null && List.of(environ.split("\0")).contains(needle) && isLive(Long.parseLong(name))) {
-                out.add(Long.parseLong(name));
+            String startAfter = startTicks(pid);
+            if (startBefore != null && startBefore.equals(startAfter) && environ != null
+                    && List.of(environ.split("\0")).contains(needle) && isLive(pid)) {
+                out.add(handle.get());
             }
         }
         return out;
+    }
+
+    /** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), or null when the process is gone. */
+    private static String startTicks(long pid) {
+        String stat = read(Paths.get("/proc", Long.toString(pid), "stat"));
+        if (stat == null) {
+            return null;
+        }
+        String[] afterComm = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return afterComm.length > 19 ? afterComm[19] : null; // afterComm[0] is field 3 (state)
     }
 
     /** {@code [pid command line; ...]}, for assertion messages about {@code pids}. */
@@ -115,13 +146,13 @@ public final class TaggedProcesses implements AfterEachCallback {
     @Override
     public void afterEach(ExtensionContext context) {
         for (int round = 0; round < SWEEP_ROUNDS; round++) {
-            List<Long> left = survivors();
+            List<ProcessHandle> left = pinnedSurvivors();
             if (left.isEmpty()) {
                 break;
             }
-            for (long pid : left) {
-                // ProcessHandle checks the start time, and we found the pid by our tag: only ours die.
-                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            for (ProcessHandle h : left) {
+                // Pinned before its tag was read (see pinnedSurvivors): destroy checks the start time, so only ours die.
+                h.destroyForcibly();
             }
             sleep(50);
         }

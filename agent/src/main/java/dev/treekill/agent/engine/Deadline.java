@@ -1,5 +1,6 @@
 package dev.treekill.agent.engine;
 
+import dev.treekill.mbeans.Durations;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -18,11 +19,13 @@ public final class Deadline {
         this.warnMillis = warnMillis;
     }
 
-    /** A warning at or after the timeout is never given. */
+    /**
+     * A warning at or after the timeout (or not more than zero) is never given.
+     *
+     * @throws IllegalArgumentException when {@code timeoutMillis} is not more than zero, by the one rule ({@link Durations})
+     */
     public static Deadline of(long timeoutMillis, long warnMillis) {
-        if (timeoutMillis <= 0) {
-            throw new IllegalArgumentException("timeout must be more than zero, was " + timeoutMillis);
-        }
+        Durations.positive("timeout", timeoutMillis);
         return new Deadline(timeoutMillis, warnMillis > 0 && warnMillis < timeoutMillis ? warnMillis : timeoutMillis);
     }
 

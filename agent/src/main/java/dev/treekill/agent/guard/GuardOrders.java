@@ -1,6 +1,7 @@
 package dev.treekill.agent.guard;
 
 import dev.treekill.agent.log.Log;
+import dev.treekill.mbeans.Durations;
 import java.util.Arrays;
 import java.util.List;
 
@@ -51,9 +52,11 @@ final class GuardOrders {
         GuardOrders o = new GuardOrders(Long.parseLong(args[from]), Long.parseLong(args[from + 1]), args[from + 2],
                 Boolean.parseBoolean(cookies), Log.Level.valueOf(args[from + 4]), Long.parseLong(args[from + 5]),
                 Long.parseLong(args[from + 6]));
-        if (o.jvmPid <= 1 || o.cookieFamily.isEmpty() || o.timeoutMillis <= 0 || o.warnMillis <= 0) {
+        if (o.jvmPid <= 1 || o.cookieFamily.isEmpty()) {
             throw new IllegalArgumentException("bad orders: " + Arrays.toString(args));
         }
+        Durations.positive("timeout", o.timeoutMillis); // the one duration rule, as for the options these came from
+        Durations.positive("warn", o.warnMillis);
         return o;
     }
 }

@@ -21,7 +21,7 @@ public final class Engines {
     public static Engine forThisMachine(KillStats stats) {
         Syscalls sys = linuxSyscalls(true);
         return sys == null ? new PortableTreeKiller(stats)
-                : new TreeKiller(sys, ProcSource.system(), stats, new StartedProcesses(), Adoption.of(sys.selfPid(), false),
+                : new TreeKiller(sys, ProcSource.system(), stats, new StartedProcesses(), Adoption.forThisJvm(false),
                         CookieMode.OFF);
     }
 

@@ -26,9 +26,7 @@ public final class JdkSyscalls implements Syscalls {
         if (signal != SIGKILL && signal != SIGTERM) {
             throw new ErrnoException("kill(" + signal + ") without native calls", ErrnoException.ENOSYS);
         }
-        if (pid <= 1 || pid == self) {
-            throw new ErrnoException("kill", ErrnoException.EPERM); // ProcessHandle refuses these too; say so here
-        }
+        Syscalls.refuseUnsignallable(pid, self, "kill"); // ProcessHandle refuses these too; say so here
         Optional<ProcessHandle> handle = ProcessHandle.of(pid);
         // of() read the start time; destroy re-reads it right before kill(2) and does nothing if the pid was reused.
         boolean sent = handle.isPresent() && (signal == SIGKILL ? handle.get().destroyForcibly() : handle.get().destroy());
@@ -48,9 +46,7 @@ public final class JdkSyscalls implements Syscalls {
         if (signal != SIGKILL && signal != SIGTERM) {
             throw new ErrnoException("kill(" + signal + ") without native calls", ErrnoException.ENOSYS);
         }
-        if (handle.pid() <= 1 || handle.pid() == self) {
-            throw new ErrnoException("kill", ErrnoException.EPERM);
-        }
+        Syscalls.refuseUnsignallable(handle.pid(), self, "kill");
         return signal == SIGKILL ? handle.destroyForcibly() : handle.destroy();
     }
 

@@ -59,6 +59,7 @@ final class JnaSyscalls implements Syscalls {
 
     @Override
     public void killPid(int pid, int signal) throws ErrnoException {
+        Syscalls.refuseUnsignallable(pid, getpid(), "kill");
         try {
             kill(pid, signal);
         } catch (LastErrorException e) {

@@ -13,7 +13,26 @@ public interface Syscalls {
 
     int selfPid();
 
+    /**
+     * kill(2) on one process. Every implementation first calls {@link #refuseUnsignallable}: the last line of
+     * defence under the Signaller's own checks, so no caller of any Syscalls can reach pid &le; 1 (a process
+     * group or every process) or this JVM.
+     *
+     * @throws ErrnoException EPERM for a refused pid, or what kill(2) reports
+     */
     void killPid(int pid, int signal) throws ErrnoException;
+
+    /**
+     * The refusal every signalling call of every implementation makes before it reaches the kernel: pid &le; 1
+     * (0 and negative pids name process groups or every process; 1 is init) and this process itself.
+     *
+     * @throws ErrnoException EPERM (what kill(2) itself would say for a process it may not signal)
+     */
+    static void refuseUnsignallable(long pid, int selfPid, String call) throws ErrnoException {
+        if (pid <= 1 || pid == selfPid) {
+            throw new ErrnoException(call + "(" + pid + ") refused", ErrnoException.EPERM);
+        }
+    }
 
     /** A file descriptor that refers to this very process until closed, whatever happens to its pid. */
     int pidfdOpen(int pid) throws ErrnoException;

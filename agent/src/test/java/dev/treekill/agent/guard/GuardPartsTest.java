@@ -46,6 +46,10 @@ class GuardPartsTest {
                 () -> GuardOrders.fromArgs(new String[] {"watch", "77", "5", "tk-", "true", "LOUD", "100", "50"}, 1));
         assertThrows(IllegalArgumentException.class, // not a yes or a no
                 () -> GuardOrders.fromArgs(new String[] {"watch", "77", "5", "tk-", "yes", "WARN", "100", "50"}, 1));
+        assertEquals("timeout must be more than zero, was 0", assertThrows(IllegalArgumentException.class, // the one rule
+                () -> GuardOrders.fromArgs(new String[] {"watch", "77", "5", "tk-", "true", "WARN", "0", "50"}, 1)).getMessage());
+        assertEquals("warn must be more than zero, was -1", assertThrows(IllegalArgumentException.class,
+                () -> GuardOrders.fromArgs(new String[] {"watch", "77", "5", "tk-", "true", "WARN", "100", "-1"}, 1)).getMessage());
     }
 
     @Test

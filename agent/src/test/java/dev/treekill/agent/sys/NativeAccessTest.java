@@ -10,6 +10,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 class NativeAccessTest {
+    /**
+     * The native kill(2) refuses what the JDK one refuses, itself, under any caller. Signal 0 only asks the kernel
+     * whether a signal could be sent: without the refusal, root's kill(1, 0), kill(0, 0), kill(-1, 0) and
+     * kill(self, 0) succeed, so these assertions fail, and nothing is hurt.
+     */
+    @Test
+    void theNativeKillRefusesPidOneZeroNegativeAndThisJvm() {
+        Syscalls sys = NativeAccess.syscalls();
+        for (int pid : new int[] {1, 0, -1, -12345, sys.selfPid()}) {
+            ErrnoException e = assertThrows(ErrnoException.class, () -> sys.killPid(pid, 0), "pid " + pid);
+            assertEquals(ErrnoException.EPERM, e.errno(), "pid " + pid);
+        }
+    }
+
     @Test
     void theNativeCallsLinkToAPrivateJnaNotTheClassPathOne() throws Exception {
         Syscalls sys = NativeAccess.syscalls();
