@@ -171,11 +171,6 @@ public final class JvmDeathGuard {
                     + "later process start", t);
             return;
         }
-        state = State.LAUNCHING;
-        launching = pipe;
-        for (Roots.Root root : roots.all()) {
-            tell(pipe, root); // a guard that replaces a dead one learns the roots of before
-        }
         GuardPipe told = pipe;
         Thread t = new Thread(new Runnable() {
             @Override
@@ -184,7 +179,20 @@ public final class JvmDeathGuard {
             }
         }, "treekill-guard-start");
         t.setDaemon(true); // never holds up the JVM's exit: standDown() does not need it
-        t.start();
+        try {
+            t.start();
+        } catch (Throwable e) { // OutOfMemoryError (no native thread): not stuck at LAUNCHING, retried later
+            pipe.close(); // end-of-file for the guard: confirms this JVM alive, and exits without killing
+            state = State.FAILED;
+            failedAtNanos = System.nanoTime();
+            Log.warn("exitKill: cannot start the thread that waits for the guard; retrying at a later process start", e);
+            return;
+        }
+        state = State.LAUNCHING;
+        launching = pipe;
+        for (Roots.Root root : roots.all()) {
+            tell(pipe, root); // a guard that replaces a dead one learns the roots of before
+        }
     }
 
     private void awaitGuard(Spawned spawned, GuardPipe pipe) {
