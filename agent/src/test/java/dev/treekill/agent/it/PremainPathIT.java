@@ -43,8 +43,7 @@ class PremainPathIT {
      * What broke the rule when this check was written (issue 10), by class, with where. Each entry goes when its
      * class is fixed; a listed class that is on the path and clean fails the test, so this list only shrinks.
      */
-    private static final Map<String, String> KNOWN_VIOLATIONS = Map.of(
-            "dev.treekill.agent.guard.JvmDeathGuard", "a lambda run at premain with exitKill=true");
+    private static final Map<String, String> KNOWN_VIOLATIONS = Map.of();
 
     /** {@code [<tid>] <class name> source: <where>}, as {@code -Xlog:class+load=info:file=...:tid} writes it. */
     private static final Pattern LOADED = Pattern.compile("^\\[(\\d+)\\]\\s*(\\S+) source: (.*)$");
