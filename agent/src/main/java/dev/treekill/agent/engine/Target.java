@@ -14,6 +14,16 @@ import dev.treekill.agent.starts.StartedProcesses;
  * anything is signalled, and the engine then signals the root only while the process at its pid still has it.
  */
 public final class Target {
+    /** The shapes of a kill. */
+    private enum Scope {
+        /** One root's tree and its escapees (by its cookie). */
+        ONE_TREE,
+        /** Every child tree of the killing JVM itself ({@link #rootPid} is its pid), and every escapee of any. */
+        OWN_DESCENDANTS,
+        /** What a dead JVM left: every process carrying one of its cookies (the guard's kill; no child trees). */
+        LEFT_BEHIND
+    }
+
     private final long rootPid;
     /** False when the root exited already: its pid may name a stranger, only its escapees are wanted. */
     private final boolean rootAlive;
@@ -21,8 +31,8 @@ public final class Target {
     private final long startTicks;
     /** The exact cookie of the root's processes, or null: then no process is claimed by cookie. */
     private final String cookie;
-    /** Every descendant tree of the JVM {@link #rootPid}: any cookie of that JVM, every adopted orphan. */
-    private final boolean allDescendants;
+    /** What the target takes besides the root's own tree (see {@link Scope}). */
+    private final Scope scope;
     /** The JDK's record of the root, when the JDK started it. */
     private final Started record;
     /** The JDK's handle of the root, where the engine identified it by one (the portable engine signals through it). */
@@ -32,13 +42,13 @@ public final class Target {
     /** The starts the registry marked spared ({@link StartedProcesses#isSpared}) are left alone. */
     private final boolean sparesMarked;
 
-    private Target(long rootPid, boolean rootAlive, long startTicks, String cookie, boolean allDescendants,
+    private Target(long rootPid, boolean rootAlive, long startTicks, String cookie, Scope scope,
             Started record, ProcessHandle handle, String name, boolean sparesMarked) {
         this.rootPid = rootPid;
         this.rootAlive = rootAlive;
         this.startTicks = startTicks;
         this.cookie = cookie;
-        this.allDescendants = allDescendants;
+        this.scope = scope;
         this.record = record;
         this.handle = handle;
         this.name = name;
@@ -50,22 +60,22 @@ public final class Target {
      * for a pid read just now. Entry points use {@link Engine#identify(long)}, which pins it at once.
      */
     public static Target tree(long pid) {
-        return new Target(pid, true, ProcEntry.UNKNOWN_START, null, false, null, null, treeName(pid), false);
+        return new Target(pid, true, ProcEntry.UNKNOWN_START, null, Scope.ONE_TREE, null, null, treeName(pid), false);
     }
 
     /** The process at {@code pid} that started at {@code startTicks} (clock ticks since boot, or {@link ProcEntry#UNKNOWN_START}). */
     public static Target identified(long pid, long startTicks, ProcessHandle handle) {
-        return new Target(pid, true, startTicks, null, false, null, handle, treeName(pid), false);
+        return new Target(pid, true, startTicks, null, Scope.ONE_TREE, null, handle, treeName(pid), false);
     }
 
     /** Nothing: {@code pid} names no process now. A kill of it still refuses the pids treekill never signals. */
     public static Target gone(long pid) {
-        return new Target(pid, false, ProcEntry.UNKNOWN_START, null, false, null, null, treeName(pid), false);
+        return new Target(pid, false, ProcEntry.UNKNOWN_START, null, Scope.ONE_TREE, null, null, treeName(pid), false);
     }
 
     /** A process the JDK started: its tree (if {@code alive}) and its escapees. */
     public static Target started(Started s, boolean alive) {
-        return new Target(s.pid(), alive, s.startTicks(), s.cookie(), false, s, null, treeName(s.pid()), false);
+        return new Target(s.pid(), alive, s.startTicks(), s.cookie(), Scope.ONE_TREE, s, null, treeName(s.pid()), false);
     }
 
     /**
@@ -77,7 +87,7 @@ public final class Target {
         if (s == null || s.pid() != rootPid || startTicks == ProcEntry.UNKNOWN_START || s.startTicks() != startTicks) {
             return this;
         }
-        return new Target(rootPid, rootAlive, startTicks, s.cookie(), false, s, handle, name, false);
+        return new Target(rootPid, rootAlive, startTicks, s.cookie(), Scope.ONE_TREE, s, handle, name, false);
     }
 
     /**
@@ -86,12 +96,12 @@ public final class Target {
      */
     public Target withOwnRecord(Started s) {
         return s == null ? this : new Target(rootPid, rootAlive, startTicks != ProcEntry.UNKNOWN_START ? startTicks : s.startTicks(),
-                s.cookie(), false, s, handle, name, false);
+                s.cookie(), Scope.ONE_TREE, s, handle, name, false);
     }
 
     /** Every child tree of the JVM {@code selfPid}, and every escapee of any of them. */
     public static Target allDescendantsOf(long selfPid) {
-        return new Target(selfPid, false, ProcEntry.UNKNOWN_START, null, true, null, null, "every child tree of this JVM", false);
+        return new Target(selfPid, false, ProcEntry.UNKNOWN_START, null, Scope.OWN_DESCENDANTS, null, null, "every child tree of this JVM", false);
     }
 
     /**
@@ -99,15 +109,15 @@ public final class Target {
      * (the exit kill marks the starts of the JVM's own shutdown work so).
      */
     public static Target allDescendantsButSpared(long selfPid) {
-        return new Target(selfPid, false, ProcEntry.UNKNOWN_START, null, true, null, null, "at exit: every child tree of this JVM", true);
+        return new Target(selfPid, false, ProcEntry.UNKNOWN_START, null, Scope.OWN_DESCENDANTS, null, null, "at exit: every child tree of this JVM", true);
     }
 
     /**
      * Once the JVM {@code jvmPid} (started at {@code jvmStartTicks}, clock ticks since boot) is dead: every process
-     * carrying one of its cookies, with its tree. The killer's own children are roots too (the guard has none).
+     * carrying one of its cookies, with its tree; never the killer's own children (the dead JVM is not the killer).
      */
     public static Target leftBehindBy(long jvmPid, long jvmStartTicks) {
-        return new Target(jvmPid, false, jvmStartTicks, null, true, null, null,
+        return new Target(jvmPid, false, jvmStartTicks, null, Scope.LEFT_BEHIND, null, null,
                 "what the dead JVM " + jvmPid + " left behind", false);
     }
 
@@ -135,9 +145,22 @@ public final class Target {
         return cookie;
     }
 
-    /** Every descendant tree of the JVM {@link #rootPid()}, not one tree. */
+    /**
+     * Not one tree: any cookie of the JVM {@link #rootPid()} is claimed, and its adopted orphans (see
+     * {@link #ownDescendants()} and {@link #leftBehindByDeadJvm()}).
+     */
     public boolean allDescendants() {
-        return allDescendants;
+        return scope != Scope.ONE_TREE;
+    }
+
+    /** Every child tree of the killing JVM, whose pid {@link #rootPid()} must be (the engine refuses another). */
+    public boolean ownDescendants() {
+        return scope == Scope.OWN_DESCENDANTS;
+    }
+
+    /** What the dead JVM {@link #rootPid()} left: its cookie carriers, not the killer's children. */
+    public boolean leftBehindByDeadJvm() {
+        return scope == Scope.LEFT_BEHIND;
     }
 
     /** The JDK's handle of the root, where it was identified by one; else null. */

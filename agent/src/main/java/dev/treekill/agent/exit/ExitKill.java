@@ -109,13 +109,15 @@ public final class ExitKill implements Runnable, StartHooks.Observer {
 
     /**
      * After every process start: the guard is told the new root (pid and start time), unless the process opted
-     * out (cookies on, and its ProcessBuilder set another TREEKILL_COOKIE) or is gone already.
+     * out (cookies on, and its ProcessBuilder set another TREEKILL_COOKIE), is gone already (or its pid was taken
+     * before its start time could be read), or was marked spared (begun once shutdown had begun: the shutdown's own
+     * work, which may outlive the JVM; a guard told of it would kill it if the JVM died before standing it down).
      */
     @Override
     public void afterStart(Process process) {
         Started s = started.of(process);
         boolean optedOut = settings.options().cookie() && (s == null || s.cookie() == null);
-        if (s != null && !optedOut && s.startTicks() != ProcEntry.UNKNOWN_START) {
+        if (s != null && !optedOut && !s.spared() && s.startTicks() != ProcEntry.UNKNOWN_START) {
             guard.rootStarted(s.pid(), s.startTicks());
         }
     }

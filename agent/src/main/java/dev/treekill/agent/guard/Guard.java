@@ -128,7 +128,10 @@ final class Guard {
             }
         }
         if (orders.cookies) {
-            kills.add(engine.kill(Target.leftBehindBy(orders.jvmPid, orders.jvmStartTicks), Trigger.JVM_DEATH));
+            PendingKill byCookie = killByCookie();
+            if (byCookie != null) {
+                kills.add(byCookie);
+            }
         }
         for (PendingKill kill : kills) {
             try {
@@ -136,6 +139,20 @@ final class Guard {
             } catch (RuntimeException e) {
                 Log.warn("guard: waiting for a kill failed", e); // its processes got SIGKILL already
             }
+        }
+    }
+
+    /**
+     * Freezes and SIGKILLs every process carrying one of the JVM's cookies, with its tree; null if that failed
+     * (logged): the kills of the roots are still waited for and logged.
+     */
+    private PendingKill killByCookie() {
+        try {
+            return engine.kill(Target.leftBehindBy(orders.jvmPid, orders.jvmStartTicks), Trigger.JVM_DEATH);
+        } catch (RuntimeException e) {
+            Log.warn("guard: killing what carries the cookies of JVM " + orders.jvmPid + " failed; the roots' kills "
+                    + "are still waited for", e);
+            return null;
         }
     }
 

@@ -7,6 +7,7 @@ import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.NativeAccess;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -57,6 +58,18 @@ public final class JvmDeathGuard {
         }
     }
 
+    /** Makes treekill-guard-start, a daemon: it never holds up the JVM's exit (standDown() does not need it). */
+    private static final class StartThreads implements ThreadFactory {
+        static final StartThreads INSTANCE = new StartThreads();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "treekill-guard-start");
+            t.setDaemon(true);
+            return t;
+        }
+    }
+
     /** A guard that runs, and the pipe it reads. */
     private static final class Running {
         final Launched guard;
@@ -69,6 +82,7 @@ public final class JvmDeathGuard {
     }
 
     private final Launcher launcher;
+    private final ThreadFactory threads;
     private final Supplier<PipeCalls> pipes;
     private final ProcSource proc;
     /** The roots started so far (finished ones dropped when it fills): a new guard is told them all. */
@@ -82,6 +96,12 @@ public final class JvmDeathGuard {
     private boolean lossLogged;
 
     JvmDeathGuard(Launcher launcher, Supplier<PipeCalls> pipes, ProcSource proc, boolean on) {
+        this(launcher, pipes, proc, on, StartThreads.INSTANCE);
+    }
+
+    /** {@code threads}: makes the thread that waits for a guard's boot (tests: one that cannot start). */
+    JvmDeathGuard(Launcher launcher, Supplier<PipeCalls> pipes, ProcSource proc, boolean on, ThreadFactory threads) {
+        this.threads = threads;
         this.launcher = launcher;
         this.pipes = pipes;
         this.proc = proc;
@@ -171,20 +191,26 @@ public final class JvmDeathGuard {
                     + "later process start", t);
             return;
         }
+        GuardPipe told = pipe;
+        try {
+            threads.newThread(new Runnable() {
+                @Override
+                public void run() {
+                    awaitGuard(spawned, told);
+                }
+            }).start();
+        } catch (Throwable e) { // OutOfMemoryError (no native thread): not stuck at LAUNCHING, retried later
+            pipe.close(); // end-of-file for the guard: confirms this JVM alive, and exits without killing
+            state = State.FAILED;
+            failedAtNanos = System.nanoTime();
+            Log.warn("exitKill: cannot start the thread that waits for the guard; retrying at a later process start", e);
+            return;
+        }
         state = State.LAUNCHING;
         launching = pipe;
         for (Roots.Root root : roots.all()) {
             tell(pipe, root); // a guard that replaces a dead one learns the roots of before
         }
-        GuardPipe told = pipe;
-        Thread t = new Thread(new Runnable() {
-            @Override
-            public void run() {
-                awaitGuard(spawned, told);
-            }
-        }, "treekill-guard-start");
-        t.setDaemon(true); // never holds up the JVM's exit: standDown() does not need it
-        t.start();
     }
 
     private void awaitGuard(Spawned spawned, GuardPipe pipe) {

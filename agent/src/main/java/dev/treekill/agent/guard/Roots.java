@@ -11,15 +11,20 @@ import java.util.Map;
 
 /**
  * The roots of the trees a JVM started, each a pid with its start time (clock ticks since boot, /proc/[pid]/stat
- * field 22): together they name one process, never a later one that got the same pid. Kept by the JVM (to tell a
+ * field 22): together they name one process, never a later one that got the same pid, unless the pid is recycled
+ * within the same clock tick (USER_HZ = 100: 10 ms), which takes a pid space wrapping around in that time. Kept by the JVM (to tell a
  * new guard) and by the guard (to kill their trees once the JVM is gone). Bounded: when full, roots that no longer
- * run are dropped (one /proc read each); when it is still full, a new root is not remembered, and the next
- * clean-up waits for {@link #PRUNE_PAUSE_DIVISOR a share} of further adds, so that a table of live roots does not
- * cost a full pass per start. Not thread-safe: its owner locks.
+ * run are dropped, at most {@link #PRUNE_BATCH} looked at per add (one /proc read each; the oldest first, and the
+ * ones still running go to the back, so that the next clean-up looks at others): the JVM adds on the application's
+ * start thread, under the guard's lock, and a start must not pay a pass over thousands of roots. When it is still
+ * full, a new root is not remembered, and the next clean-up waits for {@link #PRUNE_PAUSE_DIVISOR a share} of
+ * further adds. Not thread-safe: its owner locks.
  */
 final class Roots {
     /** Roots remembered at most: far more trees than a JVM runs at once, a few hundred kilobytes. */
     static final int CAPACITY = 4096;
+    /** Roots looked at (one /proc read each) per clean-up at most. */
+    static final int PRUNE_BATCH = 64;
     /** After a clean-up that freed nothing, the next one waits for capacity / this many adds. */
     private static final int PRUNE_PAUSE_DIVISOR = 8;
     /** The line a JVM writes into the guard's pipe per root: {@code root <pid> <start ticks>}. */
@@ -48,12 +53,18 @@ final class Roots {
 
     private final ProcSource proc;
     private final int capacity;
+    private final int pruneBatch;
     private final Map<Long, Root> byPid = new LinkedHashMap<>();
     private int addsBeforeNextPrune;
 
     Roots(ProcSource proc, int capacity) {
+        this(proc, capacity, PRUNE_BATCH);
+    }
+
+    Roots(ProcSource proc, int capacity, int pruneBatch) {
         this.proc = proc;
         this.capacity = capacity;
+        this.pruneBatch = pruneBatch;
     }
 
     /**
@@ -104,14 +115,23 @@ final class Roots {
         return byPid.size();
     }
 
-    /** Drops the roots that no longer run: gone, a zombie, or their pid names a newer process now. */
+    /**
+     * Looks at the {@link #pruneBatch} oldest roots: drops those that no longer run (gone, a zombie, or their pid
+     * names a newer process now) and moves the others to the back.
+     */
     private void dropFinished() {
-        for (Iterator<Root> it = byPid.values().iterator(); it.hasNext(); ) {
+        List<Root> running = new ArrayList<>();
+        Iterator<Root> it = byPid.values().iterator();
+        for (int looked = 0; looked < pruneBatch && it.hasNext(); looked++) {
             Root r = it.next();
+            it.remove();
             ProcEntry now = ProcTable.read(proc, (int) r.pid);
-            if (now == null || now.startTime != r.startTicks || now.isZombie()) {
-                it.remove();
+            if (now != null && now.startTime == r.startTicks && !now.isZombie()) {
+                running.add(r);
             }
+        }
+        for (Root r : running) {
+            byPid.put(r.pid, r);
         }
     }
 }

@@ -245,9 +245,14 @@ public final class TreeKiller extends AbstractEngine {
      */
     private long freeze(Target target, Map<Integer, Member> members) {
         long rootStartTicks = target.startTicks();
-        if (target.allDescendants()) {
+        if (target.ownDescendants()) {
+            if (target.rootPid() != signaller.selfPid()) {
+                // Only this JVM's own children are found (by its ppid): another pid's would be ours, mistaken.
+                throw new IllegalArgumentException("every child tree of pid " + target.rootPid()
+                        + " asked for, but only this JVM's (" + signaller.selfPid() + ") can be killed so");
+            }
             freezer.freezeInto(liveChildren(target), members);
-        } else {
+        } else if (!target.leftBehindByDeadJvm()) {
             requireAllowed(target.rootPid());
             ProcEntry root = target.rootAlive() ? ProcTable.read(proc, (int) target.rootPid()) : null;
             if (target.isRoot(root)) { // else its pid names another process now, or none

@@ -96,7 +96,14 @@ public final class PortableTreeKiller extends AbstractEngine {
     }
 
     private List<Member> targetTree(Target target) {
-        if (target.allDescendants()) {
+        if (target.leftBehindByDeadJvm()) {
+            return new ArrayList<>(); // no cookies here: nothing of a dead JVM's can be found
+        }
+        if (target.ownDescendants()) {
+            if (target.rootPid() != ProcessHandle.current().pid()) {
+                throw new IllegalArgumentException("every child tree of pid " + target.rootPid()
+                        + " asked for, but only this JVM's can be killed so");
+            }
             // A target that spares marked starts leaves their trees alone, as the Linux engine does.
             List<Member> all = new ArrayList<>();
             for (ProcessHandle child : (Iterable<ProcessHandle>) ProcessHandle.current().children()::iterator) {

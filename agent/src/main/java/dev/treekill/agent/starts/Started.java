@@ -23,6 +23,11 @@ public final class Started {
         this.spared = spared;
     }
 
+    /** Marked spared when it began: the shutdown's own work, which the exit kill and the guard leave alone. */
+    public boolean spared() {
+        return spared;
+    }
+
     public long pid() {
         return pid;
     }

@@ -28,6 +28,8 @@ public final class StartedProcesses {
     }
 
     private final ProcSource proc;
+    /** This JVM's pid as {@link #proc} names it: the parent a start's /proc entry must show to be that start's child. */
+    private final int selfPidInProc;
     private final Tracking tracking;
     private final CookieIssuer cookies;
     private final StartListeners listeners = new StartListeners();
@@ -38,19 +40,27 @@ public final class StartedProcesses {
 
     /**
      * {@code proc}: where start and exit times are read (null: not recorded); {@code cookies}: this JVM's cookies;
-     * {@code nanoClock}: the clock of the waits (System::nanoTime but in tests).
+     * {@code nanoClock}: the clock of the waits (System::nanoTime but in tests); {@code selfPidInProc}: this JVM's
+     * pid as {@code proc} names it ({@link ProcSource#selfPidInProc()} but in tests).
      */
-    public StartedProcesses(ProcSource proc, Tracking tracking, CookieIssuer cookies, LongSupplier nanoClock) {
+    public StartedProcesses(ProcSource proc, Tracking tracking, CookieIssuer cookies, LongSupplier nanoClock,
+            int selfPidInProc) {
         this.proc = proc;
+        this.selfPidInProc = selfPidInProc;
         this.tracking = tracking;
         this.cookies = cookies;
         this.attached = new AttachedChildren(nanoClock);
         this.records = new StartRecords(proc);
     }
 
-    /** This JVM's starts, its cookies beneath the one it inherited. */
+    /** This JVM's starts, its cookies beneath the one it inherited; this JVM's pid as /proc names it. */
     public StartedProcesses(ProcSource proc, Tracking tracking) {
-        this(proc, tracking, CookieIssuer.forThisJvm(), SystemNanoClock.INSTANCE);
+        this(proc, tracking, CookieIssuer.forThisJvm(), SystemNanoClock.INSTANCE, ProcSource.selfPidInProc());
+    }
+
+    /** This JVM's starts as {@code proc} shows them, where this JVM is {@code selfPidInProc} (tests). */
+    public StartedProcesses(ProcSource proc, Tracking tracking, int selfPidInProc) {
+        this(proc, tracking, CookieIssuer.forThisJvm(), SystemNanoClock.INSTANCE, selfPidInProc);
     }
 
     /** Without /proc: no start times; tracking from the first start. */
@@ -65,7 +75,7 @@ public final class StartedProcesses {
      */
     public static StartedProcesses ofCookieFamily(ProcSource proc, String cookieFamily) {
         return new StartedProcesses(proc, Tracking.FROM_FIRST_START, CookieIssuer.ofFamily(cookieFamily),
-                SystemNanoClock.INSTANCE);
+                SystemNanoClock.INSTANCE, ProcSource.selfPidInProc());
     }
 
     /** {@code System::nanoTime}, as a class: the registry is built in premain, where no lambda may be linked. */
@@ -135,11 +145,21 @@ public final class StartedProcesses {
             spared.ended(seq);
         }
         if (proc != null) {
-            ProcEntry e = ProcTable.read(proc, (int) s.pid);
-            // Unknown if already gone: then it counts as unreaped while its pid is in /proc, cautiously.
-            s.startTicks = e == null ? ProcEntry.UNKNOWN_START : e.startTime;
+            s.startTicks = startTicksOfChild(s.pid);
         }
         listeners.started(process);
+    }
+
+    /**
+     * The start time (clock ticks) of this JVM's child {@code pid}, read after its start returned; else
+     * {@link ProcEntry#UNKNOWN_START}. By then the JDK's reaper may have reaped a child that exited at once and the
+     * pid may name another process: the entry is only taken while its parent is this JVM (a child not yet reaped,
+     * zombie or not, still shows it; a stranger on a recycled pid does not). Unknown: the record counts as unreaped
+     * while its pid is in /proc, cautiously, and the guard is not told of it.
+     */
+    private long startTicksOfChild(long pid) {
+        ProcEntry e = ProcTable.read(proc, (int) pid);
+        return e != null && selfPidInProc > 0 && e.ppid == selfPidInProc ? e.startTime : ProcEntry.UNKNOWN_START;
     }
 
     /** Start {@code seq} (0: it forked nothing) threw: the JDK reaped whatever it had forked before throwing. */

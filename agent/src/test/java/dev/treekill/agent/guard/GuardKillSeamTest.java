@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.FakeProc;
+import dev.treekill.agent.proc.ForwardingProc;
+import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.sys.Syscalls;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -172,5 +174,29 @@ class GuardKillSeamTest {
         RecordingSyscalls sys = guardKills(true, new Roots.Root(2001, 61));
         assertEquals(Set.of(2001, 2002, 2003), sys.sigkilled(), sys.calls::toString);
         assertFalse(sys.touched().contains(3001), sys.calls::toString);
+    }
+
+    @Test
+    void aCookiePassThatFailsStillLeavesTheRootsKilledAndWaitedFor() {
+        // /proc cannot be listed once the root got its SIGKILL: the cookie pass, which comes after, throws.
+        FakeProc failing = new FakeProc();
+        ProcSource seen = new ForwardingProc(failing) {
+            @Override
+            public int[] pids() {
+                String root = failing.stat(2001);
+                if (root != null && root.contains(") Z ")) {
+                    throw new IllegalStateException("scripted: /proc unreadable");
+                }
+                return super.pids();
+            }
+        };
+        failing.put(1, 0, 'S', 1, 1, "init");
+        failing.put(GUARD, 1, 'S', 1, 60, "guard").env(GUARD, cookie("treekill-guard"));
+        failing.put(2001, 1, 'S', 1, 61, "root").env(2001, cookie(FAMILY + "1"));
+        failing.put(2002, 2001, 'S', 1, 62, "child").env(2002, "PATH=/bin");
+        RecordingSyscalls sys = new RecordingSyscalls(failing);
+        Guard guard = new Guard(new GuardOrders(DEAD_JVM, JVM_START, FAMILY, true, Log.Level.WARN, 1000, 500), seen, sys);
+        guard.killLeftBehind(List.of(new Roots.Root(2001, 61))); // must not throw
+        assertEquals(Set.of(2001, 2002), sys.sigkilled(), sys.calls::toString);
     }
 }

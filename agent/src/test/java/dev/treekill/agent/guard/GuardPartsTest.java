@@ -112,4 +112,33 @@ class GuardPartsTest {
         assertFalse(roots.add(new Roots.Root(2006, 66)), "full of live roots: not remembered");
         assertEquals(3, roots.size(), "bounded");
     }
+
+    @Test
+    void aFullTableIsCleanedUpABoundedBatchPerAddOldestFirst() {
+        FakeProc fake = new FakeProc();
+        java.util.concurrent.atomic.AtomicInteger statReads = new java.util.concurrent.atomic.AtomicInteger();
+        dev.treekill.agent.proc.ProcSource counting = new dev.treekill.agent.proc.ForwardingProc(fake) {
+            @Override
+            public String stat(int pid) {
+                statReads.incrementAndGet();
+                return super.stat(pid);
+            }
+        };
+        Roots roots = new Roots(counting, 4, 2);
+        for (int i = 1; i <= 4; i++) {
+            fake.put(2000 + i, 1, 'S', 1, 60 + i, "r" + i);
+            assertTrue(roots.add(new Roots.Root(2000 + i, 60 + i)));
+        }
+        fake.put(2004, 1, 'Z', 1, 64, "r4"); // the newest finished: the first batch (the two oldest) misses it
+        statReads.set(0);
+        assertFalse(roots.add(new Roots.Root(2005, 65)), "the two oldest still run");
+        assertEquals(2, statReads.get(), "one batch of /proc reads, not a pass over the table");
+        assertEquals("[2003@63, 2004@64, 2001@61, 2002@62]", roots.all().toString(), "looked-at ones to the back");
+        statReads.set(0);
+        assertFalse(roots.add(new Roots.Root(2005, 65)), "paused: capacity / 8 adds, at least one");
+        assertEquals(0, statReads.get());
+        assertTrue(roots.add(new Roots.Root(2005, 65)), "the next batch finds the finished one");
+        assertEquals(2, statReads.get());
+        assertEquals("[2001@61, 2002@62, 2003@63, 2005@65]", roots.all().toString());
+    }
 }

@@ -196,6 +196,28 @@ class JvmDeathGuardTest {
     }
 
     @Test
+    void aStartThreadThatCannotStartLeavesNoGuardHalfLaunched() {
+        proc.put(GUARD_PID, 1, 'S', 1, 500, "java");
+        JvmDeathGuard guard = new JvmDeathGuard(readFd -> {
+            spawnedWith.add(readFd);
+            return () -> new JvmDeathGuard.Launched(GUARD_PID, 500);
+        }, () -> pipes, proc, true, r -> new Thread(r) {
+            @Override
+            public synchronized void start() {
+                throw new OutOfMemoryError("unable to create native thread: possibly out of memory");
+            }
+        });
+        guard.ensureRunning();
+        assertEquals(List.of(10), spawnedWith);
+        assertTrue(pipes.closed.containsAll(List.of(10, 11)), () -> "the pipe let go (end-of-file for that guard): " + pipes.closed);
+        guard.rootStarted(2001, 61);
+        assertEquals(List.of(), pipes.writes, "no root written into a pipe no guard will read");
+        assertEquals(-1, guard.pid());
+        guard.ensureRunning();
+        assertEquals(List.of(10), spawnedWith, "failed: retried after a pause, not at every start");
+    }
+
+    @Test
     void aFullPipeNeitherBlocksNorLosesDone() throws Exception {
         JvmDeathGuard guard = guard();
         guard.ensureRunning();

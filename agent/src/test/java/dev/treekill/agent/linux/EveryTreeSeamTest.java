@@ -1,12 +1,14 @@
 package dev.treekill.agent.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.treekill.agent.engine.KillStats;
+import dev.treekill.agent.engine.Deadline;
 import dev.treekill.agent.engine.Target;
 import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.proc.CountingProc;
@@ -202,5 +204,26 @@ class EveryTreeSeamTest extends EscapeesFixture {
         FakeSyscalls sys = new FakeSyscalls(fake);
         killer(sys, false).kill(Target.started(started.of(copy), true), Trigger.CLI);
         assertEquals(Set.of(1601, 2001), sigkilled(sys), sys.signals()::toString);
+    }
+
+    @Test
+    void everyChildTreeOfAnotherPidIsRefusedAndTakesNoneOfThisJvmsChildren() {
+        startRoot(); // this JVM's child ROOT, with its worker 1002
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        assertThrows(IllegalArgumentException.class, () -> killer(sys, true).kill(Target.allDescendantsOf(ROOT), Trigger.CLI),
+                "the children found are always this JVM's: asked for another pid's, it would kill ours");
+        assertEquals(Set.of(), touched(sys), sys.calls::toString);
+    }
+
+    @Test
+    void whatADeadJvmLeftIsItsCookieCarriersNeverTheKillersChildren() {
+        startRootWithoutCookie(); // this killer's own child ROOT, with its worker 1002
+        process(4001, 1, 'S', 70, cookieEntry("tk0000000000000000-1")); // the dead JVM's daemon
+        process(4002, 4001, 'S', 71);
+        FakeSyscalls sys = new FakeSyscalls(fake);
+        TreeKiller killer = killer(sys, false);
+        killer.await(killer.kill(Target.leftBehindBy(4242, 45), Trigger.JVM_DEATH), Deadline.of(1000, 500));
+        assertFalse(touched(sys).contains(ROOT) || touched(sys).contains(1002), sys.calls::toString);
+        neverTouchesInitOrSelf(sys);
     }
 }

@@ -100,7 +100,7 @@ class ExitAndGuardSeamTest {
     // ---- the JVM's own exit kill, after the application's hooks ----
 
     private static final int SELF = 1000;
-    private final StartedProcesses started = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START);
+    private final StartedProcesses started = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START, SELF);
 
     /** A start through the agent's hooks; {@code duringShutdown}: shutdown had begun at its fork. Returns its cookie. */
     private String start(int pid, boolean duringShutdown) {

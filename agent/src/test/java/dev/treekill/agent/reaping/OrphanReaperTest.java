@@ -62,7 +62,7 @@ class OrphanReaperTest {
     /** The registry's clock, moved by the test: no test waits for time to pass. */
     private final java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong();
     private final StartedProcesses started = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START,
-            CookieIssuer.forThisJvm(), nanos::get);
+            CookieIssuer.forThisJvm(), nanos::get, SELF);
 
     /** A start seen and finished: tracking on, none in flight. */
     private void aStartWasSeen() {

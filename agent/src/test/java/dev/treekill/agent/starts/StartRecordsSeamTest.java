@@ -107,7 +107,7 @@ class StartRecordsSeamTest extends StartsFixture {
      * -1: the clock unknown).
      */
     private boolean onlyOrigin(long otherStart, Long reapedAt) {
-        StartedProcesses sp = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START);
+        StartedProcesses sp = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START, SELF);
         FakeProcess target = new FakeProcess(ROOT, fake, sp);
         sp.started(sp.forking(), target, null);
         assertEquals(60, sp.of(target).startTicks());
@@ -128,6 +128,19 @@ class StartRecordsSeamTest extends StartsFixture {
         }
         fake.remove(3002);
         return sp.onlyPossibleOrigin(sp.of(target), 70);
+    }
+
+    @Test
+    void aStartWhosePidNamesAnotherParentsProcessByThenHasNoStartTime() {
+        // The child exited at once and the JDK's reaper took it before the start returned; its pid went to a process
+        // of someone else (here: the shell's) before the registry read /proc.
+        fake.put(ROOT, 900, 'S', 1, 64, "a stranger on the recycled pid");
+        startRootWithoutCookie();
+        assertEquals(-1, started.of(root).startTicks(), "not this JVM's child: its start time is not the root's");
+        fake.put(ROOT, SELF, 'Z', 1, 66, "our child, exited, not reaped yet");
+        FakeProcess zombie = new FakeProcess(ROOT, fake, started);
+        startThroughHooks(zombie, false, "PATH=/bin");
+        assertEquals(66, started.of(zombie).startTicks(), "a zombie child still shows this JVM as its parent");
     }
 
     @Test
@@ -152,7 +165,7 @@ class StartRecordsSeamTest extends StartsFixture {
 
     @Test
     void anUntrackedChildOrNoProcMakesNoStartTheOnlyOrigin() {
-        StartedProcesses sp = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START);
+        StartedProcesses sp = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START, SELF);
         FakeProcess target = new FakeProcess(ROOT, fake, sp);
         sp.started(sp.forking(), target, null);
         sp.noteChildrenOfBeforeAttach(fake, new int[] {3999}); // gone already: nothing noted
@@ -172,7 +185,7 @@ class StartRecordsSeamTest extends StartsFixture {
 
     @Test
     void theTargetsOwnRecordNeverBlocksIt() {
-        StartedProcesses sp = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START);
+        StartedProcesses sp = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START, SELF);
         FakeProcess target = new FakeProcess(ROOT, fake, sp);
         sp.started(sp.forking(), target, null);
         fake.ticks = 90;

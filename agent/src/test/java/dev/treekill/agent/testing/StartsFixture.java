@@ -32,7 +32,7 @@ public abstract class StartsFixture {
     /** Records start times from the fake /proc, as the agent does where it adopts orphans. */
     /** The cookie this JVM inherited is what the test's /proc shows in its environment. */
     protected final StartedProcesses started = new StartedProcesses(fake, StartedProcesses.Tracking.FROM_FIRST_START,
-            new CookieIssuer(() -> Cookies.in(fake.environ(SELF))), System::nanoTime);
+            new CookieIssuer(() -> Cookies.in(fake.environ(SELF))), System::nanoTime, SELF);
     /** Its exit() is the JDK's reaping: the entry leaves the fake /proc, which the registry notices at once. */
     protected final FakeProcess root = new FakeProcess(ROOT, fake, started);
 
