@@ -47,37 +47,33 @@ public final class EscapeApp {
     private EscapeApp() {
     }
 
-    public static void main(String[] args) throws Exception {
-        try {
-            switch (args[0]) {
-                case "escape":
-                    escape(args[1].equals("alive"));
-                    break;
-                case "exit7":
-                    exit7(Integer.parseInt(args[1]));
-                    break;
-                case "exit":
-                    exit(args[1].equals("sigterm"));
-                    break;
-                case "neighbours":
-                    neighbours();
-                    break;
-                case "nested":
-                    nested(args[1], args[2].equals("optout"));
-                    break;
-                case "inner":
-                    inner();
-                    break;
-                default:
-                    throw new IllegalArgumentException("usage: EscapeApp escape|exit7|exit ...");
-            }
-        } catch (Throwable t) {
-            System.out.println("error " + t);
-            t.printStackTrace();
-            System.out.flush();
-            System.exit(3);
+    public static void main(String[] args) {
+        AppMain.run(args, EscapeApp::scenario);
+    }
+
+    private static void scenario(String[] args) throws Exception {
+        switch (args[0]) {
+            case "escape":
+                escape(args[1].equals("alive"));
+                break;
+            case "exit7":
+                exit7(Integer.parseInt(args[1]));
+                break;
+            case "exit":
+                exit(args[1].equals("sigterm"));
+                break;
+            case "neighbours":
+                neighbours();
+                break;
+            case "nested":
+                nested(args[1], args[2].equals("optout"));
+                break;
+            case "inner":
+                inner();
+                break;
+            default:
+                throw new IllegalArgumentException("usage: EscapeApp escape|exit7|exit ...");
         }
-        System.out.flush();
     }
 
     private static void escape(boolean rootStaysAlive) throws Exception {

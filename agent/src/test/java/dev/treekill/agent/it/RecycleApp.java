@@ -43,27 +43,23 @@ public final class RecycleApp {
     private RecycleApp() {
     }
 
-    public static void main(String[] args) throws Exception {
-        try {
-            if (ProcessHandle.current().pid() != 1) {
-                throw new IllegalStateException("must run as PID 1 of its own PID namespace");
-            }
-            if (args[0].equals("stale")) {
-                stale(args[1]);
-            } else if (args[0].equals("grace")) {
-                grace(args[1].equals("jmx"));
-            } else if (args[0].equals("jdk-race")) {
-                jdkRace();
-            } else {
-                throw new IllegalArgumentException("usage: RecycleApp stale <entry> | grace <destroy|jmx> | jdk-race");
-            }
-        } catch (Throwable t) {
-            System.out.println("error " + t);
-            t.printStackTrace();
-            System.out.flush();
-            System.exit(3);
+    public static void main(String[] args) {
+        AppMain.run(args, RecycleApp::scenario);
+    }
+
+    private static void scenario(String[] args) throws Exception {
+        if (ProcessHandle.current().pid() != 1) {
+            throw new IllegalStateException("must run as PID 1 of its own PID namespace");
         }
-        System.out.flush();
+        if (args[0].equals("stale")) {
+            stale(args[1]);
+        } else if (args[0].equals("grace")) {
+            grace(args[1].equals("jmx"));
+        } else if (args[0].equals("jdk-race")) {
+            jdkRace();
+        } else {
+            throw new IllegalArgumentException("usage: RecycleApp stale <entry> | grace <destroy|jmx> | jdk-race");
+        }
     }
 
     private static void stale(String entry) throws Exception {
@@ -100,6 +96,10 @@ public final class RecycleApp {
                 .redirectOutput(ProcessBuilder.Redirect.PIPE).start();
         r.getInputStream().read(); // the subshell is there
         long child = awaitChild(r.pid());
+        // The child by pid and start time: once it is gone, a thread of this JVM (PID 1 of the namespace) may get its
+        // pid, and /proc/<tid>/stat answers for a thread as for a process.
+        String childStat = read(Paths.get("/proc", Long.toString(child), "stat"));
+        long childStart = childStat == null ? -1 : startTicksOf(childStat);
         Recycled[] b = new Recycled[1];
         // destroy() starts the grace thread after its SIGTERM: a thread takes a pid too, and R's is free by then.
         CountDownLatch destroyReturned = new CountDownLatch(1);
@@ -128,10 +128,10 @@ public final class RecycleApp {
             destroyReturned.countDown();
         }
         recycler.join(30_000);
-        awaitNot(child, 10);
+        awaitNot(child, childStart, 10);
         Thread.sleep(300);
         System.out.println("grace same_pid=" + (b[0] != null && b[0].pid() == r.pid()) + " b_alive="
-                + (b[0] != null && b[0].alive()) + " child_alive=" + isLive(child) + " b_jdk_alive="
+                + (b[0] != null && b[0].alive()) + " child_alive=" + isLive(child, childStart) + " b_jdk_alive="
                 + (b[0] != null && b[0].process.isAlive()));
         if (b[0] != null) {
             b[0].stop();
@@ -249,11 +249,17 @@ public final class RecycleApp {
         }
     }
 
-    private static void awaitNot(long pid, int seconds) throws InterruptedException {
+    private static void awaitNot(long pid, long startTicks, int seconds) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (isLive(pid) && System.nanoTime() < end) {
+        while (isLive(pid, startTicks) && System.nanoTime() < end) {
             Thread.sleep(10);
         }
+    }
+
+    /** Whether the process that had {@code startTicks} still runs at {@code pid} (not a zombie, not its pid's next owner). */
+    private static boolean isLive(long pid, long startTicks) {
+        String stat = read(Paths.get("/proc", Long.toString(pid), "stat"));
+        return stat != null && startTicksOf(stat) == startTicks && isLive(pid);
     }
 
     private static boolean isLive(long pid) {
