@@ -2,16 +2,18 @@ package dev.treekill.agent.hook;
 
 import dev.treekill.agent.starts.Cookies;
 import dev.treekill.agent.starts.StartedProcesses;
+import dev.treekill.testing.TaggedProcesses;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the start-hook tests share, fresh for every test: a start registry with the agent's start hooks over it
- * (cookies on), real children as ProcessImpl.start would return them (killed and reaped after each test), and
- * environment blocks as the JDK builds them (every entry NUL-terminated, one byte per char).
+ * (cookies on), real children as ProcessImpl.start would return them (tagged; killed and reaped after each test),
+ * and environment blocks as the JDK builds them (every entry NUL-terminated, one byte per char).
  */
 abstract class StartHooksFixture {
     static final String VARIABLE = Cookies.VARIABLE;
@@ -19,6 +21,8 @@ abstract class StartHooksFixture {
     final StartedProcesses started = new StartedProcesses();
     final StartHooks hooks = new StartHooks(started, true);
     final List<Process> processes = new ArrayList<>();
+    @RegisterExtension
+    final TaggedProcesses tagged = new TaggedProcesses();
 
     @AfterEach
     void reapProcesses() throws InterruptedException {
@@ -30,7 +34,7 @@ abstract class StartHooksFixture {
 
     /** A real child, as ProcessImpl.start would return it; alive until the test ends (then killed and reaped). */
     Process realProcess() throws Exception {
-        Process p = new ProcessBuilder("sleep", "60").start();
+        Process p = tagged.start(List.of("sleep", "60"));
         processes.add(p);
         return p;
     }

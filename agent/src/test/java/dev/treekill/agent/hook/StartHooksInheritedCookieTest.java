@@ -32,7 +32,7 @@ class StartHooksInheritedCookieTest extends StartHooksFixture {
         pb.environment().remove("JDK_JAVA_OPTIONS");
         pb.environment().remove("_JAVA_OPTIONS");
         pb.redirectErrorStream(true);
-        Process child = pb.start();
+        Process child = tagged.withTag(pb).start();
         processes.add(child);
         String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(child.waitFor(30, TimeUnit.SECONDS), output);
