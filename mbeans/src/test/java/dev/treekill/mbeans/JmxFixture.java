@@ -15,12 +15,16 @@ import javax.management.remote.JMXConnectorServer;
 import javax.management.remote.JMXConnectorServerFactory;
 import javax.management.remote.JMXServiceURL;
 import javax.management.remote.rmi.RMIConnectorServer;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A FakeBackend's bean on a fresh MBeanServer, reachable both in-process and through a real RMI
- * connector on loopback (the path JConsole and VisualVM take, with serialization of every value).
+ * connector on loopback (the path JConsole and VisualVM take, with serialization of every value); started before
+ * each test and closed after it, as {@code @RegisterExtension final JmxFixture jmx = new JmxFixture();}.
  */
-final class JmxFixture implements AutoCloseable {
+final class JmxFixture implements BeforeEachCallback, AfterEachCallback {
     /** How a test reaches the bean. */
     enum Via { LOCAL, REMOTE }
 
@@ -32,10 +36,11 @@ final class JmxFixture implements AutoCloseable {
     final FakeBackend backend = new FakeBackend();
     final MBeanServer server = MBeanServerFactory.newMBeanServer();
     final TreeKillerBean bean = TreeKillerBean.register(server, backend);
-    private final JMXConnectorServer connectorServer;
-    private final JMXConnector connector;
+    private JMXConnectorServer connectorServer;
+    private JMXConnector connector;
 
-    JmxFixture() throws IOException {
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
         RMIServerSocketFactory loopbackOnly = port -> new ServerSocket(port, 0, InetAddress.getLoopbackAddress());
         connectorServer = JMXConnectorServerFactory.newJMXConnectorServer(new JMXServiceURL("service:jmx:rmi://127.0.0.1/"),
                 Map.of(RMIConnectorServer.RMI_SERVER_SOCKET_FACTORY_ATTRIBUTE, loopbackOnly), server);
@@ -58,12 +63,16 @@ final class JmxFixture implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public void afterEach(ExtensionContext context) throws IOException {
         try {
-            connector.close();
+            if (connector != null) {
+                connector.close();
+            }
         } finally {
             try {
-                connectorServer.stop();
+                if (connectorServer != null) { // null where beforeEach failed before it
+                    connectorServer.stop();
+                }
             } finally {
                 bean.unregister();
             }

@@ -24,26 +24,16 @@ import javax.management.openmbean.ArrayType;
 import javax.management.openmbean.CompositeType;
 import javax.management.openmbean.OpenType;
 import javax.management.openmbean.SimpleType;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** What generic JMX clients see in the MBeanInfo, in-process and through the RMI connector. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TreeKillerBeanInfoTest {
-    private JmxFixture jmx;
-
-    @BeforeEach
-    void start() throws Exception {
-        jmx = new JmxFixture();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        jmx.close();
-    }
+    @RegisterExtension
+    final JmxFixture jmx = new JmxFixture();
 
     private MBeanInfo info(Via via) throws Exception {
         return jmx.connection(via).getMBeanInfo(TreeKillerBean.objectName());

@@ -11,10 +11,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.management.Notification;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -22,17 +21,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TreeKillerBeanNotificationTest {
     private final BlockingQueue<Notification> received = new LinkedBlockingQueue<>();
-    private JmxFixture jmx;
-
-    @BeforeEach
-    void start() throws Exception {
-        jmx = new JmxFixture();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        jmx.close();
-    }
+    @RegisterExtension
+    final JmxFixture jmx = new JmxFixture();
 
     private void listen(Via via) throws Exception {
         jmx.connection(via).addNotificationListener(TreeKillerBean.objectName(),

@@ -13,9 +13,8 @@ import javax.management.Attribute;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -26,17 +25,8 @@ class TreeKillerBeanOperationsTest {
     private static final String[] LONG = {"long"};
     private static final String[] LONG_LONG = {"long", "long"};
 
-    private JmxFixture jmx;
-
-    @BeforeEach
-    void start() throws Exception {
-        jmx = new JmxFixture();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        jmx.close();
-    }
+    @RegisterExtension
+    final JmxFixture jmx = new JmxFixture();
 
     @ParameterizedTest
     @EnumSource(Via.class)

@@ -13,9 +13,8 @@ import javax.management.Attribute;
 import javax.management.AttributeNotFoundException;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -30,17 +29,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class TreeKillerBeanRefusalTest {
     private static final ObjectName NAME = TreeKillerBean.objectName();
 
-    private JmxFixture jmx;
-
-    @BeforeEach
-    void start() throws Exception {
-        jmx = new JmxFixture();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        jmx.close();
-    }
+    @RegisterExtension
+    final JmxFixture jmx = new JmxFixture();
 
     /**
      * A raw client (jmxterm, Jolokia, JConsole) gets the IllegalArgumentException wrapped by JMX;

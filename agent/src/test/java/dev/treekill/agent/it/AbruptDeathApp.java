@@ -1,9 +1,6 @@
 package dev.treekill.agent.it;
 
 import dev.treekill.testing.TreeShapes;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,17 +24,14 @@ public final class AbruptDeathApp {
     public static void main(String[] args) throws Exception {
         new ProcessBuilder("/bin/sh", "-c", TreeShapes.WIDE, "sh", "20").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         new ProcessBuilder("/bin/sh", "-c", TreeShapes.FORKING, "sh", "3").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        Process root = new ProcessBuilder("/bin/sh", "-c", EscapeApp.DAEMONS + "; exec sleep 1000").start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(root.getInputStream(), StandardCharsets.UTF_8));
-        long daemon = Long.parseLong(out.readLine().trim());
-        long optOut = Long.parseLong(out.readLine().trim());
+        EscapeApp.Daemons daemons = EscapeApp.Daemons.start("; exec sleep 1000");
         ProcessBuilder optedOut = new ProcessBuilder("sleep", "1000"); // a root of its own that opted out
         optedOut.environment().put("TREEKILL_COOKIE", "dontKillMe");
         long optOutRoot = optedOut.start().pid();
         Thread.sleep(200); // the daemons' subshells are gone by then, mostly: they are escapees
         String guard = args.length > 1 && args[1].equals("guarded") ? Long.toString(awaitGuard()) : lookForGuard(args);
-        System.out.println("ready pid=" + ProcessHandle.current().pid() + " daemon=" + daemon + " optout=" + optOut
-                + " optoutroot=" + optOutRoot + " guard=" + guard);
+        System.out.println("ready pid=" + ProcessHandle.current().pid() + " daemon=" + daemons.daemon
+                + " optout=" + daemons.optOut + " optoutroot=" + optOutRoot + " guard=" + guard);
         System.out.flush();
         switch (args[0]) {
             case "wait":

@@ -4,16 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.treekill.testing.TaggedProcesses;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -67,7 +64,7 @@ class ApplicationJnaIT {
     @ExtendWith(InstalledJdkOnly.class)
     void theApplicationsJnaFindsTheSameLibrariesAndLeavesTheSameProperties(Jdk jdk, String jnaVersion, String order)
             throws Exception {
-        Path jna = itTool("jna-" + jnaVersion + ".jar");
+        Path jna = JvmRunner.itTool("jna-" + jnaVersion + ".jar");
         // The flags agent() adds besides -javaagent (they turn class-data sharing off, which shows in java.vm.info).
         JvmRunner.Result without = Checks.ok(JvmRunner.on(jdk, tagged).jvmArg("-XX:+UnlockDiagnosticVMOptions")
                 .jvmArg("-XX:+BytecodeVerificationLocal").classPath(jna).main(JnaApp.class, order).run());
@@ -101,14 +98,5 @@ class ApplicationJnaIT {
         }
         assertTrue(props.containsKey("java.version"), r::toString);
         return props;
-    }
-
-    /** A jar the build copied to target/it-tools; skipped when run outside the build, e.g. from an IDE. */
-    private static Path itTool(String name) {
-        String dir = System.getProperty("treekill.itTools");
-        Assumptions.assumeTrue(dir != null, "treekill.itTools is not set: run through `mvn verify`");
-        Path jar = Paths.get(dir, name);
-        assertTrue(Files.isRegularFile(jar), () -> jar + " is missing: the build's it-tools copy did not run");
-        return jar;
     }
 }

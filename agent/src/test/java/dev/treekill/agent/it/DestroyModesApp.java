@@ -38,31 +38,27 @@ public final class DestroyModesApp {
     private DestroyModesApp() {
     }
 
-    public static void main(String[] args) throws Exception {
-        try {
-            switch (args[0]) {
-                case "supervisor":
-                    supervisor();
-                    break;
-                case "wrapper":
-                    wrapper();
-                    break;
-                case "finished":
-                    finished();
-                    break;
-                case "stopped":
-                    stopped();
-                    break;
-                default:
-                    throw new IllegalArgumentException("usage: DestroyModesApp supervisor|wrapper|finished|stopped");
-            }
-        } catch (Throwable t) {
-            System.out.println("error " + t);
-            t.printStackTrace();
-            System.out.flush();
-            System.exit(3);
+    public static void main(String[] args) {
+        AppMain.run(args, DestroyModesApp::scenario);
+    }
+
+    private static void scenario(String[] args) throws Exception {
+        switch (args[0]) {
+            case "supervisor":
+                supervisor();
+                break;
+            case "wrapper":
+                wrapper();
+                break;
+            case "finished":
+                finished();
+                break;
+            case "stopped":
+                stopped();
+                break;
+            default:
+                throw new IllegalArgumentException("usage: DestroyModesApp supervisor|wrapper|finished|stopped");
         }
-        System.out.flush();
     }
 
     private static void supervisor() throws Exception {

@@ -47,51 +47,44 @@ public final class EscapeApp {
     private EscapeApp() {
     }
 
-    public static void main(String[] args) throws Exception {
-        try {
-            switch (args[0]) {
-                case "escape":
-                    escape(args[1].equals("alive"));
-                    break;
-                case "exit7":
-                    exit7(Integer.parseInt(args[1]));
-                    break;
-                case "exit":
-                    exit(args[1].equals("sigterm"));
-                    break;
-                case "neighbours":
-                    neighbours();
-                    break;
-                case "nested":
-                    nested(args[1], args[2].equals("optout"));
-                    break;
-                case "inner":
-                    inner();
-                    break;
-                default:
-                    throw new IllegalArgumentException("usage: EscapeApp escape|exit7|exit ...");
-            }
-        } catch (Throwable t) {
-            System.out.println("error " + t);
-            t.printStackTrace();
-            System.out.flush();
-            System.exit(3);
+    public static void main(String[] args) {
+        AppMain.run(args, EscapeApp::scenario);
+    }
+
+    private static void scenario(String[] args) throws Exception {
+        switch (args[0]) {
+            case "escape":
+                escape(args[1].equals("alive"));
+                break;
+            case "exit7":
+                exit7(Integer.parseInt(args[1]));
+                break;
+            case "exit":
+                exit(args[1].equals("sigterm"));
+                break;
+            case "neighbours":
+                neighbours();
+                break;
+            case "nested":
+                nested(args[1], args[2].equals("optout"));
+                break;
+            case "inner":
+                inner();
+                break;
+            default:
+                throw new IllegalArgumentException("usage: EscapeApp escape|exit7|exit ...");
         }
-        System.out.flush();
     }
 
     private static void escape(boolean rootStaysAlive) throws Exception {
-        Process root = new ProcessBuilder("/bin/sh", "-c", DAEMONS + (rootStaysAlive ? "; exec sleep 1000" : "")).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(root.getInputStream(), StandardCharsets.UTF_8));
-        long daemon = Long.parseLong(out.readLine().trim());
-        long optOut = Long.parseLong(out.readLine().trim());
-        awaitOrphaned(daemon, root.pid());
-        awaitOrphaned(optOut, root.pid());
+        Daemons daemons = Daemons.start(rootStaysAlive ? "; exec sleep 1000" : "");
+        daemons.awaitOrphaned();
+        Process root = daemons.shell;
         if (!rootStaysAlive) {
             root.waitFor(60, TimeUnit.SECONDS);
         }
         root.destroyForcibly();
-        System.out.println("escape daemon_alive=" + isLive(daemon) + " optout_alive=" + isLive(optOut)
+        System.out.println("escape daemon_alive=" + isLive(daemons.daemon) + " optout_alive=" + isLive(daemons.optOut)
                 + " zombies=" + zombieChildren() + " exit=" + root.waitFor());
     }
 
@@ -117,13 +110,9 @@ public final class EscapeApp {
     }
 
     private static void inner() throws Exception {
-        Process root = new ProcessBuilder("/bin/sh", "-c", DAEMONS + "; exec sleep 1000").start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(root.getInputStream(), StandardCharsets.UTF_8));
-        long daemon = Long.parseLong(out.readLine().trim());
-        long optOut = Long.parseLong(out.readLine().trim());
-        awaitOrphaned(daemon, root.pid());
-        awaitOrphaned(optOut, root.pid());
-        System.out.println("inner daemon=" + daemon + " optout=" + optOut);
+        Daemons daemons = Daemons.start("; exec sleep 1000");
+        daemons.awaitOrphaned();
+        System.out.println("inner daemon=" + daemons.daemon + " optout=" + daemons.optOut);
         System.out.flush();
         Thread.sleep(60_000);
         System.out.println("error nobody killed the inner JVM");
@@ -172,18 +161,42 @@ public final class EscapeApp {
     private static void exit(boolean waitForSigterm) throws Exception {
         Process tree = new ProcessBuilder("/bin/sh", "-c", TreeShapes.WIDE, "sh", "5")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        Process root = new ProcessBuilder("/bin/sh", "-c", DAEMONS + "; exec sleep 1000").start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(root.getInputStream(), StandardCharsets.UTF_8));
-        long daemon = Long.parseLong(out.readLine().trim());
-        long optOut = Long.parseLong(out.readLine().trim());
-        awaitOrphaned(daemon, root.pid());
-        // The opted-out one too: until its subshell is gone it is still a member of root's tree, and dies with it.
-        awaitOrphaned(optOut, root.pid());
-        System.out.println("ready pid=" + SELF + " root=" + tree.pid() + " daemon=" + daemon);
+        Daemons daemons = Daemons.start("; exec sleep 1000");
+        // The opted-out one too: until its subshell is gone it is still a member of the shell's tree, and dies with it.
+        daemons.awaitOrphaned();
+        System.out.println("ready pid=" + SELF + " root=" + tree.pid() + " daemon=" + daemons.daemon);
         System.out.flush();
         if (waitForSigterm) {
             Thread.sleep(60_000);
             System.out.println("error no SIGTERM came");
+        }
+    }
+
+    /** A shell that left the two daemons of {@link #DAEMONS} behind, and their pids as it printed them. */
+    static final class Daemons {
+        final Process shell;
+        final long daemon;
+        final long optOut;
+
+        private Daemons(Process shell, long daemon, long optOut) {
+            this.shell = shell;
+            this.daemon = daemon;
+            this.optOut = optOut;
+        }
+
+        /** Runs {@link #DAEMONS} then {@code then} (e.g. {@code "; exec sleep 1000"}; empty: the shell exits). */
+        static Daemons start(String then) throws IOException {
+            Process shell = new ProcessBuilder("/bin/sh", "-c", DAEMONS + then).start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(shell.getInputStream(), StandardCharsets.UTF_8));
+            long daemon = Long.parseLong(out.readLine().trim());
+            long optOut = Long.parseLong(out.readLine().trim());
+            return new Daemons(shell, daemon, optOut);
+        }
+
+        /** Waits until both are escapees (see {@link EscapeApp#awaitOrphaned}). */
+        void awaitOrphaned() throws InterruptedException {
+            EscapeApp.awaitOrphaned(daemon, shell.pid());
+            EscapeApp.awaitOrphaned(optOut, shell.pid());
         }
     }
 

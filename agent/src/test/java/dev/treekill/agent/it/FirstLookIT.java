@@ -13,7 +13,6 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.Map;
 import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
@@ -24,7 +23,6 @@ import javax.management.ObjectName;
 import javax.management.remote.JMXConnector;
 import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -162,7 +160,7 @@ class FirstLookIT {
      */
     @OnEachJdk
     void jolokiasFirstReadFindsTheMBean(Jdk jdk) throws Exception {
-        Path jolokia = itTool("jolokia-agent.jar");
+        Path jolokia = JvmRunner.itTool("jolokia-agent.jar");
         JvmRunner runner = JvmRunner.on(jdk, tagged).agent(null);
         if (jdk.feature() >= 21) {
             runner.jvmArg("-XX:+EnableDynamicAgentLoading");
@@ -192,15 +190,6 @@ class FirstLookIT {
 
     static Stream<Arguments> jdksAndFirstUses() {
         return Jdk.all().flatMap(jdk -> Stream.of("create", "factory", "nothing").map(use -> Arguments.of(jdk, use)));
-    }
-
-    /** A jar the build copied to target/it-tools; skipped when run outside the build, e.g. from an IDE. */
-    private static Path itTool(String name) {
-        String dir = System.getProperty("treekill.itTools");
-        Assumptions.assumeTrue(dir != null, "treekill.itTools is not set: run through `mvn verify`");
-        Path jar = Paths.get(dir, name);
-        assertTrue(Files.isRegularFile(jar), () -> jar + " is missing: the build's it-tools copy did not run");
-        return jar;
     }
 
     /** A port nobody listens on now (another process may take it before the JVM does: then the test fails loudly). */

@@ -1,5 +1,7 @@
 package dev.treekill.agent.it;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.treekill.testing.TaggedProcesses;
 import java.io.File;
 import java.io.IOException;
@@ -62,6 +64,15 @@ final class JvmRunner {
         Assumptions.assumeTrue(p != null && Files.isRegularFile(Paths.get(p)),
                 () -> "demo jar not built (" + p + "): run `mvn package` on the whole project first");
         return Paths.get(p).toAbsolutePath().normalize();
+    }
+
+    /** A jar the build copied to target/it-tools; skipped when run outside the build, e.g. from an IDE. */
+    static Path itTool(String name) {
+        String dir = System.getProperty("treekill.itTools");
+        Assumptions.assumeTrue(dir != null, "treekill.itTools is not set: run through `mvn verify`");
+        Path jar = Paths.get(dir, name);
+        assertTrue(Files.isRegularFile(jar), () -> jar + " is missing: the build's it-tools copy did not run");
+        return jar;
     }
 
     private static Path requiredJar(String property, String usual) {

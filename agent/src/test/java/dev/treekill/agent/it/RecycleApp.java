@@ -43,27 +43,23 @@ public final class RecycleApp {
     private RecycleApp() {
     }
 
-    public static void main(String[] args) throws Exception {
-        try {
-            if (ProcessHandle.current().pid() != 1) {
-                throw new IllegalStateException("must run as PID 1 of its own PID namespace");
-            }
-            if (args[0].equals("stale")) {
-                stale(args[1]);
-            } else if (args[0].equals("grace")) {
-                grace(args[1].equals("jmx"));
-            } else if (args[0].equals("jdk-race")) {
-                jdkRace();
-            } else {
-                throw new IllegalArgumentException("usage: RecycleApp stale <entry> | grace <destroy|jmx> | jdk-race");
-            }
-        } catch (Throwable t) {
-            System.out.println("error " + t);
-            t.printStackTrace();
-            System.out.flush();
-            System.exit(3);
+    public static void main(String[] args) {
+        AppMain.run(args, RecycleApp::scenario);
+    }
+
+    private static void scenario(String[] args) throws Exception {
+        if (ProcessHandle.current().pid() != 1) {
+            throw new IllegalStateException("must run as PID 1 of its own PID namespace");
         }
-        System.out.flush();
+        if (args[0].equals("stale")) {
+            stale(args[1]);
+        } else if (args[0].equals("grace")) {
+            grace(args[1].equals("jmx"));
+        } else if (args[0].equals("jdk-race")) {
+            jdkRace();
+        } else {
+            throw new IllegalArgumentException("usage: RecycleApp stale <entry> | grace <destroy|jmx> | jdk-race");
+        }
     }
 
     private static void stale(String entry) throws Exception {

@@ -60,16 +60,8 @@ public final class TreeApp {
     private TreeApp() {
     }
 
-    public static void main(String[] args) throws Exception {
-        try {
-            run(args);
-        } catch (Throwable t) {
-            System.out.println("error " + t);
-            t.printStackTrace();
-            System.out.flush();
-            System.exit(3);
-        }
-        System.out.flush();
+    public static void main(String[] args) {
+        AppMain.run(args, TreeApp::run);
         System.exit(0);
     }
 
