@@ -1,51 +1,90 @@
 package dev.treekill.agent.hook;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * PatcherIdentity.ID must change with the patching code, or a JVM would use a patch cached by another version of
- * the agent. The digest: SHA-256 over the sources that decide what a patched class contains and calls (the two
- * rewriters, and Hooks and PlatformRegistration, whose methods and constants the patched code names), in this
- * order, each as its path below dev/treekill/agent, a newline, its text with LF line ends, a newline; the first
- * 16 hex digits.
+ * The identity of the patching code (which cached patches a JVM may use) is computed from the class files that
+ * run: it must change when any of them does, and cover every class the rewriters and Hooks compile to.
  */
 class PatcherIdentityTest {
-    private static final Path SOURCES = Paths.get("src/main/java/dev/treekill/agent");
-    private static final List<String> PATCHING_CODE = List.of("hook/Hooks.java", "hook/ProcessClassRewriter.java",
-            "jmx/PlatformRegistration.java", "jmx/PlatformServerRewriter.java");
-
-    @Test
-    void theIdentityIsTheDigestOfTheHookSources() throws IOException, NoSuchAlgorithmException {
-        assertTrue(Files.isDirectory(SOURCES), "run from the agent module: " + SOURCES.toAbsolutePath());
-        String digest = digest();
-        assertEquals(digest, PatcherIdentity.ID, "the patching code changed: set PatcherIdentity.ID to \"" + digest
-                + "\" so that patches cached by the previous code are not used");
+    private static byte[] classFile(String name) {
+        try (InputStream in = ClassLoader.getSystemResourceAsStream(name + ".class")) {
+            return in == null ? null : in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
-    private static String digest() throws IOException, NoSuchAlgorithmException {
-        MessageDigest sha = MessageDigest.getInstance("SHA-256");
-        for (String name : PATCHING_CODE) {
-            Path f = SOURCES.resolve(name);
-            sha.update((name + "\n").getBytes(StandardCharsets.UTF_8));
-            String text = new String(Files.readAllBytes(f), StandardCharsets.UTF_8).replace("\r\n", "\n");
-            sha.update(text.getBytes(StandardCharsets.UTF_8));
-            sha.update((byte) '\n');
+    @Test
+    void theRunningCodeHasAnIdentityOfSixteenHexDigits() {
+        String id = PatcherIdentity.ofRunningCode();
+        assertNotNull(id, "every listed class file is readable");
+        assertTrue(id.matches("[0-9a-f]{16}"), id);
+        assertEquals(id, PatcherIdentity.of(PatcherIdentityTest::classFile), "the same bytes, the same identity");
+    }
+
+    @Test
+    void theIdentityChangesWhenAnyListedClassChanges() {
+        String id = PatcherIdentity.of(PatcherIdentityTest::classFile);
+        for (String changed : PatcherIdentity.PATCHING_CODE) {
+            Function<String, byte[]> oneBitFlipped = name -> {
+                byte[] bytes = classFile(name);
+                if (name.equals(changed)) {
+                    bytes[bytes.length / 2] ^= 1;
+                }
+                return bytes;
+            };
+            assertNotEquals(id, PatcherIdentity.of(oneBitFlipped), changed + " changed");
+            Function<String, byte[]> oneByteLonger = name -> {
+                byte[] bytes = classFile(name);
+                return name.equals(changed) ? java.util.Arrays.copyOf(bytes, bytes.length + 1) : bytes;
+            };
+            assertNotEquals(id, PatcherIdentity.of(oneByteLonger), changed + " grew");
         }
-        StringBuilder hex = new StringBuilder();
-        for (byte b : sha.digest()) {
-            hex.append(String.format("%02x", b));
+    }
+
+    @Test
+    void aMissingClassFileMeansNoIdentity() {
+        String missing = PatcherIdentity.PATCHING_CODE.get(3);
+        assertNull(PatcherIdentity.of(name -> name.equals(missing) ? null : classFile(name)));
+    }
+
+    /** A new nested class of a listed class (an anonymous visitor, say) would otherwise change nothing here. */
+    @Test
+    void everyNestedClassOfAListedClassIsListed() throws IOException {
+        Path classes = Path.of("target", "classes");
+        Set<String> expected = new TreeSet<>();
+        for (String name : PatcherIdentity.PATCHING_CODE) {
+            if (name.startsWith("dev/") && !name.contains("$")) {
+                Path outer = classes.resolve(name + ".class");
+                String prefix = outer.getFileName().toString().replace(".class", "$");
+                try (Stream<Path> siblings = Files.list(outer.getParent())) {
+                    expected.addAll(siblings.map(p -> p.getFileName().toString())
+                            .filter(f -> f.startsWith(prefix) && f.endsWith(".class"))
+                            .map(f -> name.substring(0, name.lastIndexOf('/') + 1) + f.replace(".class", ""))
+                            .collect(Collectors.toList()));
+                }
+            }
         }
-        return hex.substring(0, 16);
+        assertTrue(expected.size() >= 10, "nested classes found under " + classes.toAbsolutePath() + ": " + expected);
+        Set<String> listed = PatcherIdentity.PATCHING_CODE.stream().filter(n -> n.contains("$"))
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(expected, listed);
     }
 }
