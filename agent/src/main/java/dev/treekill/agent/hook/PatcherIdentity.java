@@ -6,8 +6,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Function;
+import java.util.zip.Adler32;
 import java.util.zip.CRC32;
-import java.util.zip.CRC32C;
 
 /**
  * Which patching code a cached patch came from (see {@link PatchCache}): computed in this JVM, at the first cache
@@ -68,11 +68,12 @@ final class PatcherIdentity {
     }
 
     /**
-     * CRC-32C and CRC-32 (16 hex digits) over each class of {@link #PATCHING_CODE}, in order: its name, its
+     * Adler-32 and CRC-32 (16 hex digits) over each class of {@link #PATCHING_CODE}, in order: its name, its
      * length, its bytes, as {@code classFile} gives them; null if it gives null for any.
      */
     static String of(Function<String, byte[]> classFile) {
-        CRC32C crc32c = new CRC32C();
+        // Both native in the JDK (CRC32C is Java code, slow in the interpreter, where this runs).
+        Adler32 adler32 = new Adler32();
         CRC32 crc32 = new CRC32();
         for (String name : PATCHING_CODE) {
             byte[] bytes = classFile.apply(name);
@@ -81,12 +82,12 @@ final class PatcherIdentity {
                 return null;
             }
             byte[] header = (name + "\n" + bytes.length + "\n").getBytes(StandardCharsets.UTF_8);
-            crc32c.update(header, 0, header.length);
-            crc32c.update(bytes, 0, bytes.length);
+            adler32.update(header, 0, header.length);
+            adler32.update(bytes, 0, bytes.length);
             crc32.update(header, 0, header.length);
             crc32.update(bytes, 0, bytes.length);
         }
-        return hex8(crc32c.getValue()) + hex8(crc32.getValue());
+        return hex8(adler32.getValue()) + hex8(crc32.getValue());
     }
 
     /** Eight hex digits (no Formatter: this may run while java.base classes are still loading). */

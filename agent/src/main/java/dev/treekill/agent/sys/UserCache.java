@@ -93,7 +93,14 @@ public final class UserCache {
      * next, so a refused ancestor is never written under.
      */
     public static Path trustedDirectory(File dir, boolean create) throws IOException {
-        Path path = dir.toPath();
+        try {
+            return checkedPath(dir.toPath(), create);
+        } catch (NoSuchFileException e) {
+            return null; // not there yet, when not asked to create it
+        }
+    }
+
+    private static Path checkedPath(Path path, boolean create) throws IOException {
         if (!path.isAbsolute() || !path.normalize().equals(path)) {
             return null;
         }
