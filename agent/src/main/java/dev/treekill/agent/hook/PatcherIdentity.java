@@ -46,12 +46,11 @@ final class PatcherIdentity {
 
     /**
      * The identity of the patching code this JVM runs, read as resources through the system class loader (which
-     * asks the boot class path, where the agent's classes are, first); null if a class file cannot be read. Its
-     * cost is logged at debug level.
+     * asks the boot class path, where the agent's classes are, first); null if a class file cannot be read.
+     * Not logged: at log=debug every JVM would print it (ColdKillIT allows only kill reports).
      */
     static String ofRunningCode() {
-        long startNanos = System.nanoTime();
-        String id = of(new Function<String, byte[]>() {
+        return of(new Function<String, byte[]>() {
             @Override
             public byte[] apply(String name) {
                 try (InputStream in = ClassLoader.getSystemResourceAsStream(name + ".class")) {
@@ -61,10 +60,6 @@ final class PatcherIdentity {
                 }
             }
         });
-        if (Log.enabled(Log.Level.DEBUG)) {
-            Log.debug("patcher identity " + id + " computed in " + (System.nanoTime() - startNanos) / 1000 + " us");
-        }
-        return id;
     }
 
     /**
