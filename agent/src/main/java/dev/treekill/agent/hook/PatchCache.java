@@ -19,11 +19,12 @@ import java.util.zip.CRC32;
  * and JDK build, {@code <class>-<crc32>-<adler32>.patch}: a header, then the patched class bytes.
  *
  * <p>A cached class is used only when everything in its header matches: the format, the agent's
- * {@code patcherId} ({@link PatcherIdentity}: computed in this JVM from the class files of the patching code, so
- * a changed agent misses), the class name, the length, CRC-32 and Adler-32 of the JDK's original bytes (an
- * updated JDK misses), and the length and CRC-32 of the patched bytes (a damaged file misses). The header also
- * keeps the warning the rewriter gave, so every JVM warns alike, hit or miss. Files are written under a private
- * temporary name and renamed, so concurrent JVMs never read half a file, and read or written only where
+ * {@code patcherId} ({@link PatcherIdentity}: path, size, modification time and inode of the agent jar that
+ * {@code -javaagent:} names on this JVM's command line, so a rebuilt agent misses; no such argument, no cache),
+ * the class name, the length, CRC-32 and Adler-32 of the JDK's original bytes (an updated JDK misses), and the
+ * length and CRC-32 of the patched bytes (a damaged file misses). The header also keeps the warning the rewriter
+ * gave, so every JVM warns alike, hit or miss. Files are written under a private temporary name and renamed, so
+ * concurrent JVMs never read half a file, and read or written only where
  * {@link UserCache} trusts the whole path and the file: the bytes become part of java.base. Every failure (no
  * home, a read-only or foreign directory, a link, a corrupt file, no identity) means a miss, said at debug level
  * only; the class is then patched as if there were no cache.
@@ -65,7 +66,7 @@ public final class PatchCache {
         }, new Supplier<String>() {
             @Override
             public String get() {
-                return PatcherIdentity.ofRunningCode();
+                return PatcherIdentity.ofRunningJvm();
             }
         });
     }

@@ -1,88 +1,123 @@
 package dev.treekill.agent.hook;
 
-import dev.treekill.agent.log.Log;
+import java.io.FileInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Function;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.Adler32;
 import java.util.zip.CRC32;
 
 /**
- * Which patching code a cached patch came from (see {@link PatchCache}): computed in this JVM, at the first cache
- * lookup, from the class files that actually run and decide what a patched JDK class contains and calls, so a
- * patch cached by another build of the agent is never used (it could call a Hooks method that no longer exists).
- * Nothing is kept by hand: PatcherIdentityTest checks that the list covers every nested class of the listed ones.
+ * Which agent a cached patch came from (see {@link PatchCache}): a fingerprint of the agent jar(s) this JVM was
+ * started with, so a patch cached by another build of the agent is never used (it could call a Hooks method that
+ * no longer exists). Any rebuild of the jar changes its size, modification time or inode, and so the identity;
+ * reading the jar's bytes instead cost 30-360 ms per JVM, far more than a cache hit saves (~10 ms).
+ *
+ * <p>The jars are the {@code -javaagent:<path>[=options]} arguments of {@code /proc/self/cmdline}. An agent given
+ * any other way (JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS, an @argfile, dynamic attach) leaves no such argument: then
+ * there is no identity, and no cache. Where options may come from elsewhere (an @argfile or -XX:VMOptionsFile on
+ * the command line, a -javaagent in JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS or _JAVA_OPTIONS) there is none either:
+ * the command line's agents could then be others (a coverage agent, say), whose jars do not change with ours.
+ * Every argument counts, also the application's own after the main class: that only costs a cache hit.
  */
 final class PatcherIdentity {
-    /** Class files (resource names without ".class") of the patching code and what patched classes call. */
-    static final List<String> PATCHING_CODE = List.of(
-            "dev/treekill/agent/hook/ProcessClassRewriter",
-            "dev/treekill/agent/hook/ProcessClassRewriter$1",
-            "dev/treekill/agent/hook/ProcessClassRewriter$2",
-            "dev/treekill/agent/hook/ProcessClassRewriter$3",
-            "dev/treekill/agent/hook/ProcessClassRewriter$3$1",
-            "dev/treekill/agent/hook/ProcessClassRewriter$ForkInjector",
-            "dev/treekill/agent/hook/ProcessClassRewriter$HookInjector",
-            "dev/treekill/agent/hook/ProcessClassRewriter$StartInjector",
-            "dev/treekill/agent/hook/ProcessClassRewriter$CookieInjector",
-            "dev/treekill/agent/hook/Hooks",
-            "dev/treekill/agent/hook/Hooks$Handler",
-            "dev/treekill/agent/hook/Hooks$Starts",
-            "dev/treekill/agent/hook/ProcessClassPatcher",
-            "dev/treekill/agent/jmx/PlatformServerRewriter",
-            "dev/treekill/agent/jmx/PlatformServerRewriter$1",
-            "dev/treekill/agent/jmx/PlatformServerRewriter$1$1",
-            "dev/treekill/agent/jmx/PlatformRegistration",
-            "dev/treekill/agent/jmx/PlatformRegistration$1",
-            "dev/treekill/agent/jmx/PlatformServerPatcher",
-            // The build relocates this string with the classes (net.bytebuddy.jar.asm -> agent.internal.asm).
-            "net/bytebuddy/jar/asm/ClassReader",
-            "net/bytebuddy/jar/asm/ClassWriter");
+    private static final String JAVAAGENT = "-javaagent:";
+    /** Environment variables from which the JVM or the launcher takes options that /proc/self/cmdline lacks. */
+    private static final String[] OPTION_VARIABLES = {"JAVA_TOOL_OPTIONS=", "JDK_JAVA_OPTIONS=", "_JAVA_OPTIONS="};
 
     private PatcherIdentity() {
     }
 
     /**
-     * The identity of the patching code this JVM runs, read as resources through the system class loader (which
-     * asks the boot class path, where the agent's classes are, first); null if a class file cannot be read.
-     * Not logged: at log=debug every JVM would print it (ColdKillIT allows only kill reports).
+     * The identity of the agent jars of this JVM; null if none is named on its command line, options may come
+     * from elsewhere, or /proc cannot be read. Not logged: at log=debug every JVM would print it (ColdKillIT
+     * allows only kill reports).
      */
-    static String ofRunningCode() {
-        return of(new Function<String, byte[]>() {
-            @Override
-            public byte[] apply(String name) {
-                try (InputStream in = ClassLoader.getSystemResourceAsStream(name + ".class")) {
-                    return in == null ? null : in.readAllBytes();
-                } catch (IOException e) {
-                    return null;
-                }
-            }
-        });
+    static String ofRunningJvm() {
+        // FileInputStream, not System.getenv: this may run while ProcessEnvironment itself loads.
+        try (FileInputStream cmdline = new FileInputStream("/proc/self/cmdline");
+                FileInputStream environ = new FileInputStream("/proc/self/environ")) {
+            return ofCommandLine(cmdline.readAllBytes(), environ.readAllBytes(), System.getProperty("java.home", ""));
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     /**
-     * Adler-32 and CRC-32 (16 hex digits) over each class of {@link #PATCHING_CODE}, in order: its name, its
-     * length, its bytes, as {@code classFile} gives them; null if it gives null for any.
+     * Adler-32 and CRC-32 (16 hex digits) over {@code javaHome} and, for each {@code -javaagent:} argument of
+     * {@code cmdline} (NUL-separated, as in /proc/pid/cmdline) whose path (up to the first '=') is a regular file,
+     * its absolute (normalized) path, size, modification time (ns), device and inode; null if there is no such
+     * file, or if options may come from elsewhere: an {@code @argfile} or {@code -XX:VMOptionsFile=} argument, or
+     * a {@code -javaagent:} in an option variable of {@code environ} (NUL-separated NAME=value, as in
+     * /proc/pid/environ).
      */
-    static String of(Function<String, byte[]> classFile) {
-        // Both native in the JDK (CRC32C is Java code, slow in the interpreter, where this runs).
-        Adler32 adler32 = new Adler32();
-        CRC32 crc32 = new CRC32();
-        for (String name : PATCHING_CODE) {
-            byte[] bytes = classFile.apply(name);
-            if (bytes == null) {
-                Log.debug("no class file " + name + ": patches are not cached");
+    static String ofCommandLine(byte[] cmdline, byte[] environ, String javaHome) {
+        for (String variable : strings(environ)) {
+            for (String name : OPTION_VARIABLES) {
+                if (variable.startsWith(name) && variable.contains(JAVAAGENT)) {
+                    return null;
+                }
+            }
+        }
+        StringBuilder fingerprint = new StringBuilder(javaHome).append('\n');
+        boolean anyJar = false;
+        for (String arg : strings(cmdline)) {
+            if (arg.startsWith("@") || arg.startsWith("-XX:VMOptionsFile=")) {
                 return null;
             }
-            byte[] header = (name + "\n" + bytes.length + "\n").getBytes(StandardCharsets.UTF_8);
-            adler32.update(header, 0, header.length);
-            adler32.update(bytes, 0, bytes.length);
-            crc32.update(header, 0, header.length);
-            crc32.update(bytes, 0, bytes.length);
+            if (arg.startsWith(JAVAAGENT)) {
+                String jar = arg.substring(JAVAAGENT.length());
+                int options = jar.indexOf('=');
+                anyJar |= appendJar(fingerprint, options < 0 ? jar : jar.substring(0, options));
+            }
         }
+        if (!anyJar) {
+            return null;
+        }
+        byte[] bytes = fingerprint.toString().getBytes(StandardCharsets.UTF_8);
+        // Both native in the JDK (CRC32C is Java code, slow in the interpreter, where this runs).
+        Adler32 adler32 = new Adler32();
+        adler32.update(bytes, 0, bytes.length);
+        CRC32 crc32 = new CRC32();
+        crc32.update(bytes, 0, bytes.length);
         return hex8(adler32.getValue()) + hex8(crc32.getValue());
+    }
+
+    /** The NUL-terminated strings of a /proc file (a last one without its NUL too). */
+    private static List<String> strings(byte[] nulSeparated) {
+        List<String> strings = new ArrayList<>();
+        for (int start = 0, end; start < nulSeparated.length; start = end + 1) {
+            end = start;
+            while (end < nulSeparated.length && nulSeparated[end] != 0) {
+                end++;
+            }
+            strings.add(new String(nulSeparated, start, end - start, StandardCharsets.UTF_8));
+        }
+        return strings;
+    }
+
+    /** Appends one line for {@code jar} if it is a regular file (following links); whether it did. */
+    private static boolean appendJar(StringBuilder fingerprint, String jar) {
+        try {
+            Path path = Path.of(jar).toAbsolutePath().normalize();
+            Map<String, Object> a = Files.readAttributes(path, "unix:isRegularFile,size,lastModifiedTime,dev,ino");
+            if (!(Boolean) a.get("isRegularFile")) {
+                return false;
+            }
+            fingerprint.append(path).append('\0').append(a.get("size")).append('\0')
+                    .append(((FileTime) a.get("lastModifiedTime")).to(TimeUnit.NANOSECONDS)).append('\0')
+                    .append(a.get("dev")).append('\0').append(a.get("ino")).append('\n');
+            return true;
+        } catch (IOException | InvalidPathException | UnsupportedOperationException e) {
+            return false; // no such file, or no unix view: this jar adds nothing
+        }
     }
 
     /** Eight hex digits (no Formatter: this may run while java.base classes are still loading). */
