@@ -59,7 +59,7 @@ final class PatcherIdentity {
      * /proc/pid/environ).
      */
     static String ofCommandLine(byte[] cmdline, byte[] environ, String javaHome) {
-        for (String variable : strings(environ)) {
+        for (String variable : strings(environ, "J_")) {
             for (String name : OPTION_VARIABLES) {
                 if (variable.startsWith(name) && variable.contains(JAVAAGENT)) {
                     return null;
@@ -68,7 +68,7 @@ final class PatcherIdentity {
         }
         StringBuilder fingerprint = new StringBuilder(javaHome).append('\n');
         boolean anyJar = false;
-        for (String arg : strings(cmdline)) {
+        for (String arg : strings(cmdline, null)) {
             if (arg.startsWith("@") || arg.startsWith("-XX:VMOptionsFile=")) {
                 return null;
             }
@@ -90,13 +90,19 @@ final class PatcherIdentity {
         return hex8(adler32.getValue()) + hex8(crc32.getValue());
     }
 
-    /** The NUL-terminated strings of a /proc file (a last one without its NUL too). */
-    private static List<String> strings(byte[] nulSeparated) {
+    /**
+     * The NUL-terminated strings of a /proc file (a last one without its NUL too), only those starting with one
+     * of {@code firstChars} (ASCII; null: all): decoding every variable of a large environment costs.
+     */
+    private static List<String> strings(byte[] nulSeparated, String firstChars) {
         List<String> strings = new ArrayList<>();
         for (int start = 0, end; start < nulSeparated.length; start = end + 1) {
             end = start;
             while (end < nulSeparated.length && nulSeparated[end] != 0) {
                 end++;
+            }
+            if (firstChars != null && (end == start || firstChars.indexOf(nulSeparated[start]) < 0)) {
+                continue;
             }
             strings.add(new String(nulSeparated, start, end - start, StandardCharsets.UTF_8));
         }
