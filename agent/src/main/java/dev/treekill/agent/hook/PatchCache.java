@@ -7,9 +7,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.File;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.zip.Adler32;
 import java.util.function.Supplier;
 import java.util.zip.CRC32;
@@ -20,34 +19,37 @@ import java.util.zip.CRC32;
  * and JDK build, {@code <class>-<crc32>-<adler32>.patch}: a header, then the patched class bytes.
  *
  * <p>A cached class is used only when everything in its header matches: the format, the agent's
- * {@code patcherId} (a digest of the patching code, fixed at build time: a changed agent misses), the class name,
- * the length, CRC-32 and Adler-32 of the JDK's original bytes (an updated JDK misses), and the length and
- * CRC-32 of the patched bytes (a damaged file misses). Files are written under a private temporary name and
- * renamed, so concurrent JVMs never read half a file, and used only from directories of this user that no one
- * else may write to ({@link UserCache}): the bytes become part of java.base. Every failure (no home, a read-only
- * or foreign directory, a corrupt file) means a miss, said at debug level only; the class is then patched as
- * if there were no cache.
+ * {@code patcherId} ({@link PatcherIdentity}: path, size, modification time and inode of the agent jar that
+ * {@code -javaagent:} names on this JVM's command line, so a rebuilt agent misses; no such argument, no cache),
+ * the class name, the length, CRC-32 and Adler-32 of the JDK's original bytes (an updated JDK misses), and the
+ * length and CRC-32 of the patched bytes (a damaged file misses). The header also keeps the warning the rewriter
+ * gave, so every JVM warns alike, hit or miss. Files are written under a private temporary name and renamed, so
+ * concurrent JVMs never read half a file, and read or written only where
+ * {@link UserCache} trusts the whole path and the file: the bytes become part of java.base. Every failure (no
+ * home, a read-only or foreign directory, a link, a corrupt file, no identity) means a miss, said at debug level
+ * only; the class is then patched as if there were no cache.
  */
 public final class PatchCache {
     private static final int MAGIC = 0x544b5043; // "TKPC"
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
     /** A file larger than this holds no class we patch (they are 5-30 KB): it is not even read. */
     private static final long MAX_FILE_BYTES = 1 << 20;
 
     /** Where the cache is, resolved on first use (premain must not read the environment: see forThisUser). */
     private final Supplier<File> rootLookup;
-    private final String patcherId;
+    /** The identity of the patching code, computed on first use (null: unknown, no cache). */
+    private final Supplier<String> patcherIdLookup;
     private volatile boolean resolved;
-    private File root;
     private File dir;
+    private String patcherId;
 
     /**
      * A cache under the directory {@code rootLookup} names on first use (null: none, every lookup misses), for
-     * patches made by {@code patcherId}.
+     * patches made by the code {@code patcherIdLookup} names on first use (null: unknown, every lookup misses).
      */
-    public PatchCache(Supplier<File> rootLookup, String patcherId) {
+    public PatchCache(Supplier<File> rootLookup, Supplier<String> patcherIdLookup) {
         this.rootLookup = rootLookup;
-        this.patcherId = patcherId;
+        this.patcherIdLookup = patcherIdLookup;
     }
 
     /**
@@ -61,78 +63,89 @@ public final class PatchCache {
             public File get() {
                 return UserCache.rootFromInitialEnvironment();
             }
-        }, PatcherIdentity.ID);
+        }, new Supplier<String>() {
+            @Override
+            public String get() {
+                return PatcherIdentity.ofRunningJvm();
+            }
+        });
     }
 
-    /** Resolves the directories once; transforms of different classes may race here, and compute the same. */
+    /** A patched class and the warning its rewriting gave ("" for none), to repeat whenever it is used. */
+    public static final class Patch {
+        public final byte[] bytes;
+        public final String warning;
+
+        public Patch(byte[] bytes, String warning) {
+            this.bytes = bytes;
+            this.warning = warning;
+        }
+    }
+
+    /**
+     * Resolves the directory and the identity once (null directory: no cache); transforms of different classes
+     * may race here, and compute the same.
+     */
     private File dir() {
         if (!resolved) {
             File r = rootLookup.get();
-            root = r;
-            dir = r == null ? null : new File(r, "patched-classes");
+            String id = r == null ? null : patcherIdLookup.get();
+            dir = r == null || id == null ? null : new File(r, "patched-classes");
+            patcherId = id;
             resolved = true;
         }
         return dir;
     }
 
-    /** The patched bytes stored for {@code original}, or null (a miss, for whatever reason). */
-    public byte[] find(String className, byte[] original) {
+    /** The patch stored for {@code original}, or null (a miss, for whatever reason). */
+    public Patch find(String className, byte[] original) {
         File dir = dir();
         if (dir == null) {
             return null;
         }
         Original key = new Original(className, original);
-        File file = new File(dir, key.fileName());
         try {
-            if (!file.isFile() || file.length() > MAX_FILE_BYTES || !UserCache.ownedByThisUserAlone(root)
-                    || !UserCache.ownedByThisUserAlone(dir)) {
+            Path trusted = UserCache.trustedDirectory(dir, false);
+            byte[] content = trusted == null ? null
+                    : UserCache.readTrustedFile(trusted.resolve(key.fileName()), MAX_FILE_BYTES);
+            if (content == null) {
                 return null;
             }
-            byte[] content;
-            try (FileInputStream in = new FileInputStream(file)) {
-                content = in.readAllBytes();
+            Patch patch = parse(content, key);
+            if (patch == null) {
+                Log.debug("cached patch of " + className + " in " + dir + " does not match: patching it again");
             }
-            byte[] patched = parse(content, key);
-            if (patched == null) {
-                Log.debug("cached patch " + file + " does not match: patching " + className + " again");
-            }
-            return patched;
+            return patch;
         } catch (IOException | RuntimeException e) {
-            Log.debug("cannot read cached patch " + file + ": " + e);
+            Log.debug("cannot read the cached patch of " + className + " in " + dir + ": " + e);
             return null;
         }
     }
 
-    /** Keeps {@code patched}, made from {@code original}, for later JVMs; quietly does nothing where it cannot. */
-    public void store(String className, byte[] original, byte[] patched) {
+    /** Keeps {@code patch}, made from {@code original}, for later JVMs; quietly does nothing where it cannot. */
+    public void store(String className, byte[] original, Patch patch) {
         File dir = dir();
         if (dir == null) {
             return;
         }
         Original key = new Original(className, original);
-        File file = new File(dir, key.fileName());
-        // Unique enough: JVMs that collide write a file whose checksums fail, which only means a miss. No
-        // ProcessHandle here: it may be the very class being patched.
-        File temp = new File(dir, file.getName() + "." + System.nanoTime() + "." + System.identityHashCode(key)
-                + ".tmp");
         try {
-            UserCache.create(root, dir);
-            if (!UserCache.ownedByThisUserAlone(root) || !UserCache.ownedByThisUserAlone(dir)) {
+            Path trusted = UserCache.trustedDirectory(dir, true);
+            if (trusted == null) {
+                Log.debug("not caching the patch of " + className + ": " + dir + " is not this user's alone");
                 return;
             }
-            try (FileOutputStream out = new FileOutputStream(temp)) {
-                out.write(format(key, patched));
-            }
-            if (!temp.renameTo(file)) {
-                throw new IOException("cannot rename " + temp + " to " + file);
-            }
+            // Unique enough: JVMs that collide fail to create the file, which only means no store. No
+            // ProcessHandle here: it may be the very class being patched.
+            UserCache.writeTrustedFile(trusted, key.fileName(), System.nanoTime() + "." + System.identityHashCode(key),
+                    format(key, patch));
         } catch (IOException | RuntimeException e) {
-            temp.delete();
             Log.debug("cannot cache the patch of " + className + ": " + e);
         }
     }
 
-    private byte[] format(Original key, byte[] patched) throws IOException {
+    private byte[] format(Original key, Patch patch) throws IOException {
+        byte[] patched = patch.bytes;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(patched.length + 256);
         DataOutputStream out = new DataOutputStream(bytes);
         out.writeInt(MAGIC);
@@ -142,6 +155,7 @@ public final class PatchCache {
         out.writeInt(key.length);
         out.writeLong(key.crc32);
         out.writeLong(key.adler32);
+        out.writeUTF(patch.warning);
         out.writeInt(patched.length);
         out.writeLong(crc32(patched));
         out.write(patched);
@@ -149,14 +163,15 @@ public final class PatchCache {
         return bytes.toByteArray();
     }
 
-    /** The patched bytes in {@code content} if its header matches in every field, else null. */
-    private byte[] parse(byte[] content, Original key) throws IOException {
+    /** The patch in {@code content} if its header matches in every field, else null. */
+    private Patch parse(byte[] content, Original key) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(content));
         if (in.readInt() != MAGIC || in.readInt() != FORMAT || !patcherId.equals(in.readUTF())
                 || !key.className.equals(in.readUTF()) || in.readInt() != key.length
                 || in.readLong() != key.crc32 || in.readLong() != key.adler32) {
             return null;
         }
+        String warning = in.readUTF();
         int length = in.readInt();
         long crc = in.readLong();
         if (length < 0 || in.available() != length) {
@@ -164,7 +179,7 @@ public final class PatchCache {
         }
         byte[] patched = new byte[length];
         in.readFully(patched);
-        return crc32(patched) == crc ? patched : null;
+        return crc32(patched) == crc ? new Patch(patched, warning) : null;
     }
 
     private static long crc32(byte[] bytes) {

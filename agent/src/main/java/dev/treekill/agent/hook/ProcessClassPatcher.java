@@ -77,14 +77,19 @@ public final class ProcessClassPatcher implements ClassFileTransformer {
      * class file from the loaded class, bytes that differ from JVM to JVM and would never be found again.
      */
     private byte[] patch(String className, byte[] original, boolean loading) {
-        byte[] patched = loading ? cache.find(className, original) : null;
-        if (patched != null) {
-            return patched;
+        PatchCache.Patch patch = loading ? cache.find(className, original) : null;
+        if (patch == null) {
+            patch = ProcessClassRewriter.patch(className, original);
+            if (patch != null && loading) {
+                cache.store(className, original, patch);
+            }
         }
-        patched = ProcessClassRewriter.patch(className, original);
-        if (patched != null && loading) {
-            cache.store(className, original, patched);
+        if (patch == null) {
+            return null;
         }
-        return patched;
+        if (!patch.warning.isEmpty()) {
+            Log.warn(patch.warning);
+        }
+        return patch.bytes;
     }
 }

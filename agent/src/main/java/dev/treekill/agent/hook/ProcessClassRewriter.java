@@ -33,10 +33,14 @@ final class ProcessClassRewriter {
     private ProcessClassRewriter() {
     }
 
-    /** Returns the patched class, or null if none of the methods were found (an unknown JDK). */
-    static byte[] patch(String className, byte[] bytes) {
+    /**
+     * Returns the patched class with the warning to give wherever it is used ("" for none; not logged here, so a
+     * cached patch warns alike), or null if none of the methods were found (an unknown JDK).
+     */
+    static PatchCache.Patch patch(String className, byte[] bytes) {
         if (ENVIRONMENT.equals(className)) {
-            return patchEnvironment(bytes);
+            byte[] patched = patchEnvironment(bytes);
+            return patched == null ? null : new PatchCache.Patch(patched, "");
         }
         Map<String, Integer> kinds = kindsOf(className);
         ClassReader reader = new ClassReader(bytes);
@@ -51,10 +55,9 @@ final class ProcessClassRewriter {
             // An unknown JDK: count the whole start as forking, which holds up orphan reaping a little longer.
             patched = rewrite(className, reader, kinds, maxLocals, true, found);
         }
-        if (PROCESS_IMPL.equals(className) && found[0] == 0) {
-            Log.warn("ProcessImpl.start has another shape on this JDK: no cookies, and adopted orphans are not reaped");
-        }
-        return patched;
+        String warning = PROCESS_IMPL.equals(className) && found[0] == 0
+                ? "ProcessImpl.start has another shape on this JDK: no cookies, and adopted orphans are not reaped" : "";
+        return new PatchCache.Patch(patched, warning);
     }
 
     /** One pass over the class; {@code found} counts the start methods and fork sites patched. */

@@ -38,13 +38,13 @@ public final class PlatformServerPatcher implements ClassFileTransformer {
         }
         try {
             // Only a class being loaded goes through the cache (see ProcessClassPatcher.patch).
-            byte[] patched = redefined == null ? cache.find(MANAGEMENT_FACTORY, bytes) : null;
-            if (patched != null) {
-                return patched;
+            PatchCache.Patch cached = redefined == null ? cache.find(MANAGEMENT_FACTORY, bytes) : null;
+            if (cached != null) {
+                return cached.bytes;
             }
-            patched = PlatformServerRewriter.patch(bytes);
+            byte[] patched = PlatformServerRewriter.patch(bytes);
             if (patched != null && redefined == null) {
-                cache.store(MANAGEMENT_FACTORY, bytes, patched);
+                cache.store(MANAGEMENT_FACTORY, bytes, new PatchCache.Patch(patched, ""));
             } else if (patched == null) {
                 Log.warn("ManagementFactory.getPlatformMBeanServer has another shape on this JDK: the MBean is not"
                         + " registered");

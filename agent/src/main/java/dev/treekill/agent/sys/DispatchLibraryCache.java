@@ -2,13 +2,12 @@ package dev.treekill.agent.sys;
 
 import dev.treekill.agent.log.Log;
 import java.io.File;
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.JarURLConnection;
 import java.net.URL;
 import java.net.URLConnection;
+import java.nio.file.Path;
 import java.util.jar.JarEntry;
 import java.util.zip.CRC32;
 
@@ -19,8 +18,8 @@ import java.util.zip.CRC32;
  * unpacking it to a fresh temporary file in every JVM: that costs about a quarter of JNA's first load
  * (File.createTempFile seeds a SecureRandom, and 130 KB are inflated and written). The file is used only when
  * its size and CRC-32 are those of the jar's entry; otherwise it is written again (a private temporary name,
- * then an atomic rename, so concurrent JVMs never see half a file), and only from directories of this user that
- * no one else may write to ({@link UserCache}). Where none of this works (no writable
+ * then an atomic rename, so concurrent JVMs never see half a file), and only if the file and every directory above
+ * it pass {@link UserCache}'s checks (no link, this user's or root's, writable by its owner alone). Where none of this works (no writable
  * home, another architecture) nothing is set and JNA unpacks as before; so it does too when loading the
  * cached file fails (e.g. another class loader of this JVM holds it).
  */
@@ -48,15 +47,19 @@ final class DispatchLibraryCache {
                 return null;
             }
             Fingerprint expected = fingerprint(url);
-            File dir = new File(root, "jnidispatch-" + Long.toHexString(expected.crc) + "-" + expected.size);
-            File lib = new File(dir, FILE_NAME);
-            if (!expected.matches(lib)) {
-                write(url, root, dir, lib);
-                if (!expected.matches(lib)) {
+            Path dir = UserCache.trustedDirectory(new File(root, "jnidispatch-" + Long.toHexString(expected.crc)
+                    + "-" + expected.size), true);
+            if (dir == null) {
+                Log.debug("JNA's native library is unpacked per JVM: " + root + " is not this user's alone");
+                return null;
+            }
+            if (!expected.matches(dir.resolve(FILE_NAME))) {
+                write(url, dir);
+                if (!expected.matches(dir.resolve(FILE_NAME))) {
                     return null;
                 }
             }
-            return UserCache.ownedByThisUserAlone(root) && UserCache.ownedByThisUserAlone(dir) ? dir.getPath() : null;
+            return dir.toString();
         } catch (IOException | RuntimeException e) {
             Log.debug("JNA's native library is unpacked per JVM: " + e);
             return null;
@@ -87,16 +90,12 @@ final class DispatchLibraryCache {
         }
     }
 
-    private static void write(URL url, File root, File dir, File lib) throws IOException {
-        UserCache.create(root, dir);
-        File temp = new File(dir, FILE_NAME + "." + ProcessHandle.current().pid() + "." + System.nanoTime() + ".tmp");
-        try (InputStream in = url.openStream(); FileOutputStream out = new FileOutputStream(temp)) {
-            in.transferTo(out);
+    private static void write(URL url, Path dir) throws IOException {
+        byte[] bytes;
+        try (InputStream in = url.openStream()) {
+            bytes = in.readAllBytes();
         }
-        if (!temp.renameTo(lib)) {
-            temp.delete();
-            throw new IOException("cannot rename " + temp + " to " + lib);
-        }
+        UserCache.writeTrustedFile(dir, FILE_NAME, ProcessHandle.current().pid() + "." + System.nanoTime(), bytes);
     }
 
     private static long crc(byte[] bytes, int length) {
@@ -115,20 +114,10 @@ final class DispatchLibraryCache {
             this.size = size;
         }
 
-        /** Whether {@code lib} is a regular file of this size and CRC-32 (read whole: a few hundred KB at most). */
-        boolean matches(File lib) throws IOException {
-            if (!lib.isFile() || lib.length() != size || size > Integer.MAX_VALUE) {
-                return false;
-            }
-            byte[] bytes = new byte[(int) size];
-            int n = 0;
-            try (FileInputStream in = new FileInputStream(lib)) {
-                int r;
-                while (n < bytes.length && (r = in.read(bytes, n, bytes.length - n)) > 0) {
-                    n += r;
-                }
-            }
-            return n == size && crc(bytes, n) == crc;
+        /** Whether {@code lib} is a trusted file (see UserCache) of this size and CRC-32, read whole. */
+        boolean matches(Path lib) throws IOException {
+            byte[] bytes = UserCache.readTrustedFile(lib, Math.min(size, Integer.MAX_VALUE - 8));
+            return bytes != null && bytes.length == size && crc(bytes, bytes.length) == crc;
         }
     }
 }

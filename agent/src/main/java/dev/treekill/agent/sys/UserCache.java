@@ -3,21 +3,42 @@ package dev.treekill.agent.sys;
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The agent's per-user cache directory, {@code $XDG_CACHE_HOME/treekill} (else {@code ~/.cache/treekill}), and
- * the rule every file in it lives by: it is used only from directories of this user that no one else may write
- * to, checked without following links, so no other user can put a file of theirs where the agent loads its own
- * (a native library, or patched JDK classes).
+ * the rule every file in it lives by, since what it holds becomes code (patched java.base classes, a native
+ * library). Trusted: a path whose every component, from {@code /} to the cache directory, is a real directory
+ * (never a symbolic link) owned by root or by this process's effective uid and writable by its owner alone.
+ * Refused: anything else, including a sticky world-writable ancestor such as /tmp and a home of another user
+ * (root with someone else's HOME). Missing directories are created owner-only ({@code rwx------}) and never
+ * chmod-ed afterwards. A cached file is read without following links, and only if it is a regular file of this
+ * euid, not writable by group or others, with one link. Every method answers "no" (null, false) rather than
+ * throwing on a refusal: the caller then works without the cache.
  */
 public final class UserCache {
-    /** rwx for the owner, nothing for group and others: the mode bits that must be clear. */
+    /** The mode bits that must be clear on every trusted directory and file: write for group or others. */
     private static final int GROUP_OR_OTHERS_WRITE = 0022;
     private static final String XDG_CACHE_HOME = "XDG_CACHE_HOME";
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_DIR =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+    private static final FileAttribute<Set<PosixFilePermission>> OWNER_ONLY_FILE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
     private UserCache() {
     }
@@ -66,35 +87,113 @@ public final class UserCache {
         return true;
     }
 
-    /** Creates {@code dir} (and its parents) if needed; {@code dir} and {@code root} are made owner-only. */
-    public static void create(File root, File dir) throws IOException {
-        if (!dir.isDirectory() && !dir.mkdirs() && !dir.isDirectory()) {
-            throw new IOException("cannot create " + dir);
+    /**
+     * {@code dir} if every component from {@code /} to it is trusted (see the class comment), creating the
+     * missing ones owner-only when {@code create}; else null. Checks a component before it creates or enters the
+     * next, so a refused ancestor is never written under.
+     */
+    public static Path trustedDirectory(File dir, boolean create) throws IOException {
+        try {
+            return checkedPath(dir.toPath(), create);
+        } catch (NoSuchFileException e) {
+            return null; // not there yet, when not asked to create it
         }
-        ownerOnly(root);
-        ownerOnly(dir);
+    }
+
+    private static Path checkedPath(Path path, boolean create) throws IOException {
+        if (!path.isAbsolute() || !path.normalize().equals(path)) {
+            return null;
+        }
+        int euid = effectiveUid();
+        Path current = path.getRoot();
+        if (!trusted(current, euid, true)) {
+            return null;
+        }
+        for (Path name : path) {
+            current = current.resolve(name);
+            if (create) {
+                try {
+                    Files.createDirectory(current, OWNER_ONLY_DIR);
+                } catch (FileAlreadyExistsException e) {
+                    // checked below like any other component
+                }
+            }
+            if (!trusted(current, euid, true)) {
+                return null;
+            }
+        }
+        return path;
     }
 
     /**
-     * Whether {@code dir} is a directory (not a link) of this process's user that no one else may write to: then
-     * no other user can swap a checked file for theirs before it is used. Reads the numeric owner and mode (no
-     * user-name lookup).
+     * The content of {@code file} in a trusted directory, read without following a link, if it is a regular
+     * file of this euid, not writable by group or others, with one link, of at most {@code maxBytes}; else null
+     * (also when it does not exist or is a link).
      */
-    public static boolean ownedByThisUserAlone(File dir) throws IOException {
-        Map<String, Object> attributes = Files.readAttributes(dir.toPath(), "unix:uid,mode,isDirectory",
-                LinkOption.NOFOLLOW_LINKS);
-        Object self = Files.getAttribute(new File("/proc/self").toPath(), "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        return Boolean.TRUE.equals(attributes.get("isDirectory")) && self.equals(attributes.get("uid"))
-                && ((Integer) attributes.get("mode") & GROUP_OR_OTHERS_WRITE) == 0;
+    public static byte[] readTrustedFile(Path file, long maxBytes) throws IOException {
+        int euid = effectiveUid();
+        try {
+            if (!trusted(file, euid, false)) {
+                return null; // a link, a directory, another user's, a second name of it
+            }
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+        try (SeekableByteChannel in = Files.newByteChannel(file, Set.<OpenOption>of(StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS))) {
+            // Checked again once open: the directory is this user's alone, so the file opened is the file checked.
+            if (!trusted(file, euid, false) || in.size() > maxBytes) {
+                return null;
+            }
+            ByteBuffer bytes = ByteBuffer.allocate((int) in.size());
+            while (bytes.hasRemaining() && in.read(bytes) > 0) {
+                // until full or at the end
+            }
+            return bytes.hasRemaining() ? null : bytes.array();
+        }
     }
 
-    /** rwx for the owner alone. */
-    private static void ownerOnly(File f) {
-        f.setReadable(false, false);
-        f.setWritable(false, false);
-        f.setExecutable(false, false);
-        f.setReadable(true, true);
-        f.setWritable(true, true);
-        f.setExecutable(true, true);
+    /**
+     * Writes {@code content} as {@code dir/name} (owner-only) through a new private temporary file in the same
+     * trusted directory and an atomic rename, so concurrent JVMs never read half a file. {@code uniqueSuffix}
+     * names the temporary file; it is created exclusively, never followed if something is in its place.
+     */
+    public static void writeTrustedFile(Path dir, String name, String uniqueSuffix, byte[] content)
+            throws IOException {
+        Path temp = dir.resolve(name + "." + uniqueSuffix + ".tmp");
+        try {
+            try (SeekableByteChannel out = Files.newByteChannel(temp, Set.<OpenOption>of(
+                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS), OWNER_ONLY_FILE)) {
+                ByteBuffer bytes = ByteBuffer.wrap(content);
+                while (bytes.hasRemaining()) {
+                    out.write(bytes);
+                }
+            }
+            Files.move(temp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+
+    /**
+     * Whether {@code path} (not followed if a link) is a directory ({@code directory}) or a regular file with one
+     * link, owned by this euid (or, for a directory, by root) and not writable by group or others.
+     */
+    private static boolean trusted(Path path, int euid, boolean directory) throws IOException {
+        Map<String, Object> a = Files.readAttributes(path, "unix:uid,mode,nlink,isDirectory,isRegularFile",
+                LinkOption.NOFOLLOW_LINKS);
+        int uid = (Integer) a.get("uid");
+        boolean kind = directory ? Boolean.TRUE.equals(a.get("isDirectory"))
+                : Boolean.TRUE.equals(a.get("isRegularFile")) && (Integer) a.get("nlink") == 1;
+        boolean owner = uid == euid || (directory && uid == 0);
+        return kind && owner && ((Integer) a.get("mode") & GROUP_OR_OTHERS_WRITE) == 0;
+    }
+
+    /**
+     * This process's effective uid: the owner of its own /proc directory (the link /proc/self followed), which
+     * the kernel sets to the euid of a dumpable process; no user-name lookup.
+     */
+    private static int effectiveUid() throws IOException {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
     }
 }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /** Patches the real JDK classes of the running JDK; the out-of-process tests run the patched code. */
 class ProcessClassPatcherTest {
-    private static final PatchCache NO_CACHE = new PatchCache(() -> null, "test");
+    private static final PatchCache NO_CACHE = new PatchCache(() -> null, () -> "test");
 
     private static byte[] jdkClass(String internalName) throws IOException {
         try (InputStream in = Object.class.getResourceAsStream("/" + internalName + ".class")) {
@@ -54,7 +54,7 @@ class ProcessClassPatcherTest {
     void processImplDestroyMethodsCallTheHooksAroundTheJdkCode() throws IOException {
         byte[] original = jdkClass(ProcessClassPatcher.PROCESS_IMPL);
         Map<String, List<String>> before = calls(original);
-        Map<String, List<String>> after = calls(ProcessClassRewriter.patch(ProcessClassPatcher.PROCESS_IMPL, original));
+        Map<String, List<String>> after = calls(ProcessClassRewriter.patch(ProcessClassPatcher.PROCESS_IMPL, original).bytes);
         for (String method : List.of("destroy()V", "destroyForcibly()Ljava/lang/Process;")) {
             List<String> expected = new ArrayList<>();
             expected.add("Hooks.enter");
@@ -89,7 +89,7 @@ class ProcessClassPatcherTest {
 
     @Test
     void startsHandlerIsTheLastEntryOfItsExceptionTable() throws IOException {
-        byte[] patched = ProcessClassRewriter.patch(ProcessClassPatcher.PROCESS_IMPL, jdkClass(ProcessClassPatcher.PROCESS_IMPL));
+        byte[] patched = ProcessClassRewriter.patch(ProcessClassPatcher.PROCESS_IMPL, jdkClass(ProcessClassPatcher.PROCESS_IMPL)).bytes;
         List<String> handlerTypes = new ArrayList<>();
         new ClassReader(patched).accept(new ClassVisitor(Opcodes.ASM9) {
             @Override
@@ -112,7 +112,7 @@ class ProcessClassPatcherTest {
     void environmentBlocksGoThroughTheCookieHook() throws IOException {
         byte[] original = jdkClass(ProcessClassPatcher.ENVIRONMENT);
         Map<String, List<String>> before = calls(original);
-        Map<String, List<String>> after = calls(ProcessClassRewriter.patch(ProcessClassPatcher.ENVIRONMENT, original));
+        Map<String, List<String>> after = calls(ProcessClassRewriter.patch(ProcessClassPatcher.ENVIRONMENT, original).bytes);
         String toBlock = "toEnvironmentBlock(Ljava/util/Map;[I)[B";
         List<String> expected = new ArrayList<>(List.of("ProcessEnvironment.environment", "Hooks.environment"));
         expected.addAll(before.get(toBlock));
@@ -132,7 +132,7 @@ class ProcessClassPatcherTest {
     @Test
     void processHandleImplDestroyMethodsCallTheHooks() throws IOException {
         byte[] original = jdkClass(ProcessClassPatcher.HANDLE_IMPL);
-        Map<String, List<String>> after = calls(ProcessClassRewriter.patch(ProcessClassPatcher.HANDLE_IMPL, original));
+        Map<String, List<String>> after = calls(ProcessClassRewriter.patch(ProcessClassPatcher.HANDLE_IMPL, original).bytes);
         assertEquals(List.of("Hooks.enter", "ProcessHandleImpl.destroyProcess", "Hooks.exit"), after.get("destroyForcibly()Z"));
         assertEquals(List.of("Hooks.enter", "ProcessHandleImpl.destroyProcess", "Hooks.exit"), after.get("destroy()Z"));
     }

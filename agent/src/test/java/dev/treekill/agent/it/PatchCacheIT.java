@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.treekill.agent.sys.TrustedTempDirFactory;
 import dev.treekill.testing.TaggedProcesses;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -59,7 +60,7 @@ class PatchCacheIT {
     }
 
     @OnEachJdk
-    void coldThenWarmThenDamagedCacheAllKillTheTreeAndItsCookieDaemon(Jdk jdk, @TempDir Path cacheHome)
+    void coldThenWarmThenDamagedCacheAllKillTheTreeAndItsCookieDaemon(Jdk jdk, @TempDir(factory = TrustedTempDirFactory.class) Path cacheHome)
             throws Exception {
         // Each JVM logs its class loading to a file of its own, beside (not in) the agent's cache.
         Path cold = cacheHome.resolve("cold.log");

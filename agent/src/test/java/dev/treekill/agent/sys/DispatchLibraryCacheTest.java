@@ -2,6 +2,7 @@ package dev.treekill.agent.sys;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DispatchLibraryCacheTest {
     private static final ClassLoader FILES = DispatchLibraryCacheTest.class.getClassLoader();
 
-    @TempDir
+    @TempDir(factory = TrustedTempDirFactory.class)
     Path temp;
 
     @Test
@@ -57,7 +58,10 @@ class DispatchLibraryCacheTest {
         Files.setPosixFilePermissions(Path.of(dir), PosixFilePermissions.fromString("rwxrwxrwx"));
         assertNull(DispatchLibraryCache.prepare(FILES, root.toFile()), "a good copy, but anyone may replace it");
         Files.delete(Path.of(dir, "libjnidispatch.so"));
-        assertEquals(dir, DispatchLibraryCache.prepare(FILES, root.toFile()), "written again, its directory owner-only again");
+        assertNull(DispatchLibraryCache.prepare(FILES, root.toFile()), "never chmod-ed back: still refused");
+        assertFalse(Files.exists(Path.of(dir, "libjnidispatch.so")), "and nothing written there");
+        Files.setPosixFilePermissions(Path.of(dir), PosixFilePermissions.fromString("rwx------"));
+        assertEquals(dir, DispatchLibraryCache.prepare(FILES, root.toFile()), "owner-only again: written again");
         Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxrwx---"));
         assertNull(DispatchLibraryCache.prepare(FILES, root.toFile()), "the cache's own directory counts too");
     }
