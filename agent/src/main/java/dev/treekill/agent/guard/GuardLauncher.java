@@ -7,6 +7,7 @@ import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.starts.Cookies;
 import dev.treekill.agent.starts.StartedProcesses;
+import dev.treekill.agent.sys.JvmOptionVariables;
 import dev.treekill.agent.sys.NativeAccess;
 import java.io.BufferedReader;
 import java.io.File;
@@ -27,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 final class GuardLauncher implements JvmDeathGuard.Launcher {
     private static final long LAUNCH_LIMIT_SECONDS = 30;
     /** The guard must not load this agent again, nor the application's JVM options. */
-    private static final String[] JVM_OPTION_VARIABLES = {"JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS"};
 
     private final StartedProcesses started;
     private final Settings settings;
@@ -62,7 +62,7 @@ final class GuardLauncher implements JvmDeathGuard.Launcher {
                 Log.level(), settings.timeoutMillis(), settings.warnMillis());
         ProcessBuilder pb = new ProcessBuilder(command.launch(orders, GuardCommand.shellAvailable()));
         Map<String, String> env = pb.environment();
-        for (String variable : JVM_OPTION_VARIABLES) {
+        for (String variable : JvmOptionVariables.NAMES) {
             env.remove(variable);
         }
         env.put(Cookies.VARIABLE, JvmDeathGuard.GUARD_COOKIE);

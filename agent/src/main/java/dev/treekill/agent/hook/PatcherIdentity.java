@@ -1,5 +1,6 @@
 package dev.treekill.agent.hook;
 
+import dev.treekill.agent.sys.JvmOptionVariables;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,6 @@ import java.util.zip.CRC32;
 final class PatcherIdentity {
     private static final String JAVAAGENT = "-javaagent:";
     /** Environment variables from which the JVM or the launcher takes options that /proc/self/cmdline lacks. */
-    private static final String[] OPTION_VARIABLES = {"JAVA_TOOL_OPTIONS=", "JDK_JAVA_OPTIONS=", "_JAVA_OPTIONS="};
 
     private PatcherIdentity() {
     }
@@ -60,10 +60,8 @@ final class PatcherIdentity {
      */
     static String ofCommandLine(byte[] cmdline, byte[] environ, String javaHome) {
         for (String variable : strings(environ, "J_")) {
-            for (String name : OPTION_VARIABLES) {
-                if (variable.startsWith(name) && variable.contains(JAVAAGENT)) {
-                    return null;
-                }
+            if (JvmOptionVariables.sets(variable) && variable.contains(JAVAAGENT)) {
+                return null;
             }
         }
         StringBuilder fingerprint = new StringBuilder(javaHome).append('\n');
