@@ -52,6 +52,28 @@ final class TreeFreezer {
                 open.add(m);
             }
         }
+        close(members, open);
+    }
+
+    /**
+     * Stops the trees of {@code roots}, processes pinned already (the survivors of a terminate: distinct, and none of
+     * them in {@code members}), adding them and their trees to {@code members}, which holds their pins from then on.
+     * The roots are not pinned again: by pid and start time, one that died since and whose pid went to a process
+     * started in the same clock tick would pass for itself; its own pidfd only fails.
+     */
+    void freezePinned(List<Member> roots, Map<Integer, Member> members) {
+        for (Member m : roots) {
+            m.stopped = false; // continued after an earlier freeze: it must be seen stopped again
+            members.put(m.pid(), m); // all taken in before any signal: a failure's clean-up finds every one
+        }
+        for (Member m : roots) {
+            stop(m);
+        }
+        close(members, new ArrayDeque<>(roots));
+    }
+
+    /** Closes the tree of the members {@code open} (stopped or about to be): each one's children read once it stopped. */
+    private void close(Map<Integer, Member> members, ArrayDeque<Member> open) {
         if (open.isEmpty()) {
             return;
         }

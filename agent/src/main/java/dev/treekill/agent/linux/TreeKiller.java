@@ -128,13 +128,9 @@ public final class TreeKiller extends AbstractEngine {
 
     @Override
     protected List<Member> waitFor(PendingKill kill, long warnAtNanos, long untilNanos, Deadline deadline) {
-        try {
-            List<Member> alive = waiter.await(kill.members(), warnAtNanos, untilNanos, KillLog.warnStillAlive(kill, deadline));
-            reapOrphaned(kill.members(), untilNanos);
-            return alive;
-        } finally {
-            release(kill);
-        }
+        List<Member> alive = waiter.await(kill.members(), warnAtNanos, untilNanos, KillLog.warnStillAlive(kill, deadline));
+        reapOrphaned(kill.members(), untilNanos);
+        return alive;
     }
 
     /**
@@ -191,10 +187,8 @@ public final class TreeKiller extends AbstractEngine {
     }
 
     @Override
-    public void release(PendingKill kill) {
-        for (Member m : kill.members()) {
-            signaller.release(m);
-        }
+    protected void release(Member member) {
+        signaller.release(member);
     }
 
     @Override
@@ -202,15 +196,11 @@ public final class TreeKiller extends AbstractEngine {
         long startNanos = System.nanoTime();
         Map<Integer, Member> members = new LinkedHashMap<>();
         try {
-            List<ProcEntry> entries = new ArrayList<>();
-            for (Member m : roots) {
-                entries.add(m.entry);
-            }
-            freezer.freezeInto(entries, members);
+            freezer.freezePinned(roots, members);
             freezeEscapees(terminated.target(), terminated.rootStartTicks(), members);
             return signalKill(terminated.target(), terminated.rootStartTicks(), terminated.trigger(), startNanos, members);
         } catch (RuntimeException | Error e) {
-            killAndRelease(members.values());
+            killAndRelease(members.values()); // the roots among them: the freeze takes them in before it signals
             throw e;
         }
     }

@@ -167,9 +167,9 @@ public final class PortableTreeKiller extends AbstractEngine {
         }
     }
 
+    /** ProcessHandles hold nothing. */
     @Override
-    public void release(PendingKill terminated) {
-        // ProcessHandles hold nothing.
+    protected void release(Member member) {
     }
 
     @Override
@@ -177,7 +177,7 @@ public final class PortableTreeKiller extends AbstractEngine {
         long start = System.nanoTime();
         List<Member> kill = new ArrayList<>();
         for (Member m : roots) {
-            kill.addAll(tree(m.handle));
+            kill.addAll(tree(m.handle)); // the handle the terminate took, not one looked up again by pid
         }
         return new PendingKill(this, terminated.target(), ProcEntry.UNKNOWN_START, terminated.trigger(), start, kill,
                 signal(kill, Syscalls.SIGKILL));
