@@ -61,6 +61,8 @@ public final class HiddenChildren {
     private final JdkView jdk;
     /** Where environments are read during a launch; null: nowhere (no /proc), nothing hidden by cookie. */
     private final ProcSource proc;
+    /** This JVM's pid as {@link #proc} names it: the parent of a child seen there. */
+    private final int selfPidInProc;
     /** Replaced, never changed: the JDK's lists read it without a lock. */
     private volatile Hidden[] hidden = NONE;
     /** The cookie of the processes being launched, or null. */
@@ -68,14 +70,16 @@ public final class HiddenChildren {
     /** This JVM's pid as the JDK names it, taken at the first {@link #launching} (ProcessHandle must not load in premain). */
     private volatile long jdkSelfPid = -1;
 
-    public HiddenChildren(JdkView jdk, ProcSource proc) {
+    /** {@code proc}: where environments are read (null: none); {@code selfPidInProc}: this JVM's pid as it names it. */
+    public HiddenChildren(JdkView jdk, ProcSource proc, int selfPidInProc) {
         this.jdk = jdk;
         this.proc = proc;
+        this.selfPidInProc = selfPidInProc;
     }
 
-    /** Over the real JDK and {@code proc}. */
-    public HiddenChildren(ProcSource proc) {
-        this(new RealJdk(), proc);
+    /** Over the real JDK. */
+    public HiddenChildren(ProcSource proc, int selfPidInProc) {
+        this(new RealJdk(), proc, selfPidInProc);
     }
 
     /**
@@ -124,7 +128,7 @@ public final class HiddenChildren {
                 return true;
             }
         }
-        return e.ppid == jdkSelfPid && carriesLaunchingCookie(launchingCookie, e.pid);
+        return e.ppid == selfPidInProc && carriesLaunchingCookie(launchingCookie, e.pid);
     }
 
     private boolean carriesLaunchingCookie(String cookie, long pid) {

@@ -53,7 +53,7 @@ public final class StartedProcesses {
         this.cookies = cookies;
         this.attached = new AttachedChildren(nanoClock);
         this.records = new StartRecords(proc);
-        this.hidden = new HiddenChildren(proc);
+        this.hidden = new HiddenChildren(proc, selfPidInProc);
     }
 
     /** This JVM's starts, its cookies beneath the one it inherited; this JVM's pid as /proc names it. */
