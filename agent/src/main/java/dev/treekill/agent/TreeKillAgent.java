@@ -3,6 +3,7 @@ package dev.treekill.agent;
 import dev.treekill.agent.cli.Cli;
 import dev.treekill.agent.exit.ExitKill;
 import dev.treekill.agent.hook.DestroyHooks;
+import dev.treekill.agent.hook.HiddenFromListings;
 import dev.treekill.agent.hook.Hooks;
 import dev.treekill.agent.hook.PatchCache;
 import dev.treekill.agent.hook.ProcessClassPatcher;
@@ -79,6 +80,9 @@ public final class TreeKillAgent {
                 new StartHooks(runtime.started(), options.cookie(), exit))) {
             Log.warn("agent already active in this JVM; options '" + args + "' ignored");
             return;
+        }
+        if (exit != null) { // the guard and its launcher, the agent's own processes, are no child of the application's
+            Hooks.hideFromListings(new HiddenFromListings(runtime.started().hiddenChildren()));
         }
         LibraryBridge.bind(runtime);
         PatchCache cache = PatchCache.forThisUser();

@@ -70,16 +70,28 @@ final class GuardLauncher implements JvmDeathGuard.Launcher {
         // Opening /proc/self/fd/N of a pipe opens that very pipe: the child gets its read end as stdin.
         pb.redirectInput(new File("/proc/self/fd/" + readFd));
         pb.redirectError(stderrAt(Log.level()));
-        Process between = started.asAgentsOwn(new Callable<Process>() {
-            @Override
-            public Process call() throws Exception {
-                return pb.start();
-            }
-        });
+        // The launcher, and the guard once the launcher exits where this JVM is a subreaper, would be our children.
+        started.hiddenChildren().launching(JvmDeathGuard.GUARD_COOKIE);
+        Process between;
+        try {
+            between = started.asAgentsOwn(new Callable<Process>() {
+                @Override
+                public Process call() throws Exception {
+                    return pb.start();
+                }
+            });
+        } catch (Exception | Error e) {
+            started.hiddenChildren().launched();
+            throw e;
+        }
         return new JvmDeathGuard.Spawned() {
             @Override
             public JvmDeathGuard.Launched awaitGuard() throws Exception {
-                return guardOf(between);
+                try {
+                    return guardOf(between);
+                } finally {
+                    started.hiddenChildren().launched();
+                }
             }
         };
     }
@@ -105,6 +117,7 @@ final class GuardLauncher implements JvmDeathGuard.Launcher {
         if (guard == null || guard.isZombie()) {
             throw new IllegalStateException("the guard (pid " + guardPid + ") exited at once");
         }
+        started.hiddenChildren().hide(guard);
         return new JvmDeathGuard.Launched(guardPid, guard.startTime);
     }
 }

@@ -40,7 +40,15 @@ public final class Hooks {
         void startFailed();
     }
 
+    /** Takes the agent's own processes out of the JDK's lists of processes; installed by the agent with exitKill. */
+    public interface Listings {
+        /** See {@link Hooks#processPids}; returns the new count. */
+        int hide(int count, long queriedPid, long[] pids, long[] ppids, long[] startTimes);
+    }
+
     private static volatile Handler handler;
+    /** Null unless the agent has processes of its own to hide (exitKill): then a list costs one volatile read. */
+    private static volatile Listings listings;
     private static volatile Starts starts;
     /** Set while the hooks are off on a thread: in a hook, or in an engine call (see {@link #suspend}). */
     private static final ThreadLocal<Boolean> ACTIVE = new ThreadLocal<>();
@@ -56,6 +64,13 @@ public final class Hooks {
         handler = h;
         starts = s;
         return true;
+    }
+
+    /** Installs what hides the agent's own processes from the JDK's lists (once: a second call is ignored). */
+    public static synchronized void hideFromListings(Listings l) {
+        if (listings == null) {
+            listings = l;
+        }
     }
 
     public static boolean installed() {
@@ -186,6 +201,24 @@ public final class Hooks {
             } catch (Throwable t) {
                 report(handler, t);
             }
+        }
+    }
+
+    /**
+     * Called by the patched ProcessHandleImpl with what its native {@code getProcessPids0(queriedPid, pids, ppids,
+     * startTimes)} returned ({@code count}, the arrays filled); returns the count the JDK goes on with, the arrays
+     * compacted to it. Whatever fails, the JDK's own answer.
+     */
+    public static int processPids(int count, long queriedPid, long[] pids, long[] ppids, long[] startTimes) {
+        Listings l = listings;
+        if (l == null) {
+            return count;
+        }
+        try {
+            return l.hide(count, queriedPid, pids, ppids, startTimes);
+        } catch (Throwable t) {
+            report(handler, t);
+            return count;
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.treekill.agent.hook;
 
 import dev.treekill.agent.log.Log;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,7 @@ import net.bytebuddy.jar.asm.Opcodes;
  * {@code ProcessImpl} and {@code ProcessHandleImpl} call {@link Hooks#enter} first and {@link Hooks#exit}
  * before returning; the static {@code ProcessImpl.start} reports each start ({@link Hooks#starting},
  * {@link Hooks#forking} before the native fork, {@link Hooks#started}, {@link Hooks#startFailed});
+ * {@code ProcessHandleImpl}'s lists of processes go through {@link Hooks#processPids} ({@link ListingInjector});
  * {@code ProcessEnvironment.toEnvironmentBlock} gives every child its cookie. No frame or max computation:
  * the inserted code has no branches (the one handler's frame is written by hand), and computing frames could
  * load classes from inside a transformer. A class of its own so that a patch served from the
@@ -50,19 +52,24 @@ final class ProcessClassRewriter {
             return null;
         }
         int[] found = new int[2]; // ProcessImpl: start methods, fork sites
-        byte[] patched = rewrite(className, reader, kinds, maxLocals, false, found);
+        Map<String, Integer> listings = HANDLE_IMPL.equals(className) ? ListingInjector.callers(reader)
+                : Collections.<String, Integer>emptyMap();
+        byte[] patched = rewrite(className, reader, kinds, maxLocals, listings, false, found);
         if (PROCESS_IMPL.equals(className) && found[1] == 0) {
             // An unknown JDK: count the whole start as forking, which holds up orphan reaping a little longer.
-            patched = rewrite(className, reader, kinds, maxLocals, true, found);
+            patched = rewrite(className, reader, kinds, maxLocals, listings, true, found);
         }
         String warning = PROCESS_IMPL.equals(className) && found[0] == 0
                 ? "ProcessImpl.start has another shape on this JDK: no cookies, and adopted orphans are not reaped" : "";
         return new PatchCache.Patch(patched, warning);
     }
 
-    /** One pass over the class; {@code found} counts the start methods and fork sites patched. */
+    /**
+     * One pass over the class; {@code found} counts the start methods and fork sites patched; {@code listings}: the
+     * methods whose process lists go through {@link Hooks#processPids}, with their first free local slot.
+     */
     private static byte[] rewrite(String className, ClassReader reader, Map<String, Integer> kinds,
-            Map<String, Integer> maxLocals, boolean forkingFromEntry, int[] found) {
+            Map<String, Integer> maxLocals, Map<String, Integer> listings, boolean forkingFromEntry, int[] found) {
         found[0] = 0;
         found[1] = 0;
         boolean processImpl = PROCESS_IMPL.equals(className);
@@ -79,6 +86,10 @@ final class ProcessClassRewriter {
                 if (processImpl && START.equals(name + desc) && (access & Opcodes.ACC_STATIC) != 0) {
                     found[0]++;
                     return new StartInjector(mv, forkingFromEntry);
+                }
+                Integer listingSlot = listings.get(name + desc);
+                if (listingSlot != null) {
+                    mv = new ListingInjector(mv, listingSlot);
                 }
                 Integer kind = kinds.get(name + desc);
                 return kind == null ? mv : new HookInjector(mv, kind, maxLocals.get(name + desc));

@@ -129,14 +129,16 @@ public final class Escapees {
     /**
      * The first half of the rule, without reading an environment: {@code pid} may be an escapee of a tree whose
      * root started at {@code notBefore} if it is not init nor this JVM, is alive (no zombie), started at or
-     * after the root and belongs to this JVM's user (only those are ours to read and to kill). Null if not.
+     * after the root and belongs to this JVM's user (only those are ours to read and to kill), and is not one of the
+     * agent's own processes. Null if not.
      */
     public ProcEntry candidate(int pid, long notBeforeTicks) {
         if (pid <= 1 || pid == self) {
             return null;
         }
         ProcEntry e = ProcTable.read(proc, pid);
-        if (e == null || e.isZombie() || e.startTime < notBeforeTicks || proc.uid(pid) != selfUid) {
+        if (e == null || e.isZombie() || e.startTime < notBeforeTicks || proc.uid(pid) != selfUid
+                || started.hiddenChildren().contains(e)) { // the agent's own: the exitKill guard
             return null;
         }
         return e;

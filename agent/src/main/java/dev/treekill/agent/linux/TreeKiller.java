@@ -226,7 +226,18 @@ public final class TreeKiller extends AbstractEngine {
     public List<ProcEntry> ownDescendants() {
         ProcTable table = ProcTable.scan(proc);
         ProcEntry self = table.get(signaller.selfPid());
-        return self == null ? new ArrayList<>() : table.descendantsOf(self);
+        if (self == null) {
+            return new ArrayList<>();
+        }
+        List<ProcEntry> children = new ArrayList<>();
+        for (ProcEntry child : table.childrenOf(self)) {
+            if (!started.hiddenChildren().contains(child)) { // the agent's own (the exitKill guard) is nobody's business
+                children.add(child);
+            }
+        }
+        List<ProcEntry> descendants = new ArrayList<>(children);
+        descendants.addAll(table.descendantsOf(children));
+        return descendants;
     }
 
     /**
@@ -270,7 +281,8 @@ public final class TreeKiller extends AbstractEngine {
     }
 
     /**
-     * The roots of this JVM's trees: its live children that did not opt out, and where it adopts orphans only
+     * The roots of this JVM's trees: its live children that did not opt out and are not the agent's own (the guard's
+     * launcher and, under a subreaper, the guard: {@link dev.treekill.agent.starts.HiddenChildren}), and where it adopts orphans only
      * those the JDK started; the adopted ones are escapees, claimed or not by the escapee search. For a target
      * that spares marked starts, only those the registry did not mark.
      */
@@ -281,6 +293,7 @@ public final class TreeKiller extends AbstractEngine {
             ProcEntry e = ProcTable.read(proc, pid);
             if (e != null && !e.isZombie() && e.ppid == self
                     && (reaper == null || started.startedByJdk(pid)) && !escapees.optedOut(e)
+                    && !started.hiddenChildren().contains(e)
                     && (!target.sparesMarked() || !started.isSparedChild(pid))) {
                 children.add(e);
             }

@@ -13,7 +13,8 @@ import java.util.function.LongSupplier;
  * reaper waits for (it would steal its exit status: the JDK would then report 0). Starts in flight are numbered
  * because a child exists from fork() on, before the JDK returns its Process. Its parts: {@link CookieIssuer} (the
  * cookies), {@link StartRecords}, {@link StartsInFlight}, {@link StartListeners}, the children of before an attach
- * ({@link AttachedChildren}), the starts marked spared ({@link SparedStarts}).
+ * ({@link AttachedChildren}), the starts marked spared ({@link SparedStarts}), the agent's own processes that no
+ * list or kill of this JVM's descendants shows ({@link HiddenChildren}).
  */
 public final class StartedProcesses {
     /** Between two looks at the starts in flight while the exit kill waits for them. */
@@ -37,6 +38,7 @@ public final class StartedProcesses {
     private final SparedStarts spared = new SparedStarts();
     private final StartRecords records;
     private final StartsInFlight inFlight = new StartsInFlight();
+    private final HiddenChildren hidden;
 
     /**
      * {@code proc}: where start and exit times are read (null: not recorded); {@code cookies}: this JVM's cookies;
@@ -51,6 +53,7 @@ public final class StartedProcesses {
         this.cookies = cookies;
         this.attached = new AttachedChildren(nanoClock);
         this.records = new StartRecords(proc);
+        this.hidden = new HiddenChildren(proc, selfPidInProc);
     }
 
     /** This JVM's starts, its cookies beneath the one it inherited; this JVM's pid as /proc names it. */
@@ -106,6 +109,11 @@ public final class StartedProcesses {
     /** See {@link StartListeners#asAgentsOwn}. */
     public <T> T asAgentsOwn(java.util.concurrent.Callable<T> start) throws Exception {
         return listeners.asAgentsOwn(start);
+    }
+
+    /** The agent's own processes (the exitKill guard and its launcher) that no list or kill of this JVM's children takes. */
+    public HiddenChildren hiddenChildren() {
+        return hidden;
     }
 
     /** Run on every orphan-reaper pass: forgets the children of before an attach that are gone (read from {@code proc}). */

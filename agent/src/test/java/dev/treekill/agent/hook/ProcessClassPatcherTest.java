@@ -137,6 +137,26 @@ class ProcessClassPatcherTest {
         assertEquals(List.of("Hooks.enter", "ProcessHandleImpl.destroyProcess", "Hooks.exit"), after.get("destroy()Z"));
     }
 
+    /** The running JDK's children(long) and descendants(): each list from the native goes through Hooks.processPids. */
+    @Test
+    void processHandleImplListsGoThroughTheListingHook() throws IOException {
+        byte[] original = jdkClass(ProcessClassPatcher.HANDLE_IMPL);
+        Map<String, List<String>> after = calls(ProcessClassRewriter.patch(ProcessClassPatcher.HANDLE_IMPL, original).bytes);
+        int sites = 0;
+        for (Map.Entry<String, List<String>> method : after.entrySet()) {
+            List<String> calls = method.getValue();
+            for (int i = 0; i < calls.size(); i++) {
+                if (calls.get(i).equals("ProcessHandleImpl.getProcessPids0")) {
+                    sites++;
+                    assertEquals("Hooks.processPids", i + 1 < calls.size() ? calls.get(i + 1) : "", method.getKey());
+                }
+            }
+        }
+        assertEquals(2, sites, "children(long) and descendants() on JDK 17 to 25");
+        assertTrue(after.get("descendants()Ljava/util/stream/Stream;").contains("Hooks.processPids"));
+        assertTrue(after.get("children(J)Ljava/util/stream/Stream;").contains("Hooks.processPids"));
+    }
+
     @Test
     void theLoadedTargetsAreRecognisedAndOnlyThey() throws ClassNotFoundException {
         ProcessClassPatcher patcher = new ProcessClassPatcher(() -> { }, true, NO_CACHE);
