@@ -83,7 +83,7 @@ public final class TreeKiller extends AbstractEngine {
 
     @Override
     public String refusal(long pid) {
-        return signaller.refusal(pid, signaller.ancestors());
+        return signaller.refusal(pid);
     }
 
     @Override

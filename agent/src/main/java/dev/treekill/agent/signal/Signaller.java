@@ -6,6 +6,7 @@ import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.Syscalls;
+import java.util.Collections;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -37,6 +38,21 @@ public final class Signaller {
 
     public int selfPid() {
         return self;
+    }
+
+    /**
+     * {@link #refusal(long, Set)} with this JVM's ancestors read only where they can matter. A process whose parent
+     * is this JVM (one /proc read) is neither this JVM nor one of its ancestors, and were {@code pid} a thread id,
+     * the process it belongs to is this JVM's child: the rule's answer is known without walking up the ancestry or
+     * reading {@code status}. That is every destroy of a live Process this JVM started.
+     */
+    public String refusal(long pid) {
+        String refusal = Refusal.of(pid, self, Collections.<Integer>emptySet());
+        if (refusal != null) {
+            return refusal;
+        }
+        ProcEntry e = ProcTable.read(proc, (int) pid);
+        return e != null && e.ppid == self ? null : refusal(pid, ancestors());
     }
 
     /**

@@ -55,6 +55,50 @@ class SignallerTest {
         assertNull(signaller.refusal(1001, signaller.ancestors()), "the process itself may be");
     }
 
+    /**
+     * The answer without the ancestors (what a kill asks): the full rule's for every kind of pid, read from /proc as it
+     * is at the moment of asking; only for a child of this JVM is nothing read beyond that child's own entry.
+     */
+    @Test
+    void refusalWithoutAncestorsGivesTheFullRulesAnswer() {
+        proc.put(1003, 900, 'S', 1, 50, "java").threadOf.put(1003, 1000); // a thread of this JVM
+        proc.put(1004, 1000, 'S', 1, 61, "sh").threadOf.put(1004, 1001); // a thread of a child (its ppid is ours)
+        for (long pid : new long[] {-1, 0, 1, 800, 900, 1000, 1001, 1002, 1003, 1004, 4242, 1L + Integer.MAX_VALUE}) {
+            String full = signaller.refusal(pid, signaller.ancestors());
+            String quick = signaller.refusal(pid);
+            if (pid == 1004) { // kill(1004) signals process 1001, this JVM's child: refused by the full rule, harmless
+                assertTrue(full.contains("thread of process 1001"), full);
+                assertNull(quick);
+            } else {
+                assertEquals(full, quick, "pid " + pid);
+            }
+        }
+    }
+
+    @Test
+    void aChildOfThisJvmIsAllowedWithoutReadingTheAncestry() {
+        Set<Integer> read = new java.util.HashSet<>();
+        Signaller counting = new Signaller(sys, new dev.treekill.agent.proc.ForwardingProc(proc) {
+            @Override
+            public String stat(int pid) {
+                read.add(pid);
+                return super.stat(pid);
+            }
+
+            @Override
+            public int tgid(int pid) {
+                read.add(-pid);
+                return super.tgid(pid);
+            }
+        });
+        read.clear();
+        assertNull(counting.refusal(1001));
+        assertEquals(Set.of(1001), read, "only the child's own stat");
+        read.clear();
+        assertNotNull(counting.refusal(900));
+        assertTrue(read.contains(1000), "an ancestor is found by walking up from this JVM");
+    }
+
     @Test
     void signalsThroughThePidfdOfThePinnedProcess() {
         Member m = signaller.pin(ProcTable.read(proc, 1002));
