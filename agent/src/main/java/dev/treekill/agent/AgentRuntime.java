@@ -15,6 +15,7 @@ import dev.treekill.agent.starts.CookieMode;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.ErrnoException;
 import dev.treekill.agent.sys.NativeAccess;
+import dev.treekill.agent.warmup.KillPathClasses;
 import dev.treekill.agent.warmup.WarmUp;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
@@ -133,6 +134,7 @@ public final class AgentRuntime implements Supplier<Engine> {
                 Thread t = new Thread(adoption.adopts() ? "treekill-reaper" : "treekill-warmup") {
                     @Override
                     public void run() {
+                        prepareFirstKill();
                         try {
                             // A JVM that starts a child and exits at once (a build step, a script) ends first: its
                             // start-up does not share the 2 cores with JNA. Until then kills take the cold path.
@@ -153,6 +155,20 @@ public final class AgentRuntime implements Supplier<Engine> {
                 t.start();
             }
         };
+    }
+
+    /**
+     * Builds the engine kills go to and the cold path behind it (by asking who this JVM is: read-only, nothing is
+     * signalled), and loads the rest of the kill path's classes: a watchdog may kill the moment its first tree is up,
+     * a few ms after this thread started, and that kill should not pay for them (about 2 ms together).
+     */
+    private void prepareFirstKill() {
+        try {
+            get().identify(ProcessHandle.current());
+            KillPathClasses.load();
+        } catch (RuntimeException | Error e) {
+            Log.debug("preparing the first kill failed: " + e); // the kill builds what it needs itself
+        }
     }
 
     private IntSupplier reapPass() {

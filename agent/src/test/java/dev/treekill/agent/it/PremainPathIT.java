@@ -7,15 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.treekill.testing.TaggedProcesses;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -45,9 +41,6 @@ class PremainPathIT {
      */
     private static final Map<String, String> KNOWN_VIOLATIONS = Map.of();
 
-    /** {@code [<tid>] <class name> source: <where>}, as {@code -Xlog:class+load=info:file=...:tid} writes it. */
-    private static final Pattern LOADED = Pattern.compile("^\\[(\\d+)\\]\\s*(\\S+) source: (.*)$");
-    private static final String AGENT_PACKAGES = "dev.treekill.";
     private static final String LAMBDA_CLASS = "$$Lambda";
 
     @RegisterExtension
@@ -66,9 +59,9 @@ class PremainPathIT {
     @ExtendWith(InstalledJdkOnly.class)
     void noClassOnThePremainPathUsesInvokedynamic(Jdk jdk, String options, @TempDir Path dir) throws Exception {
         Path log = dir.resolve("class-load.log");
-        JvmRunner.Result r = Checks.ok(JvmRunner.on(jdk, tagged).jvmArg("-Xlog:class+load=info:file=" + log + ":tid")
+        JvmRunner.Result r = Checks.ok(JvmRunner.on(jdk, tagged).jvmArg(ClassLoadLog.jvmArg(log))
                 .agent(options.isEmpty() ? null : options).main(EmptyApp.class).run());
-        List<String> path = premainPath(Files.readAllLines(log, StandardCharsets.UTF_8));
+        List<String> path = premainPath(log);
         assertTrue(path.contains("dev.treekill.agent.TreeKillAgent"), () -> "no premain path read from " + log
                 + ": " + path + "\n" + r);
 
@@ -98,30 +91,11 @@ class PremainPathIT {
      * thread before the launcher loads the main class. Threads the agent starts load classes of their own at the
      * same time; those are not on the path, and a list that included them would change from run to run.
      */
-    private static List<String> premainPath(List<String> lines) {
-        String mainThread = null;
-        for (String line : lines) {
-            Matcher m = LOADED.matcher(line);
-            if (m.matches() && m.group(2).equals(EmptyApp.class.getName())) {
-                mainThread = m.group(1);
-                break;
-            }
-        }
+    private static List<String> premainPath(Path log) throws IOException {
+        List<ClassLoadLog.Loaded> loaded = ClassLoadLog.read(log);
+        String mainThread = ClassLoadLog.loaderOf(loaded, EmptyApp.class);
         assertNotNull(mainThread, "the class-load log does not show " + EmptyApp.class.getName());
-        List<String> path = new ArrayList<>();
-        for (String line : lines) {
-            Matcher m = LOADED.matcher(line);
-            if (!m.matches() || !m.group(1).equals(mainThread)) {
-                continue;
-            }
-            if (m.group(2).equals(EmptyApp.class.getName())) {
-                break;
-            }
-            if (m.group(2).startsWith(AGENT_PACKAGES)) {
-                path.add(m.group(2));
-            }
-        }
-        return path;
+        return ClassLoadLog.agentClassesBetween(loaded, mainThread, null, EmptyApp.class);
     }
 
     /** Class name to what breaks the rule in it: bootstrap entries in its bytes, or a lambda of it that ran. */
