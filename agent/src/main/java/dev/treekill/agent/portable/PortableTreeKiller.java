@@ -25,7 +25,9 @@ import java.util.concurrent.TimeoutException;
 /**
  * The engine where /proc and pidfds cannot be had (not Linux, or JNA refused to load): the JDK's
  * ProcessHandle API. No freezing (forks during the kill may escape) and no zombie awareness (the JDK
- * counts a zombie as alive), but the JDK checks start times, so a reused pid is never signalled. Its members
+ * counts a zombie as alive), but the JDK compares the start time a handle was made with right before kill(2), so a
+ * reused pid is not signalled unless its new process started within the same clock tick (the start time's unit on
+ * Linux, 10 ms) and in the instant between that check and the kill. Its members
  * hold a JDK handle each, and the {@link Signaller} sends their signals through it ({@link JdkSyscalls}).
  */
 public final class PortableTreeKiller extends AbstractEngine {
