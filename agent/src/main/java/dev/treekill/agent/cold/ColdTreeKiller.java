@@ -79,13 +79,14 @@ final class ColdTreeKiller implements KillWaiter {
         Map<Integer, Member> members = new LinkedHashMap<>();
         long rootStartTicks = target.startTicks();
         try {
-            Set<Integer> ancestors = signaller.ancestors();
-            Refusal.throwIf(signaller.refusal(target.rootPid(), ancestors));
+            Refusal.throwIf(signaller.refusal(target.rootPid()));
             ProcEntry root = target.rootAlive() ? ProcTable.read(proc, (int) target.rootPid()) : null;
             if (target.isRoot(root)) {
                 rootStartTicks = root.startTime;
                 killTree(root, members);
             }
+            // Read after the tree was killed: orphans go to the ancestors the JVM has then.
+            Set<Integer> ancestors = signaller.ancestors();
             escapees.takeAll(target, rootStartTicks, members, new Escapees.Round() {
                 @Override
                 public int[] pids() {
