@@ -96,6 +96,15 @@ public final class ExitKill implements Runnable, StartHooks.Observer {
     }
 
     /**
+     * Before a spared start forks: the guard spares its cookie too, should the JVM die before the exit kill stands
+     * the guard down (SIGKILLed by a supervisor while a hook waits for its cleanup, say).
+     */
+    @Override
+    public void startSpared(String cookie) {
+        guard.startSpared(cookie);
+    }
+
+    /**
      * Before every process start forks: the guard must be on its way (started, or started again if it died), so
      * that it holds its pipe before the start's child exists. Not once shutdown has begun: the exit kill is about
      * to run, and then the guard stands down.

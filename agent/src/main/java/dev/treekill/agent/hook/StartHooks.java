@@ -21,6 +21,9 @@ public final class StartHooks implements Hooks.Starts {
         /** Whether a start beginning now is to be marked spared (see {@link StartedProcesses#markSpared}). */
         boolean sparesStartsNow();
 
+        /** A start marked spared, handed {@code cookie}, is about to fork (on the starting thread, before the fork). */
+        void startSpared(String cookie);
+
         /** A start of the application's is about to fork (called on the starting thread, before the fork). */
         void beforeStart();
 
@@ -77,6 +80,9 @@ public final class StartHooks implements Hooks.Starts {
         start.seq = started.forking();
         if (observer != null && observer.sparesStartsNow()) {
             started.markSpared(start.seq, start.cookie);
+            if (start.cookie != null) {
+                observer.startSpared(start.cookie);
+            }
         }
     }
 

@@ -135,6 +135,14 @@ public final class StartedProcesses {
         spared.mark(seq, cookie);
     }
 
+    /**
+     * For the guard ({@link #ofCookieFamily}): the JVM it guards marked the start it handed {@code cookie} spared,
+     * so a kill that spares marked starts leaves that cookie, and those minted beneath it, alone here too.
+     */
+    public void markCookieSpared(String cookie) {
+        spared.markCookie(cookie);
+    }
+
     /** Start {@code seq} (0: it forked nothing) returned its Process; {@code cookie} is null when it has none. */
     public void started(long seq, Process process, String cookie) {
         Started s = new Started(process.pid(), cookie, spared.isInFlight(seq));
