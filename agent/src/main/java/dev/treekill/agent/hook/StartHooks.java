@@ -66,7 +66,7 @@ public final class StartHooks implements Hooks.Starts {
 
     @Override
     public void starting() {
-        if (observer != null && !started.listeners().startingAgentsOwn()) {
+        if (observer != null && !started.listeners().agentsOwnOnThisThread()) {
             observer.beforeStart(); // first: it may start the guard's launcher, a start of its own, on this thread
         }
         StartUnderWay start = current.get();
@@ -111,7 +111,7 @@ public final class StartHooks implements Hooks.Starts {
         String cookie = start.cookie;
         start.cookie = null;
         started.started(start.seq, process, cookie);
-        if (observer != null && !started.listeners().startingAgentsOwn()) { // the guard's own start must not start a guard
+        if (observer != null && !started.listeners().agentsOwnOnThisThread()) { // the guard's own start must not start a guard
             observer.afterStart(process);
         }
     }

@@ -104,8 +104,8 @@ public final class StartedProcesses {
     }
 
     /** See {@link StartListeners#asAgentsOwn}. */
-    public <T> T asAgentsOwn(java.util.concurrent.Callable<T> start) throws Exception {
-        return listeners.asAgentsOwn(start);
+    public <T> T asAgentsOwn(java.util.concurrent.Callable<T> work) throws Exception {
+        return listeners.asAgentsOwn(work);
     }
 
     /** Run on every orphan-reaper pass: forgets the children of before an attach that are gone (read from {@code proc}). */
