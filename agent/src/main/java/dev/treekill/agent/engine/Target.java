@@ -20,7 +20,7 @@ public final class Target {
         ONE_TREE,
         /** Every child tree of the killing JVM itself ({@link #rootPid} is its pid), and every escapee of any. */
         OWN_DESCENDANTS,
-        /** What a dead JVM left: every process carrying one of its cookies (the guard's kill; no child trees). */
+        /** What a dead JVM left: every process carrying one of its cookies but spared ones (the guard's kill; no child trees). */
         LEFT_BEHIND
     }
 
@@ -114,11 +114,13 @@ public final class Target {
 
     /**
      * Once the JVM {@code jvmPid} (started at {@code jvmStartTicks}, clock ticks since boot) is dead: every process
-     * carrying one of its cookies, with its tree; never the killer's own children (the dead JVM is not the killer).
+     * carrying one of its cookies, with its tree, but those whose cookie the registry marked spared (the guard marks
+     * what that JVM told it it spared: its shutdown's own work); never the killer's own children (the dead JVM is
+     * not the killer).
      */
     public static Target leftBehindBy(long jvmPid, long jvmStartTicks) {
         return new Target(jvmPid, false, jvmStartTicks, null, Scope.LEFT_BEHIND, null, null,
-                "what the dead JVM " + jvmPid + " left behind", false);
+                "what the dead JVM " + jvmPid + " left behind", true);
     }
 
     /** The JDK's record of the root (pid and start time checked), or null when the JDK did not start it. */

@@ -35,16 +35,24 @@ public final class ExitKill implements Runnable, StartHooks.Observer {
     private final StartedProcesses started;
     /** Under dynamic attach the JVM may have children of before: the exit kill always looks. */
     private final boolean attached;
-    private final JvmDeathGuard guard;
+    /** Exports a package of java.base to the agent (for the guard's pipe: see JvmDeathGuard#forThisJvm). */
+    private final Consumer<String> exporter;
+    /**
+     * Made at the first process start, before it forks (see {@link #beforeStart}): a JVM that starts no process
+     * pays nothing for it at premain (its classes, finding the agent's jar). Null until then; set under this.
+     */
+    private volatile JvmDeathGuard guard;
+    /** The exit kill stood the guard down (under this): a guard made later is made stood down, and never starts. */
+    private boolean stoodDown;
     private final ShutdownProbe shutdown = new ShutdownProbe();
 
     private ExitKill(Supplier<Engine> engine, Settings settings, StartedProcesses started, boolean attached,
-            JvmDeathGuard guard) {
+            Consumer<String> exporter) {
         this.engine = engine;
         this.settings = settings;
         this.started = started;
         this.attached = attached;
-        this.guard = guard;
+        this.exporter = exporter;
     }
 
     /**
@@ -54,8 +62,7 @@ public final class ExitKill implements Runnable, StartHooks.Observer {
      */
     public static ExitKill install(Supplier<Engine> engine, Settings settings, StartedProcesses started,
             boolean attached, Consumer<String> exporter) {
-        ExitKill exit = new ExitKill(engine, settings, started, attached,
-                JvmDeathGuard.forThisJvm(started, settings, exporter));
+        ExitKill exit = new ExitKill(engine, settings, started, attached, exporter);
         LateShutdownHook.claimEarlierSlots();
         if (LateShutdownHook.register(exit, exporter) < 0) {
             Log.warn("exitKill: cannot run after the application's shutdown hooks on this JDK; running beside them");
@@ -96,6 +103,18 @@ public final class ExitKill implements Runnable, StartHooks.Observer {
     }
 
     /**
+     * Before a spared start forks: the guard spares its cookie too, should the JVM die before the exit kill stands
+     * the guard down (SIGKILLed by a supervisor while a hook waits for its cleanup, say).
+     */
+    @Override
+    public void startSpared(String cookie) {
+        JvmDeathGuard g = guard;
+        if (g != null) { // else no start began before shutdown, and none starts a guard now: nothing to spare from
+            g.startSpared(cookie);
+        }
+    }
+
+    /**
      * Before every process start forks: the guard must be on its way (started, or started again if it died), so
      * that it holds its pipe before the start's child exists. Not once shutdown has begun: the exit kill is about
      * to run, and then the guard stands down.
@@ -103,8 +122,26 @@ public final class ExitKill implements Runnable, StartHooks.Observer {
     @Override
     public void beforeStart() {
         if (!shutdown.begun()) {
-            guard.ensureRunning();
+            guard().ensureRunning();
         }
+    }
+
+    /** The guard, made now if this is the first start. */
+    private JvmDeathGuard guard() {
+        JvmDeathGuard g = guard;
+        if (g == null) {
+            synchronized (this) {
+                if (guard == null) {
+                    JvmDeathGuard made = JvmDeathGuard.forThisJvm(started, settings, exporter);
+                    if (stoodDown) {
+                        made.standDown(); // a start that began before shutdown, made it only after the exit kill
+                    }
+                    guard = made;
+                }
+                g = guard;
+            }
+        }
+        return g;
     }
 
     /**
@@ -115,10 +152,23 @@ public final class ExitKill implements Runnable, StartHooks.Observer {
      */
     @Override
     public void afterStart(Process process) {
+        JvmDeathGuard g = guard;
         Started s = started.of(process);
         boolean optedOut = settings.options().cookie() && (s == null || s.cookie() == null);
-        if (s != null && !optedOut && !s.spared() && s.startTicks() != ProcEntry.UNKNOWN_START) {
-            guard.rootStarted(s.pid(), s.startTicks());
+        if (g != null && s != null && !optedOut && !s.spared() && s.startTicks() != ProcEntry.UNKNOWN_START) {
+            g.rootStarted(s.pid(), s.startTicks());
+        }
+    }
+
+    /** Stands the guard down: the one made already, or the one a start still on its way would make. */
+    private void standDownGuard() {
+        JvmDeathGuard g;
+        synchronized (this) {
+            stoodDown = true;
+            g = guard;
+        }
+        if (g != null) {
+            g.standDown();
         }
     }
 
@@ -135,7 +185,7 @@ public final class ExitKill implements Runnable, StartHooks.Observer {
             PendingKill kill = e.kill(Target.allDescendantsButSpared(ProcessHandle.current().pid()), Trigger.EXIT);
             KillResult result = e.await(kill, Deadline.of(settings.timeoutMillis(), settings.warnMillis()));
             if (!result.timedOut) {
-                guard.standDown(); // what is left was started by the shutdown itself, and may outlive the JVM
+                standDownGuard(); // what is left was started by the shutdown itself, and may outlive the JVM
             }
         } catch (Throwable t) {
             Log.warn("exitKill failed; the guard, if any, takes over once the JVM is gone", t);

@@ -31,11 +31,12 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * The guard process: blocks reading its stdin, the read end of a pipe whose only write end the guarded JVM
  * holds, and so costs no CPU while the JVM lives; each line {@code root <pid> <start ticks>} names a tree the JVM
- * started. Told to stand down, it exits. At end-of-file the JVM has died (whoever killed it, and maybe before this
- * guard even booted: the lines wait in the pipe, the end-of-file after them); once /proc confirms that (it may
- * still be finishing its exit, and a JVM that merely closed the descriptor must never be taken for dead), it kills
- * the tree of every root that is still the very process the JVM started (same pid, same start time: a recycled
- * pid is never signalled), then, with cookies, every process carrying one of the JVM's cookies, with its tree,
+ * started, each {@code spare <cookie>} a start of the JVM's shutdown, which the JVM spares. Told to stand down, it
+ * exits. At end-of-file the JVM has died (whoever killed it, and maybe before this guard even booted: the lines
+ * wait in the pipe, the end-of-file after them); once /proc confirms that (it may still be finishing its exit, and
+ * a JVM that merely closed the descriptor must never be taken for dead), it kills the tree of every root that is
+ * still the very process the JVM started (same pid, same start time: a recycled pid is never signalled), then,
+ * with cookies, every process carrying one of the JVM's cookies, with its tree, but what carries a spared one,
  * using the agent's own engine (frozen first, pinned by pidfd and start time, never pid &lt;= 1, never itself),
  * and exits.
  */
@@ -46,6 +47,8 @@ final class Guard {
     private final GuardOrders orders;
     private final ProcSource proc;
     private final Syscalls sys;
+    /** The dead JVM's cookies, as the guard's engine knows them; the starts that JVM spared are marked here. */
+    private final StartedProcesses jvmStarts;
     private final Engine engine;
 
     Guard(GuardOrders orders) {
@@ -57,8 +60,8 @@ final class Guard {
         this.proc = proc;
         this.sys = sys;
         // Built now, not at the JVM's death: the kill then starts within milliseconds.
-        this.engine = new TreeKiller(sys, proc, new KillStats(), StartedProcesses.ofCookieFamily(proc, orders.cookieFamily),
-                Adoption.NONE, CookieMode.of(orders.cookies));
+        this.jvmStarts = StartedProcesses.ofCookieFamily(proc, orders.cookieFamily);
+        this.engine = new TreeKiller(sys, proc, new KillStats(), jvmStarts, Adoption.NONE, CookieMode.of(orders.cookies));
     }
 
     /** Waits for the JVM's death or the order to stand down; kills what the JVM left behind. */
@@ -66,7 +69,8 @@ final class Guard {
         leaveSession();
         warmUp();
         Roots roots = new Roots(proc, Roots.CAPACITY);
-        if (!awaitEndOfPipe(System.in, roots)) {
+        SparedCookies spared = new SparedCookies();
+        if (!awaitEndOfPipe(System.in, roots, spared)) {
             return; // stood down: the JVM's own exit kill ran
         }
         if (!jvmIsDead()) {
@@ -74,15 +78,15 @@ final class Guard {
                     + "a new guard at its next process start)");
             return;
         }
-        killLeftBehind(roots.all());
+        killLeftBehind(roots.all(), spared.all());
     }
 
     /**
      * True at end-of-file (the JVM is gone or let go of the pipe), false when told to stand down; the roots read
-     * on the way go into {@code roots}. Any other line is ignored (an empty one, the piece of a line that the JVM
-     * read back before standing down: see GuardPipe#standDown).
+     * on the way go into {@code roots}, the cookies of spared starts into {@code spared}. Any other line is ignored
+     * (an empty one, the piece of a line that the JVM read back before standing down: see GuardPipe#standDown).
      */
-    static boolean awaitEndOfPipe(InputStream in, Roots roots) throws IOException {
+    static boolean awaitEndOfPipe(InputStream in, Roots roots, SparedCookies spared) throws IOException {
         BufferedReader lines = new BufferedReader(new InputStreamReader(in, StandardCharsets.ISO_8859_1));
         String line;
         boolean warned = false;
@@ -91,9 +95,12 @@ final class Guard {
                 return false;
             }
             Roots.Root root = Roots.parse(line);
-            if (root != null && !roots.add(root) && !warned) {
+            String cookie = root == null ? SparedCookies.parse(line) : null;
+            boolean lost = root != null ? !roots.add(root) : cookie != null && !spared.add(cookie);
+            if (lost && !warned) {
                 warned = true;
-                Log.warn("guard: more than " + Roots.CAPACITY + " trees run; root " + root + " and others not remembered");
+                Log.warn("guard: more than " + Roots.CAPACITY + " trees or " + SparedCookies.CAPACITY + " spared starts; "
+                        + line + " and others not remembered");
             }
         }
         return true;
@@ -116,10 +123,14 @@ final class Guard {
 
     /**
      * Freezes and kills what the JVM left: the tree of each root that is still the process the JVM started, then
-     * (with cookies) every process carrying one of its cookies, with its tree; waits for all (bounded), and logs
-     * one line per kill (at info).
+     * (with cookies) every process carrying one of its cookies, with its tree, but those carrying a cookie of
+     * {@code spared} (or one minted beneath it: the JVM's shutdown started them, and the JVM spared them too);
+     * waits for all (bounded), and logs one line per kill (at info).
      */
-    void killLeftBehind(List<Roots.Root> roots) {
+    void killLeftBehind(List<Roots.Root> roots, List<String> spared) {
+        for (String cookie : spared) {
+            jvmStarts.markCookieSpared(cookie);
+        }
         List<PendingKill> kills = new ArrayList<>();
         for (Roots.Root root : roots) {
             PendingKill kill = killTree(root);

@@ -20,14 +20,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * Starts a guard process, its stdin the read end of the pipe, through a process that exits at once (so that the
  * guard is not this JVM's child): the launcher's start on the caller's thread, the wait for the guard on another.
- * The start is the agent's own (see StartedProcesses#asAgentsOwn): no start listener takes it for the application's. Its stderr is this JVM's
+ * The start is the agent's own (see StartedProcesses#asAgentsOwn): no start listener takes it for the application's,
+ * and a launcher that stalls is destroyed by the JDK alone, not by a tree kill through the agent's hooks (which
+ * would be counted and logged as the application's, and build the engine on this thread). Its stderr is this JVM's
  * only at {@code log=info} or {@code debug}: a caller that reads the JVM's stderr to its end (a shell's
  * {@code $(...)}, Python's communicate(), a CI runner) would otherwise wait for the guard, which outlives the
  * JVM by its own exit, or by its start-up when the JVM exits first.
  */
 final class GuardLauncher implements JvmDeathGuard.Launcher {
     private static final long LAUNCH_LIMIT_SECONDS = 30;
-    /** The guard must not load this agent again, nor the application's JVM options. */
 
     private final StartedProcesses started;
     private final Settings settings;
@@ -62,6 +63,7 @@ final class GuardLauncher implements JvmDeathGuard.Launcher {
                 Log.level(), settings.timeoutMillis(), settings.warnMillis());
         ProcessBuilder pb = new ProcessBuilder(command.launch(orders, GuardCommand.shellAvailable()));
         Map<String, String> env = pb.environment();
+        // The guard must not load this agent again, nor the application's JVM options.
         for (String variable : JvmOptionVariables.NAMES) {
             env.remove(variable);
         }
@@ -101,7 +103,12 @@ final class GuardLauncher implements JvmDeathGuard.Launcher {
         // Bounded first, read second: the launcher prints one short line (it fits the pipe) and exits, so a
         // launcher that stalls can never hold this thread, and with it every later guard start, forever.
         if (!between.waitFor(LAUNCH_LIMIT_SECONDS, TimeUnit.SECONDS)) {
-            between.destroyForcibly();
+            started.asAgentsOwn(new Callable<Process>() {
+                @Override
+                public Process call() {
+                    return between.destroyForcibly(); // the JDK's SIGKILL to the launcher alone: no tree kill of ours
+                }
+            });
             throw new IllegalStateException("the guard's launcher did not exit");
         }
         String pid;

@@ -31,6 +31,8 @@ public final class JvmDeathGuard {
     public static final String GUARD_COOKIE = "treekill-guard";
     /** The line the JVM writes when its exit kill is done: what is left was started by the shutdown itself. */
     static final String STAND_DOWN = "done";
+    /** What a spared start's cookie the guard was not told means. */
+    private static final String TAKES_SPARED = "a JVM killed abruptly may take that start's processes with it";
     /** After a failed start, the next attempt waits this long: a failing start per process start would be a storm. */
     private static final long RETRY_AFTER_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -87,6 +89,8 @@ public final class JvmDeathGuard {
     private final ProcSource proc;
     /** The roots started so far (finished ones dropped when it fills): a new guard is told them all. */
     private final Roots roots;
+    /** The cookies of the starts the JVM spared: a new guard is told them too. */
+    private final SparedCookies spared = new SparedCookies();
     private State state;
     private volatile Running running;
     /** The pipe of the guard being started (state LAUNCHING), else null. */
@@ -211,6 +215,9 @@ public final class JvmDeathGuard {
         for (Roots.Root root : roots.all()) {
             tell(pipe, root); // a guard that replaces a dead one learns the roots of before
         }
+        for (String cookie : spared.all()) {
+            tellSpared(pipe, cookie);
+        }
     }
 
     private void awaitGuard(Spawned spawned, GuardPipe pipe) {
@@ -272,11 +279,45 @@ public final class JvmDeathGuard {
         }
     }
 
+    /**
+     * Before a spared start forks (one begun once shutdown had begun): the guard is told its {@code cookie}, and
+     * spares whatever carries it or one minted beneath it, as the exit kill does, should the JVM die before it
+     * stands the guard down. Never waits on the pipe; a line it cannot take now is logged once.
+     */
+    public synchronized void startSpared(String cookie) {
+        if (state == State.OFF || state == State.STOOD_DOWN) {
+            return;
+        }
+        if (SparedCookies.parse(SparedCookies.line(cookie)) == null) {
+            lost("cookie " + cookie + " is not one a guard can be told", TAKES_SPARED);
+            return;
+        }
+        if (!spared.add(cookie)) {
+            lost("more than " + SparedCookies.CAPACITY + " starts were spared; " + cookie + " is not remembered",
+                    TAKES_SPARED);
+        }
+        GuardPipe pipe = running != null ? running.pipe : launching;
+        if (pipe != null) {
+            tellSpared(pipe, cookie);
+        }
+    }
+
+    private void tellSpared(GuardPipe pipe, String cookie) {
+        if (!pipe.tell(SparedCookies.line(cookie))) {
+            lost("cannot tell the guard to spare " + cookie + " (its pipe is full or it is gone)", TAKES_SPARED);
+        }
+    }
+
     /** With cookies the guard still finds what such a root started by cookie; without, its tree would outlive a death. */
     private void lost(String what) {
+        lost(what, "a JVM killed abruptly may leave that tree");
+    }
+
+    /** Logged once (warning), then at debug: {@code what} went wrong, {@code consequence} follows from it. */
+    private void lost(String what, String consequence) {
         if (!lossLogged) {
             lossLogged = true;
-            Log.warn("exitKill: " + what + "; a JVM killed abruptly may leave that tree (logged once)");
+            Log.warn("exitKill: " + what + "; " + consequence + " (logged once)");
         } else {
             Log.debug("exitKill: " + what);
         }

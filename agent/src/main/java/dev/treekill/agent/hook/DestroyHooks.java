@@ -57,8 +57,8 @@ public final class DestroyHooks implements Hooks.Handler {
 
     @Override
     public Object enter(Object target, int kind) {
-        if (!settings.enabled()) {
-            return null;
+        if (!settings.enabled() || started.listeners().agentsOwnOnThisThread()) {
+            return null; // off, or the agent destroys a process of its own: the JDK's method alone
         }
         boolean forcibly = kind == Hooks.PROCESS_DESTROY_FORCIBLY || kind == Hooks.HANDLE_DESTROY_FORCIBLY;
         AgentOptions.DestroyMode mode = settings.options().destroy();

@@ -21,6 +21,9 @@ public final class StartHooks implements Hooks.Starts {
         /** Whether a start beginning now is to be marked spared (see {@link StartedProcesses#markSpared}). */
         boolean sparesStartsNow();
 
+        /** A start marked spared, handed {@code cookie}, is about to fork (on the starting thread, before the fork). */
+        void startSpared(String cookie);
+
         /** A start of the application's is about to fork (called on the starting thread, before the fork). */
         void beforeStart();
 
@@ -63,7 +66,7 @@ public final class StartHooks implements Hooks.Starts {
 
     @Override
     public void starting() {
-        if (observer != null && !started.listeners().startingAgentsOwn()) {
+        if (observer != null && !started.listeners().agentsOwnOnThisThread()) {
             observer.beforeStart(); // first: it may start the guard's launcher, a start of its own, on this thread
         }
         StartUnderWay start = current.get();
@@ -77,6 +80,9 @@ public final class StartHooks implements Hooks.Starts {
         start.seq = started.forking();
         if (observer != null && observer.sparesStartsNow()) {
             started.markSpared(start.seq, start.cookie);
+            if (start.cookie != null) {
+                observer.startSpared(start.cookie);
+            }
         }
     }
 
@@ -105,7 +111,7 @@ public final class StartHooks implements Hooks.Starts {
         String cookie = start.cookie;
         start.cookie = null;
         started.started(start.seq, process, cookie);
-        if (observer != null && !started.listeners().startingAgentsOwn()) { // the guard's own start must not start a guard
+        if (observer != null && !started.listeners().agentsOwnOnThisThread()) { // the guard's own start must not start a guard
             observer.afterStart(process);
         }
     }

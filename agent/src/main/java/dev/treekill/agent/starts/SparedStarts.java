@@ -20,6 +20,11 @@ final class SparedStarts {
         inFlight.add(seq);
     }
 
+    /** A start of another JVM's, handed {@code cookie}, was marked spared there (the guard is told so). */
+    void markCookie(String cookie) {
+        cookies.add(cookie);
+    }
+
     boolean isInFlight(long seq) {
         return inFlight.contains(seq);
     }
@@ -39,8 +44,9 @@ final class SparedStarts {
 
     /** Whether {@code cookie} is a spared start's, or minted beneath one (a JVM such a start ran mints beneath it). */
     boolean isSpared(String cookie) {
-        for (String spared : cookies) {
-            if (Cookies.isBeneath(cookie, spared)) {
+        // Up the cookie's ancestors (see Cookies#parentOf): as many set lookups as nesting levels, whatever the count.
+        for (String c = cookie; c != null; c = Cookies.parentOf(c)) {
+            if (cookies.contains(c)) {
                 return true;
             }
         }

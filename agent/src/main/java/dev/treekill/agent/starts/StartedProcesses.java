@@ -107,8 +107,8 @@ public final class StartedProcesses {
     }
 
     /** See {@link StartListeners#asAgentsOwn}. */
-    public <T> T asAgentsOwn(java.util.concurrent.Callable<T> start) throws Exception {
-        return listeners.asAgentsOwn(start);
+    public <T> T asAgentsOwn(java.util.concurrent.Callable<T> work) throws Exception {
+        return listeners.asAgentsOwn(work);
     }
 
     /** The agent's own processes (the exitKill guard and its launcher) that no list or kill of this JVM's children takes. */
@@ -141,6 +141,14 @@ public final class StartedProcesses {
      */
     public void markSpared(long seq, String cookie) {
         spared.mark(seq, cookie);
+    }
+
+    /**
+     * For the guard ({@link #ofCookieFamily}): the JVM it guards marked the start it handed {@code cookie} spared,
+     * so a kill that spares marked starts leaves that cookie, and those minted beneath it, alone here too.
+     */
+    public void markCookieSpared(String cookie) {
+        spared.markCookie(cookie);
     }
 
     /** Start {@code seq} (0: it forked nothing) returned its Process; {@code cookie} is null when it has none. */

@@ -127,9 +127,14 @@ class GuardKillSeamTest {
     }
 
     private RecordingSyscalls guardKills(boolean cookies, Roots.Root... roots) {
+        return guardKills(cookies, List.of(), roots);
+    }
+
+    /** The guard's kill, told {@code roots} and the cookies of the starts the JVM spared. */
+    private RecordingSyscalls guardKills(boolean cookies, List<String> spared, Roots.Root... roots) {
         RecordingSyscalls sys = new RecordingSyscalls(fake);
         Guard guard = new Guard(new GuardOrders(DEAD_JVM, JVM_START, FAMILY, cookies, Log.Level.WARN, 1000, 500), fake, sys);
-        guard.killLeftBehind(List.of(roots));
+        guard.killLeftBehind(List.of(roots), spared);
         return sys;
     }
 
@@ -177,6 +182,35 @@ class GuardKillSeamTest {
     }
 
     @Test
+    void whatTheJvmSparedTheGuardSparesWithWhatANestedJvmMintedBeneathIt() {
+        process(1, 0, 1);
+        process(GUARD, 1, 60, cookie("treekill-guard"));
+        process(2001, 1, 61, cookie(FAMILY + "1")); // a root started before shutdown
+        process(2002, 1, 62, cookie(FAMILY + "1")); // its daemon
+        process(2101, 1, 70, cookie(FAMILY + "7")); // the shutdown hook's cleanup, re-parented when the JVM died
+        process(2102, 2101, 71, cookie(FAMILY + "7")); // its child
+        process(2103, 1, 72, cookie(FAMILY + "7/tk99-5-1")); // started by a JVM with the agent inside the cleanup
+        process(2104, 1, 73, cookie(FAMILY + "70")); // another start: 7 is no prefix of it in cookie terms
+        process(2105, 1, 74, cookie(FAMILY + "8")); // a start that raced shutdown and was not spared
+        RecordingSyscalls sys = guardKills(true, List.of(FAMILY + "7"), new Roots.Root(2001, 61));
+        assertEquals(Set.of(2001, 2002, 2104, 2105), sys.sigkilled(), sys.calls::toString);
+        for (int spared : new int[] {2101, 2102, 2103}) {
+            assertFalse(sys.touched().contains(spared), () -> spared + " touched: " + sys.calls);
+        }
+    }
+
+    @Test
+    void aSparedCookieOfAnotherFamilyOrAnOptOutSavesNothingElse() {
+        process(1, 0, 1);
+        process(GUARD, 1, 60, cookie("treekill-guard"));
+        process(2001, 1, 61, cookie(FAMILY + "1"));
+        process(3001, 1, 62, cookie("dontKillMe")); // opted out: spared anyway
+        RecordingSyscalls sys = guardKills(true, List.of("tk99-feedbeef-1", FAMILY.substring(0, 3), "dontKillMe"));
+        assertEquals(Set.of(2001), sys.sigkilled(), sys.calls::toString);
+        assertFalse(sys.touched().contains(3001), sys.calls::toString);
+    }
+
+    @Test
     void aCookiePassThatFailsStillLeavesTheRootsKilledAndWaitedFor() {
         // /proc cannot be listed once the root got its SIGKILL: the cookie pass, which comes after, throws.
         FakeProc failing = new FakeProc();
@@ -196,7 +230,7 @@ class GuardKillSeamTest {
         failing.put(2002, 2001, 'S', 1, 62, "child").env(2002, "PATH=/bin");
         RecordingSyscalls sys = new RecordingSyscalls(failing);
         Guard guard = new Guard(new GuardOrders(DEAD_JVM, JVM_START, FAMILY, true, Log.Level.WARN, 1000, 500), seen, sys);
-        guard.killLeftBehind(List.of(new Roots.Root(2001, 61))); // must not throw
+        guard.killLeftBehind(List.of(new Roots.Root(2001, 61)), List.of()); // must not throw
         assertEquals(Set.of(2001, 2002), sys.sigkilled(), sys.calls::toString);
     }
 }

@@ -78,13 +78,37 @@ class GuardPartsTest {
     @Test
     void endOfPipeMeansDeathAndStandDownMeansExitAndRootsAreRemembered() throws Exception {
         Roots roots = new Roots(new FakeProc(), 8);
-        assertTrue(Guard.awaitEndOfPipe(lines(""), roots));
-        assertTrue(Guard.awaitEndOfPipe(lines("noise\nroot 2001 61\n\nroot 1 5\nroot 2002\nroot 20x3 7\nroot 2004 63"), roots));
+        assertTrue(Guard.awaitEndOfPipe(lines(""), roots, new SparedCookies()));
+        assertTrue(Guard.awaitEndOfPipe(lines("noise\nroot 2001 61\n\nroot 1 5\nroot 2002\nroot 20x3 7\nroot 2004 63"), roots, new SparedCookies()));
         assertEquals("[2001@61, 2004@63]", roots.all().toString(), "pid 1 and malformed lines are no roots");
-        assertFalse(Guard.awaitEndOfPipe(lines("root 2005 64\ndone\nroot 2006 65\n"), roots));
+        assertFalse(Guard.awaitEndOfPipe(lines("root 2005 64\ndone\nroot 2006 65\n"), roots, new SparedCookies()));
         assertEquals("[2001@61, 2004@63, 2005@64]", roots.all().toString(), "nothing after done is read");
-        assertFalse(Guard.awaitEndOfPipe(lines("root 2007 6\ndone\n"), new Roots(new FakeProc(), 8)),
+        assertFalse(Guard.awaitEndOfPipe(lines("root 2007 6\ndone\n"), new Roots(new FakeProc(), 8), new SparedCookies()),
                 "a line the JVM read the end of, then a newline and done: the stand-down holds");
+    }
+
+    @Test
+    void sparedCookiesAreReadBesideTheRootsAndMalformedOnesIgnored() throws Exception {
+        Roots roots = new Roots(new FakeProc(), 8);
+        SparedCookies spared = new SparedCookies();
+        String tooLong = "x".repeat(SparedCookies.MAX_COOKIE_LENGTH + 1);
+        assertTrue(Guard.awaitEndOfPipe(lines("root 2001 61\nspare tk3e8-1-7\nspare \nspare a b\nspare a\tb\nspare "
+                + tooLong + "\nspare tk3e8-1-7\nspare dontKillMe/tk3e8-1-8\nsparetk3e8-1-9"), roots, spared));
+        assertEquals("[2001@61]", roots.all().toString());
+        assertEquals(List.of("tk3e8-1-7", "dontKillMe/tk3e8-1-8"), spared.all(), "empty, spaced, control, too long: no cookie");
+        assertFalse(Guard.awaitEndOfPipe(lines("spare tk3e8-1-10\ndone\nspare tk3e8-1-11\n"), roots, spared));
+        assertEquals(List.of("tk3e8-1-7", "dontKillMe/tk3e8-1-8", "tk3e8-1-10"), spared.all(), "nothing after done is read");
+    }
+
+    @Test
+    void sparedCookiesAreBounded() {
+        SparedCookies spared = new SparedCookies();
+        for (int i = 0; i < SparedCookies.CAPACITY; i++) {
+            assertTrue(spared.add("c" + i));
+        }
+        assertFalse(spared.add("one-more"));
+        assertTrue(spared.add("c0"), "one it has is still had");
+        assertEquals(SparedCookies.CAPACITY, spared.all().size());
     }
 
     private static ByteArrayInputStream lines(String text) {

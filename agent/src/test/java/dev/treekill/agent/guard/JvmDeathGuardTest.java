@@ -166,6 +166,38 @@ class JvmDeathGuardTest {
     }
 
     @Test
+    void sparedStartsAreToldBeforeTheyForkAndANewGuardIsToldThemToo() throws Exception {
+        JvmDeathGuard guard = guard();
+        guard.ensureRunning();
+        guard.rootStarted(2001, 61);
+        guard.startSpared("tk3e8-1-7"); // told while the guard still boots: the pipe holds it
+        guardMayRun.countDown();
+        await(() -> guard.pid() == GUARD_PID, () -> "the guard runs");
+        guard.startSpared("tk3e8-1-8");
+        assertEquals(List.of("11 root 2001 61\n", "11 spare tk3e8-1-7\n", "11 spare tk3e8-1-8\n"), pipes.writes);
+        proc.remove(GUARD_PID); // the guard died
+        pipes.writes.clear();
+        guard.ensureRunning();
+        assertEquals(List.of("13 root 2001 61\n", "13 spare tk3e8-1-7\n", "13 spare tk3e8-1-8\n"), pipes.writes,
+                "the new guard spares what the old one was told to");
+    }
+
+    @Test
+    void aSparedStartNeverWaitsOnAFullPipeAndNothingIsToldAfterDone() {
+        JvmDeathGuard guard = guard();
+        guard.ensureRunning();
+        pipes.full = true;
+        guard.startSpared("tk3e8-1-7");
+        assertEquals(List.of(), pipes.writes, "dropped, not waited for");
+        pipes.full = false;
+        guard.startSpared("bad cookie"); // a space would make it another line's word: never told
+        assertEquals(List.of(), pipes.writes);
+        guard.standDown();
+        guard.startSpared("tk3e8-1-8");
+        assertEquals(List.of("11 done\n"), pipes.writes, "nothing told after done");
+    }
+
+    @Test
     void aStartTellingItsRootNeverWaitsForTheNativeCallsToLoad() throws Exception {
         CountDownLatch slowLoad = new CountDownLatch(1);
         ScriptedPipes slow = new ScriptedPipes() {
@@ -328,6 +360,7 @@ class JvmDeathGuardTest {
         }, () -> pipes, proc, false);
         off.ensureRunning();
         off.rootStarted(2001, 61);
+        off.startSpared("tk3e8-1-7");
         off.standDown();
         assertEquals(List.of(), pipes.writes);
     }

@@ -81,7 +81,7 @@ class RealPipeTest {
             assertTrue(pipe.standDown(JvmDeathGuard.STAND_DOWN));
             pipe.close(); // what the kernel does when the JVM halts
             Roots roots = new Roots(new FakeProc(), 8);
-            assertFalse(Guard.awaitEndOfPipe(guardsStdin, roots), "the guard stands down instead of killing");
+            assertFalse(Guard.awaitEndOfPipe(guardsStdin, roots, new SparedCookies()), "the guard stands down instead of killing");
             assertEquals("[2001@61]", roots.all().toString());
         }
         assertFalse(pipe.tell(JvmDeathGuard.STAND_DOWN), "closed: nothing written any more");
@@ -94,7 +94,7 @@ class RealPipeTest {
             assertTrue(pipe.tell(new Roots.Root(2001, 61).line()));
             pipe.close(); // the JVM died before the guard read anything: the lines wait, then end-of-file
             Roots roots = new Roots(new FakeProc(), 8);
-            assertTrue(Guard.awaitEndOfPipe(guardsStdin, roots));
+            assertTrue(Guard.awaitEndOfPipe(guardsStdin, roots, new SparedCookies()));
             assertEquals("[2001@61]", roots.all().toString());
         }
     }
@@ -112,7 +112,7 @@ class RealPipeTest {
             guardsStdin.read(new byte[7]); // the guard got the first piece of a line, then the JVM exits
             assertTrue(pipe.standDown(JvmDeathGuard.STAND_DOWN), "emptied, then told");
             pipe.close();
-            assertFalse(Guard.awaitEndOfPipe(guardsStdin, new Roots(new FakeProc(), 8)), "the guard stands down");
+            assertFalse(Guard.awaitEndOfPipe(guardsStdin, new Roots(new FakeProc(), 8), new SparedCookies()), "the guard stands down");
         }
     }
 
@@ -127,7 +127,7 @@ class RealPipeTest {
             assertTrue(pipe.tell(new Roots.Root(2002, 62).line()), "the pipe is still open");
             pipe.close();
             Roots roots = new Roots(new FakeProc(), 8);
-            assertTrue(Guard.awaitEndOfPipe(guardsStdin, roots));
+            assertTrue(Guard.awaitEndOfPipe(guardsStdin, roots, new SparedCookies()));
             assertEquals("[2001@61, 2002@62]", roots.all().toString());
         } finally {
             Thread.interrupted();

@@ -90,6 +90,22 @@ class DestroyHooksTest {
         assertTrue(root.isAlive());
     }
 
+    /** The exitKill guard's launcher, destroyed when it stalls: the JDK's SIGKILL to it alone, no kill of the agent's. */
+    @Test
+    void theAgentsOwnDestroyIsLeftToTheJdk() throws Exception {
+        Process root = procs.shell(TreeShapes.WIDE, 3);
+        TaggedProcesses.awaitDescendants(root, 2);
+        StartedProcesses started = new StartedProcesses();
+        DestroyHooks hooks = new DestroyHooks(new Settings(AgentOptions.defaults()), () -> engine, stats, started);
+        assertNull(started.asAgentsOwn(() -> hooks.enter(root, Hooks.PROCESS_DESTROY_FORCIBLY)));
+        assertEquals(2, TaggedProcesses.liveDescendants(root.pid()).size(), "nothing signalled by the agent");
+        assertEquals(0, stats.treesKilled(), "no kill counted");
+        Object token = hooks.enter(root, Hooks.PROCESS_DESTROY_FORCIBLY); // the mark ended: the application's destroy
+        root.destroyForcibly();
+        hooks.exit(token);
+        assertEquals(List.of(), procs.survivors());
+    }
+
     @Test
     void onTimeoutThrowNamesTheSurvivors() throws Exception {
         Process root = procs.shell(TreeShapes.WIDE, 2);

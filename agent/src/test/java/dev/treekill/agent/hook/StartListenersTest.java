@@ -64,7 +64,7 @@ class StartListenersTest extends StartHooksFixture {
         assertEquals("treekill-guard", Environ.valueOf(text(guard), VARIABLE), "the guard keeps its opt-out cookie");
         assertEquals(1, heard.size(), () -> "the agent's own start reached a listener: " + heard);
         assertNotNull(started.of(guardsLauncher.get()), "recorded all the same: the JDK reaps it, not the orphan reaper");
-        assertFalse(started.listeners().startingAgentsOwn(), "the mark ends with the start");
+        assertFalse(started.listeners().agentsOwnOnThisThread(), "the mark ends with the start");
         assertFalse(started.cookies().isOurs("treekill-guard"));
         assertFalse(dev.treekill.agent.starts.Cookies.isBeneath("treekill-guard", appCookie),
                 "a leak check's cookie search for the application's start does not find the guard");

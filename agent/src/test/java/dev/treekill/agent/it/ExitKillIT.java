@@ -46,7 +46,7 @@ class ExitKillIT {
     @OnEachJdk
     void aSigkilledJvmLeavesNothingButTheOptedOutDaemon(Jdk jdk) throws Exception {
         // Under a test-side subreaper: whatever outlives the JVM is re-parented to the host and counted there too.
-        JvmRunner.Running host = JvmRunner.on(jdk, tagged).under(subreaperHost(jdk)).agent("exitKill=true")
+        JvmRunner.Running host = JvmRunner.on(jdk, tagged).under(SubreaperHost.command(jdk)).agent("exitKill=true")
                 .main(AbruptDeathApp.class, "wait", "guarded").start();
         try {
             Map<String, String> ready = JvmRunner.Result.fields(host.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(60)));
@@ -74,7 +74,7 @@ class ExitKillIT {
      */
     @OnEachJdk
     void withoutCookiesASigkilledJvmLeavesAtMostItsDaemons(Jdk jdk) throws Exception {
-        JvmRunner.Running host = JvmRunner.on(jdk, tagged).under(subreaperHost(jdk))
+        JvmRunner.Running host = JvmRunner.on(jdk, tagged).under(SubreaperHost.command(jdk))
                 .agent("exitKill=true,cookie=false").main(AbruptDeathApp.class, "wait", "guarded").start();
         try {
             Map<String, String> ready = JvmRunner.Result.fields(host.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(60)));
@@ -107,7 +107,7 @@ class ExitKillIT {
     @MethodSource("jdksAndCookies")
     @ExtendWith(InstalledJdkOnly.class)
     void aJvmSigkilledTheMomentItsFirstStartReturnsLeavesNothing(Jdk jdk, boolean cookie) throws Exception {
-        JvmRunner.Running host = JvmRunner.on(jdk, tagged).under(subreaperHost(jdk))
+        JvmRunner.Running host = JvmRunner.on(jdk, tagged).under(SubreaperHost.command(jdk))
                 .agent("exitKill=true,log=info" + (cookie ? "" : ",cookie=false")).classPath(jnaJar())
                 .main(SigkillAtOnceApp.class).start();
         try {
@@ -134,17 +134,6 @@ class ExitKillIT {
     /** The JNA jar on the test class path. */
     private static java.nio.file.Path jnaJar() throws Exception {
         return java.nio.file.Paths.get(com.sun.jna.Native.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-    }
-
-    /** {@code java -cp <test classes>:<jna> SubreaperHost}: runs the JVM under test as its child. */
-    private static String[] subreaperHost(Jdk jdk) throws Exception {
-        String jna = java.nio.file.Paths.get(com.sun.jna.Native.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        List<String> cmd = new java.util.ArrayList<>(List.of(jdk.java().toString()));
-        if (jdk.feature() >= 22) {
-            cmd.add("--enable-native-access=ALL-UNNAMED"); // no JNA warning on the stderr the test reads
-        }
-        cmd.addAll(List.of("-cp", JvmRunner.testClasses() + java.io.File.pathSeparator + jna, SubreaperHost.class.getName()));
-        return cmd.toArray(new String[0]);
     }
 
     /** Waits (bounded) until the live descendants of {@code pid} are {@code expected}; returns them. */

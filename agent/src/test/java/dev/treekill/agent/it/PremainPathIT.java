@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -32,6 +33,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * the agent's classes that the main thread loaded before the (empty) main class. Each one's bytes, from the agent
  * jar, must hold no {@code CONSTANT_InvokeDynamic} (nor {@code CONSTANT_Dynamic}); a lambda class spun for one of
  * them on that thread is named too. Under three option sets: the defaults, every option changed, everything off.
+ * With {@code exitKill=true} among them: no class of the guard is on the path (it is made at the first start).
  */
 @Timeout(180)
 class PremainPathIT {
@@ -42,6 +44,7 @@ class PremainPathIT {
     private static final Map<String, String> KNOWN_VIOLATIONS = Map.of();
 
     private static final String LAMBDA_CLASS = "$$Lambda";
+    private static final String GUARD_PACKAGE = "dev.treekill.agent.guard.";
 
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
@@ -77,6 +80,9 @@ class PremainPathIT {
             }
         }
         assertEquals(List.of(), fixed, "on the premain path and clean now: take them off KNOWN_VIOLATIONS");
+        List<String> guard = path.stream().filter(c -> c.startsWith(GUARD_PACKAGE)).collect(Collectors.toList());
+        assertEquals(List.of(), guard, "exitKill's guard is made at the first process start: a JVM that starts none "
+                + "pays nothing for it at premain");
     }
 
     /** The scan finds what javac emits for a lambda (this class has some), and nothing in a class without. */

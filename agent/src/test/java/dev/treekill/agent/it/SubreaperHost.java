@@ -1,7 +1,11 @@
 package dev.treekill.agent.it;
 
 import com.sun.jna.Function;
+import java.io.File;
 import java.io.InputStream;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A test-side child subreaper: {@code SubreaperHost <command...>} makes itself a subreaper
@@ -15,6 +19,17 @@ public final class SubreaperHost {
     private static final int PR_SET_CHILD_SUBREAPER = 36;
 
     private SubreaperHost() {
+    }
+
+    /** {@code java -cp <test classes>:<jna> SubreaperHost} on {@code jdk}: runs the JVM under test as its child. */
+    static String[] command(Jdk jdk) throws Exception {
+        String jna = Paths.get(Function.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        List<String> cmd = new ArrayList<>(List.of(jdk.java().toString()));
+        if (jdk.feature() >= 22) {
+            cmd.add("--enable-native-access=ALL-UNNAMED"); // no JNA warning on the stderr the test reads
+        }
+        cmd.addAll(List.of("-cp", JvmRunner.testClasses() + File.pathSeparator + jna, SubreaperHost.class.getName()));
+        return cmd.toArray(new String[0]);
     }
 
     public static void main(String[] args) throws Exception {
