@@ -95,6 +95,11 @@ final class GuardLauncher implements JvmDeathGuard.Launcher {
                     started.hiddenChildren().launched();
                 }
             }
+
+            @Override
+            public void abandoned() {
+                started.hiddenChildren().launched(); // else every later listing reads the children's environments
+            }
         };
     }
 

@@ -47,6 +47,10 @@ public final class JvmDeathGuard {
     interface Spawned {
         /** Waits (bounded) until the guard runs; it, or an exception. */
         Launched awaitGuard() throws Exception;
+
+        /** Nobody will wait for this guard (no thread to do it): lets go of what the launch holds. */
+        default void abandoned() {
+        }
     }
 
     /** A guard process just started: its pid and start time (clock ticks since boot). */
@@ -204,6 +208,7 @@ public final class JvmDeathGuard {
                 }
             }).start();
         } catch (Throwable e) { // OutOfMemoryError (no native thread): not stuck at LAUNCHING, retried later
+            spawned.abandoned();
             pipe.close(); // end-of-file for the guard: confirms this JVM alive, and exits without killing
             state = State.FAILED;
             failedAtNanos = System.nanoTime();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.treekill.agent.proc.FakeProc;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -230,9 +231,20 @@ class JvmDeathGuardTest {
     @Test
     void aStartThreadThatCannotStartLeavesNoGuardHalfLaunched() {
         proc.put(GUARD_PID, 1, 'S', 1, 500, "java");
+        List<String> abandoned = new ArrayList<>();
         JvmDeathGuard guard = new JvmDeathGuard(readFd -> {
             spawnedWith.add(readFd);
-            return () -> new JvmDeathGuard.Launched(GUARD_PID, 500);
+            return new JvmDeathGuard.Spawned() {
+                @Override
+                public JvmDeathGuard.Launched awaitGuard() {
+                    return new JvmDeathGuard.Launched(GUARD_PID, 500);
+                }
+
+                @Override
+                public void abandoned() {
+                    abandoned.add("launch " + readFd);
+                }
+            };
         }, () -> pipes, proc, true, r -> new Thread(r) {
             @Override
             public synchronized void start() {
@@ -241,6 +253,7 @@ class JvmDeathGuardTest {
         });
         guard.ensureRunning();
         assertEquals(List.of(10), spawnedWith);
+        assertEquals(List.of("launch 10"), abandoned, "what the launch holds (the hiding of its children) is let go");
         assertTrue(pipes.closed.containsAll(List.of(10, 11)), () -> "the pipe let go (end-of-file for that guard): " + pipes.closed);
         guard.rootStarted(2001, 61);
         assertEquals(List.of(), pipes.writes, "no root written into a pipe no guard will read");
