@@ -43,6 +43,8 @@ public final class AgentRuntime implements Supplier<Engine> {
     private volatile Engine engine;
     /** What kills go to: the cold path until {@link #engine} is built, for the kills it can do. */
     private volatile Engine firstKills;
+    /** The router inside {@link #firstKills}, kept for {@link #prepareFirstKill}. */
+    private volatile ColdStartEngine coldStart;
 
     public AgentRuntime(Settings settings, boolean attached, Adoption adoption) {
         this.settings = settings;
@@ -81,12 +83,13 @@ public final class AgentRuntime implements Supplier<Engine> {
         if (e == null) {
             synchronized (this) {
                 if (firstKills == null) {
-                    firstKills = new HooksOffEngine(new ColdStartEngine(fullEngineSupplier(), new BooleanSupplier() {
+                    coldStart = new ColdStartEngine(fullEngineSupplier(), new BooleanSupplier() {
                         @Override
                         public boolean getAsBoolean() {
                             return engine != null;
                         }
-                    }, stats, started, adoption, cookies));
+                    }, stats, started, adoption, cookies);
+                    firstKills = new HooksOffEngine(coldStart);
                 }
                 e = firstKills;
             }
@@ -158,13 +161,14 @@ public final class AgentRuntime implements Supplier<Engine> {
     }
 
     /**
-     * Builds the engine kills go to and the cold path behind it (by asking who this JVM is: read-only, nothing is
-     * signalled), and loads the rest of the kill path's classes: a watchdog may kill the moment its first tree is up,
-     * a few ms after this thread started, and that kill should not pay for them (about 2 ms together).
+     * Builds the engine kills go to and the cold path behind it (never the native engine: JNA waits for the warm-up's
+     * delay), and loads the rest of the kill path's classes: a watchdog may kill the moment its first tree is up, a
+     * few ms after this thread started, and that kill should not pay for them (about 2 ms together). Read-only.
      */
     private void prepareFirstKill() {
         try {
-            get().identify(ProcessHandle.current());
+            get();
+            coldStart.prepare();
             KillPathClasses.load();
         } catch (RuntimeException | Error e) {
             Log.debug("preparing the first kill failed: " + e); // the kill builds what it needs itself

@@ -66,6 +66,16 @@ public final class ColdStartEngine implements Engine {
         return full.get().kill(target, trigger);
     }
 
+    /**
+     * Builds the cold path ahead of a kill, where it works, and loads what pins a root by asking who this JVM is
+     * (read-only). Never the native engine: that one loads JNA, which the warm-up starts later on purpose.
+     */
+    public void prepare() {
+        if (cold() != null) {
+            RootIdentity.ofHandle(ProcSource.system(), ProcessHandle.current());
+        }
+    }
+
     /** The cold engine, or null where /proc has no children files or shows another PID namespace than this JVM's. */
     private ColdTreeKiller cold() {
         ColdTreeKiller c = cold;

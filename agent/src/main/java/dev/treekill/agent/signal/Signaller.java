@@ -42,9 +42,10 @@ public final class Signaller {
 
     /**
      * {@link #refusal(long, Set)} with this JVM's ancestors read only where they can matter. A process whose parent
-     * is this JVM (one /proc read) is neither this JVM nor one of its ancestors, and were {@code pid} a thread id,
-     * the process it belongs to is this JVM's child: the rule's answer is known without walking up the ancestry or
-     * reading {@code status}. That is every destroy of a live Process this JVM started.
+     * is this JVM (one /proc read) is neither this JVM nor one of its ancestors: the rule's answer is known without
+     * walking up the ancestry or reading {@code status}. That is every destroy of a live Process this JVM started. One
+     * difference: a thread id of a child of this JVM is not refused here (its /proc entry shows this JVM as parent);
+     * signalling it reaches only that child, which the rule allows, and pinning it by pidfd fails as "gone".
      */
     public String refusal(long pid) {
         String refusal = Refusal.of(pid, self, Collections.<Integer>emptySet());
