@@ -1,22 +1,19 @@
 package dev.treekill.junit;
 
 import dev.treekill.internal.AgentUnavailableException;
-import java.io.PrintStream;
+import dev.treekill.internal.Notices;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.helpers.NOPLoggerFactory;
 
 /**
  * Where leaks are told: JUnit report entries (key {@code treekill.leak}, one per process, in the test report),
  * and once on the console: through the SLF4J logger {@code dev.treekill.junit.TreeKillExtension} (WARN; ERROR
  * for survivors) when the suite has an SLF4J binding that takes that level, else on stderr with the prefix
- * {@code [treekill]}. Many suites have no binding (SLF4J falls back to its no-operation logger) and a leak
- * must not vanish there; a suite with a binding gets the report where its other logs go, not twice.
+ * {@code [treekill]} (the library's {@link Notices} rule): a leak must not vanish in a suite without a binding.
  */
 final class LeakReport {
     static final String ENTRY_KEY = "treekill.leak";
-    private static final String PREFIX = "[treekill] ";
     private static final Logger LOG = LoggerFactory.getLogger(TreeKillExtension.class);
 
     private LeakReport() {
@@ -82,30 +79,10 @@ final class LeakReport {
     }
 
     private static void warn(String text, Throwable cause) {
-        if (slf4jShows() && LOG.isWarnEnabled()) {
-            LOG.warn("{}", text, cause);
-        } else {
-            print(text);
-        }
+        Notices.warn(LOG, text, cause);
     }
 
     private static void error(String text) {
-        if (slf4jShows() && LOG.isErrorEnabled()) {
-            LOG.error("{}", text);
-        } else {
-            print(text);
-        }
-    }
-
-    /** Whether SLF4J has a binding: without one it hands out no-operation loggers (slf4j-nop does too). */
-    static boolean slf4jShows() {
-        return !(LoggerFactory.getILoggerFactory() instanceof NOPLoggerFactory);
-    }
-
-    private static void print(String text) {
-        PrintStream err = System.err;
-        for (String line : text.split("\n")) {
-            err.println(PREFIX + line);
-        }
+        Notices.error(LOG, text);
     }
 }

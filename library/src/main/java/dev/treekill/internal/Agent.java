@@ -75,11 +75,18 @@ public final class Agent {
                             + "use the agent jar of the same version as treekill-library");
                 }
                 File jar = AgentJar.locate();
-                attach(bootNamed(jar), options);
+                BootNamed named = bootNamed(jar);
+                try {
+                    attach(named.file, options);
+                } catch (RuntimeException e) {
+                    throw named.noCopy == null ? e : new IllegalStateException(e.getMessage() + "; " + jar
+                            + " was attached as it is, since " + named.noCopy, e);
+                }
                 bridge = bootClass(BRIDGE);
                 if (bridge == null || !isActive(bridge)) {
-                    throw new IllegalStateException("attached " + jar + " but the agent did not become active "
-                            + "(its own message is on stderr)");
+                    throw new IllegalStateException("attached " + named.file + " but the agent did not become "
+                            + "active (its own message is on stderr)" + (named.noCopy == null ? ""
+                                    : "; it was attached as it is, since " + named.noCopy));
                 }
                 origin = "attached from " + jar;
             }
@@ -121,15 +128,29 @@ public final class Agent {
 
     /**
      * The jar to attach: {@code jar}, or its copy named {@code treekill-agent.jar} (see BootNamedCopy); if no
-     * copy can be made, {@code jar} itself, which works but makes the JVM print a boot class path warning.
+     * copy may be made (a cache that is not this user's alone, say), {@code jar} itself, which works but makes
+     * the JVM print a boot class path warning: then the user is told why (SLF4J, else stderr), and the reason
+     * goes into the failure's message should that attach fail too.
      */
-    private static File bootNamed(File jar) {
+    private static BootNamed bootNamed(File jar) {
         try {
-            return BootNamedCopy.of(jar);
+            return new BootNamed(BootNamedCopy.of(jar), null);
         } catch (IOException | RuntimeException e) {
-            LOG.warn("attaching {} as it is (the JVM will warn that treekill-agent.jar is not on the boot class "
-                    + "path): no copy named treekill-agent.jar could be made: {}", jar, e.toString());
-            return jar;
+            String noCopy = "no copy named treekill-agent.jar was made: " + e.getMessage();
+            Notices.warn(LOG, "attaching " + jar + " as it is (the JVM will warn that treekill-agent.jar is not "
+                    + "added to the boot class path; the agent works): " + noCopy, null);
+            return new BootNamed(jar, noCopy);
+        }
+    }
+
+    /** The jar to attach, and why it is not a copy named treekill-agent.jar (null: it is, or needs none). */
+    private static final class BootNamed {
+        final File file;
+        final String noCopy;
+
+        BootNamed(File file, String noCopy) {
+            this.file = file;
+            this.noCopy = noCopy;
         }
     }
 

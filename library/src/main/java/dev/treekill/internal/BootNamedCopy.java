@@ -1,58 +1,95 @@
 package dev.treekill.internal;
 
+import dev.treekill.mbeans.CacheTrust;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Set;
 import java.util.jar.JarFile;
 
 /**
  * The agent jar under the name its manifest's {@code Boot-Class-Path: treekill-agent.jar} expects. The JVM
  * resolves that entry beside the attached jar; a jar named as Maven stores it
  * ({@code treekill-agent-<version>.jar}) makes it print "treekill-agent.jar not added to bootstrap class loader
- * search". So a jar of another name is copied once to a per-user cache,
- * {@code <cache>/treekill/<version>-<sha-256 prefix>/treekill-agent.jar} ({@code $XDG_CACHE_HOME} or
- * {@code ~/.cache}; directories owner-only), written to a temporary file and renamed into place, and checked
- * against the source (size and SHA-256) before every reuse: another JVM of the same user may be writing it at
- * the same time, and a copy someone changed is replaced, never attached.
+ * search". So a jar of another name is copied once to the per-user cache,
+ * {@code <cache>/<version>-<sha-256 prefix>/treekill-agent.jar} ({@code <cache>} as {@link CacheTrust#directory}
+ * says: {@code $XDG_CACHE_HOME/treekill} or {@code ~/.cache/treekill}), written to a private temporary file and
+ * renamed into place, and checked against the source (size and SHA-256) before every reuse: another JVM of the
+ * same user may be writing it at the same time, and a copy someone changed is replaced, never attached.
+ *
+ * <p>The copy goes on the boot class path of a JVM that often runs as root (CI), so it is made and used only
+ * under {@link CacheTrust}'s rule, the agent's own: every component of the copy's directory, from {@code /}, a
+ * real directory of root or this effective uid that only its owner can write (missing ones created
+ * {@code rwx------}), and the copy a trusted file. Then no other user can swap a component between our check and
+ * the JVM's reading of the jar. Anything else is refused with an {@link IOException} naming the component, why,
+ * and what to do instead.
  */
 final class BootNamedCopy {
     static final String BOOT_NAME = "treekill-agent.jar";
-    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
+    private static final String XDG_CACHE_HOME = "XDG_CACHE_HOME";
+    /** Bytes of the SHA-256 in the directory name (in hex): enough to keep two builds of one version apart. */
+    private static final int DIGEST_PREFIX_BYTES = 8;
+    /** What a user whose cache is refused can do instead; part of every refusal's message. */
+    static final String REMEDY = "Set " + XDG_CACHE_HOME + " to a directory of your own that only you can write "
+            + "(and every directory above it root's or yours, none writable by group or others), or use a jar named "
+            + BOOT_NAME + " (-D" + AgentJar.PROPERTY + "=/path/to/" + BOOT_NAME + ", or -javaagent:/path/to/" + BOOT_NAME
+            + " on the JVM's command line)";
 
     private BootNamedCopy() {
     }
 
     /** {@code jar} itself if it has the boot name; else its verified copy in the default cache. */
     static File of(File jar) throws IOException {
-        return jar.getName().equals(BOOT_NAME) ? jar : in(defaultCacheRoot(), jar);
+        if (jar.getName().equals(BOOT_NAME)) {
+            return jar;
+        }
+        File cache = CacheTrust.directory(System.getenv(XDG_CACHE_HOME));
+        if (cache == null) {
+            throw new IOException("no per-user cache for a copy named " + BOOT_NAME + ": neither " + XDG_CACHE_HOME
+                    + " nor user.home (" + System.getProperty("user.home") + ") is an absolute path. " + REMEDY);
+        }
+        return in(cache.toPath(), jar);
     }
 
-    /** The verified copy of {@code jar} under {@code cacheRoot} (created owner-only if missing). */
+    /**
+     * The verified copy of {@code jar} under {@code cacheRoot} (created owner-only if missing).
+     *
+     * @throws IOException when {@code cacheRoot} or the copy's directory is not trusted (naming the component,
+     *         why, and what to do), or the copy cannot be made or does not match {@code jar} after writing
+     */
     static File in(Path cacheRoot, File jar) throws IOException {
         byte[] digest = sha256(jar.toPath());
         StringBuilder hex = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
+        for (int i = 0; i < DIGEST_PREFIX_BYTES; i++) {
             hex.append(String.format("%02x", digest[i]));
         }
-        Path dir = ownerOnlyDirectory(ownerOnlyDirectory(cacheRoot).resolve(version(jar) + "-" + hex));
+        Path dir = cacheRoot.resolve(version(jar) + "-" + hex);
+        CacheTrust.Untrusted untrusted = CacheTrust.checkDirectory(dir, true);
+        if (untrusted != null) {
+            throw new IOException("not copying the agent jar to " + dir + " for the boot class path: "
+                    + untrusted + "; only a directory whose every component from / is a real directory of root or "
+                    + "of this user (uid " + CacheTrust.effectiveUid() + "), writable by its owner alone, is "
+                    + "trusted with code. " + REMEDY);
+        }
         Path copy = dir.resolve(BOOT_NAME);
         if (sameContent(copy, jar.toPath(), digest)) {
             return copy.toFile();
         }
-        Path tmp = Files.createTempFile(dir, "treekill-agent", ".tmp"); // 0600
+        Path tmp = Files.createTempFile(dir, "treekill-agent", ".tmp"); // 0600, created exclusively
         try {
-            Files.copy(jar.toPath(), tmp, StandardCopyOption.REPLACE_EXISTING);
+            // Into the file made 0600, not Files.copy to a path (that would give the copy the source's mode).
+            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
+                Files.copy(jar.toPath(), out);
+            }
             try {
                 Files.move(tmp, copy, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -67,42 +104,9 @@ final class BootNamedCopy {
         return copy.toFile();
     }
 
-    static Path defaultCacheRoot() {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path base = xdg != null && !xdg.isEmpty() ? Paths.get(xdg) : Paths.get(System.getProperty("user.home"), ".cache");
-        return base.resolve("treekill");
-    }
-
-    /**
-     * Creates {@code dir} owner-only, or accepts it as it is if it is a real directory (no symbolic link) of
-     * this user with no access for group or others; anything else is refused: a jar put on the boot class path
-     * must not come from a directory another user can write.
-     */
-    private static Path ownerOnlyDirectory(Path dir) throws IOException {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            try {
-                Files.createDirectories(dir.getParent());
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
-            } catch (java.nio.file.FileAlreadyExistsException raced) {
-                // another JVM made it: checked below like any existing one
-            }
-        }
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IOException(dir + " is not a directory (or is a symbolic link)");
-        }
-        String owner = Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName();
-        if (!owner.equals(System.getProperty("user.name"))) {
-            throw new IOException(dir + " belongs to " + owner + ", not to " + System.getProperty("user.name"));
-        }
-        Set<PosixFilePermission> perms = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
-        if (!OWNER_ONLY.containsAll(perms)) {
-            throw new IOException(dir + " is open to other users (" + PosixFilePermissions.toString(perms) + ")");
-        }
-        return dir;
-    }
-
+    /** Whether {@code copy} is a trusted file (see CacheTrust) of the source's size and SHA-256, read unfollowed. */
     private static boolean sameContent(Path copy, Path source, byte[] digest) throws IOException {
-        return Files.isRegularFile(copy, LinkOption.NOFOLLOW_LINKS) && Files.size(copy) == Files.size(source)
+        return CacheTrust.isTrustedFile(copy) && Files.size(copy) == Files.size(source)
                 && MessageDigest.isEqual(sha256(copy), digest);
     }
 
@@ -115,7 +119,7 @@ final class BootNamedCopy {
     }
 
     private static byte[] sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[64 * 1024];
             for (int n; (n = in.read(buffer)) > 0; ) {

@@ -2,14 +2,17 @@ package dev.treekill.internal;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.treekill.testing.TrustedTempDirFactory;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -20,8 +23,15 @@ import java.util.zip.ZipEntry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * The copy named treekill-agent.jar on real files. The cache lives by the agent's trust rule (CacheTrust), so the
+ * temporary directory is an owner-only one under target/ (a cache below /tmp is refused); these tests run as root,
+ * so the hostile cases are built with chown to another uid, chmod and symbolic links.
+ */
 class BootNamedCopyTest {
-    @TempDir
+    private static final int ANOTHER_UID = 65534;
+
+    @TempDir(factory = TrustedTempDirFactory.class)
     Path tmp;
 
     @Test
@@ -73,7 +83,7 @@ class BootNamedCopyTest {
         Path cache = Files.createDirectory(tmp.resolve("cache"));
         Files.setPosixFilePermissions(cache, PosixFilePermissions.fromString("rwxrwxrwx"));
         IOException e = assertThrows(IOException.class, () -> BootNamedCopy.in(cache, jar("treekill-agent-1.jar", "x")));
-        assertTrue(e.getMessage().contains("open to other users"), e.getMessage());
+        assertRefused(e, cache, "writable by group or others (mode 777)");
     }
 
     @Test
@@ -82,13 +92,87 @@ class BootNamedCopyTest {
                 PosixFilePermissions.fromString("rwx------")));
         Path link = Files.createSymbolicLink(tmp.resolve("cache"), real);
         IOException e = assertThrows(IOException.class, () -> BootNamedCopy.in(link, jar("treekill-agent-1.jar", "x")));
-        assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
+        assertRefused(e, link, "a symbolic link");
+        try (var inside = Files.list(real)) {
+            assertEquals(0, inside.count(), "nothing written through the link");
+        }
+    }
+
+    /** Root with another user's HOME: that user could swap ~/.cache/treekill between our check and the attach. */
+    @Test
+    void anAncestorOfAnotherUserIsRefused() throws IOException {
+        Path home = Files.createDirectory(tmp.resolve("home"));
+        Path cache = Files.createDirectories(home.resolve(".cache"));
+        Files.setAttribute(home, "unix:uid", ANOTHER_UID, LinkOption.NOFOLLOW_LINKS);
+        Path treekill = cache.resolve("treekill");
+
+        IOException e = assertThrows(IOException.class, () -> BootNamedCopy.in(treekill, jar("treekill-agent-1.jar", "x")));
+
+        assertRefused(e, home, "owned by uid " + ANOTHER_UID);
+        assertFalse(Files.exists(treekill), "nothing created below the refused ancestor");
+    }
+
+    @Test
+    void aGroupWritableAncestorIsRefused() throws IOException {
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwx---"));
+        Path cache = Files.createDirectories(shared.resolve("me").resolve(".cache"), PosixFilePermissions
+                .asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+
+        IOException e = assertThrows(IOException.class,
+                () -> BootNamedCopy.in(cache.resolve("treekill"), jar("treekill-agent-1.jar", "x")));
+
+        assertRefused(e, shared, "writable by group or others (mode 770)");
+        assertFalse(Files.exists(cache.resolve("treekill")));
+    }
+
+    @Test
+    void aSymbolicLinkAboveTheCacheIsRefused() throws IOException {
+        Path real = Files.createDirectory(tmp.resolve("real-home"));
+        Path home = Files.createSymbolicLink(tmp.resolve("home"), real);
+
+        IOException e = assertThrows(IOException.class,
+                () -> BootNamedCopy.in(home.resolve(".cache").resolve("treekill"), jar("treekill-agent-1.jar", "x")));
+
+        assertRefused(e, home, "a symbolic link");
+        assertFalse(Files.exists(real.resolve(".cache")), "nothing created through the link");
+    }
+
+    @Test
+    void aLinkInPlaceOfTheCopyIsReplacedNotFollowed() throws IOException {
+        File jar = jar("treekill-agent-1.2.3.jar", "one");
+        Path cache = tmp.resolve("cache");
+        Path copy = BootNamedCopy.in(cache, jar).toPath();
+        Path elsewhere = Files.write(tmp.resolve("elsewhere.jar"), Files.readAllBytes(jar.toPath()));
+        Files.delete(copy);
+        Files.createSymbolicLink(copy, elsewhere);
+
+        assertEquals(copy, BootNamedCopy.in(cache, jar).toPath());
+
+        assertTrue(Files.isRegularFile(copy, LinkOption.NOFOLLOW_LINKS), "a file of our own again, not the link");
+        assertArrayEquals(Files.readAllBytes(jar.toPath()), Files.readAllBytes(copy));
+    }
+
+    @Test
+    void theCopyIsOwnerOnlyWhateverTheSourcesMode() throws IOException {
+        File jar = jar("treekill-agent-1.2.3.jar", "one");
+        Files.setAttribute(jar.toPath(), "unix:mode", 0666);
+        Path copy = BootNamedCopy.in(tmp.resolve("cache"), jar).toPath();
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(copy)));
     }
 
     @Test
     void aJarWithTheBootNameIsUsedAsItIs() throws IOException {
         File jar = jar("treekill-agent.jar", "one");
         assertSame(jar, BootNamedCopy.of(jar));
+    }
+
+    /** The refusal names the component, why, and what to do instead. */
+    private static void assertRefused(IOException e, Path component, String why) {
+        String m = e.getMessage();
+        assertTrue(m.contains(component + " is " + why), m);
+        assertTrue(m.contains("Set XDG_CACHE_HOME to a directory of your own"), m);
+        assertTrue(m.contains("-Dtreekill.agentJar=/path/to/treekill-agent.jar"), m);
     }
 
     private File jar(String name, String content) throws IOException {

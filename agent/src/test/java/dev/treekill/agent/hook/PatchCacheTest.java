@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.treekill.agent.log.Log;
-import dev.treekill.agent.sys.TrustedTempDirFactory;
+import dev.treekill.testing.TrustedTempDirFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;

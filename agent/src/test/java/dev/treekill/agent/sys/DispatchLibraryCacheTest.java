@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.treekill.testing.TrustedTempDirFactory;
 import java.io.File;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -9,7 +9,9 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,6 +28,7 @@ final class ForkedSuite {
     private final TaggedProcesses tagged;
     private final List<String> jvmArgs = new ArrayList<>();
     private final List<String> classPathFirst = new ArrayList<>();
+    private final Map<String, String> environment = new HashMap<>();
 
     ForkedSuite(TaggedProcesses tagged) {
         this.tagged = tagged;
@@ -33,6 +36,12 @@ final class ForkedSuite {
 
     ForkedSuite jvmArg(String arg) {
         jvmArgs.add(arg);
+        return this;
+    }
+
+    /** Sets a variable in the JVM's environment (after the defaults: {@code XDG_CACHE_HOME} may be replaced). */
+    ForkedSuite env(String name, String value) {
+        environment.put(name, value);
         return this;
     }
 
@@ -68,6 +77,7 @@ final class ForkedSuite {
         pb.environment().remove("JAVA_TOOL_OPTIONS");
         pb.environment().remove("JDK_JAVA_OPTIONS");
         pb.environment().remove("_JAVA_OPTIONS");
+        pb.environment().putAll(environment);
         Path out = Files.createTempFile("treekill-junit-it", ".out");
         Path err = Files.createTempFile("treekill-junit-it", ".err");
         try {

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.treekill.testing.TaggedProcesses;
 import java.io.File;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -17,6 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** The library call in a launcher's JVM: without -javaagent it installs the agent; with it, it uses it. */
 @Timeout(300)
 class TreeKillLibraryIT {
+    private static final int ANOTHER_UID = 65534;
+
     @RegisterExtension
     final TaggedProcesses tagged = new TaggedProcesses();
 
@@ -48,6 +52,30 @@ class TreeKillLibraryIT {
         }
         assertKilledAndRefused(out);
         System.out.println("REMAINING STDERR of the attach from a Maven-named jar (" + Runtime.version() + "):\n" + out.stderr);
+    }
+
+    /**
+     * Root with another user's cache (sudo keeping HOME, a CI image): that user could swap the copy's directory
+     * between our check and the attach, so no copy is made or used there. The jar is attached as it is (the
+     * agent works; the JVM warns about the boot class path) and the user is told why, on stderr without an SLF4J
+     * binding.
+     */
+    @Test
+    void aCacheOfAnotherUserIsRefusedTheJarAttachedAsItIsAndTheUserToldWhy(@TempDir Path repo) throws Exception {
+        Path mavenNamed = Files.copy(Paths.get(agentJar()), repo.resolve("treekill-agent-0.1.0-SNAPSHOT.jar"));
+        Path othersCache = Files.createDirectories(ForkedSuite.cache().resolveSibling("it-cache-of-another-user"));
+        Files.setAttribute(othersCache, "unix:uid", ANOTHER_UID, LinkOption.NOFOLLOW_LINKS);
+        Files.setPosixFilePermissions(othersCache, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        ForkedSuite.Output out = new ForkedSuite(tagged).jvmArg("-Dtreekill.agentJar=" + mavenNamed)
+                .env("XDG_CACHE_HOME", othersCache.toString()).main(LibraryMain.class);
+
+        assertTrue(out.stdout.contains("ORIGIN attached from " + mavenNamed), out.toString());
+        assertTrue(out.stderr.contains("[treekill] attaching " + mavenNamed + " as it is"), out.toString());
+        assertTrue(out.stderr.contains(othersCache + " is owned by uid " + ANOTHER_UID), out.toString());
+        assertTrue(out.stderr.contains("Set XDG_CACHE_HOME to a directory of your own"), out.toString());
+        assertFalse(Files.exists(othersCache.resolve("treekill")), "nothing written to the other user's cache");
+        assertKilledAndRefused(out);
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.treekill.agent.sys;
+package dev.treekill.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,8 +10,10 @@ import org.junit.jupiter.api.io.TempDirFactory;
 
 /**
  * {@code @TempDir(factory = TrustedTempDirFactory.class)}: an owner-only directory under the module's target/,
- * not under /tmp. UserCache refuses any path below a world-writable directory (sticky or not), so a cache under
- * /tmp would always miss; the worktree's own directories are root's (or this user's) and 755.
+ * not under /tmp. The per-user cache's trust rule ({@code dev.treekill.mbeans.CacheTrust}, used by the agent's
+ * UserCache and the library's BootNamedCopy) refuses any path below a world-writable directory (sticky or not),
+ * so a cache under /tmp would always be refused; the worktree's own directories are root's (or this user's) and
+ * 755.
  */
 public final class TrustedTempDirFactory implements TempDirFactory {
     @Override
