@@ -92,7 +92,8 @@ class IdentitySeamTest {
 
             @Override
             public String stat(int pid) {
-                if (pid == 1001 && ++reads == 2) {
+                // The refusal's read and the identity's come first (JmxBackend checks, then pins); the third is the kill's.
+                if (pid == 1001 && ++reads == 3) {
                     recycle(fake); // right after the MBean pinned it
                 }
                 return super.stat(pid);
