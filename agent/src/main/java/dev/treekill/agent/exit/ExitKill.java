@@ -14,6 +14,8 @@ import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.starts.Started;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.NativeAccess;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -29,30 +31,40 @@ import java.util.function.Supplier;
 public final class ExitKill implements Runnable, StartHooks.Observer {
     /** How long the exit kill waits for starts begun before shutdown to return their Process. */
     private static final long START_IN_FLIGHT_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** Spared cookies kept for a guard not made yet, at most: as many as a guard remembers (SparedCookies). */
+    private static final int SPARED_BEFORE_GUARD_LIMIT = 4096;
 
     private final Supplier<Engine> engine;
     private final Settings settings;
     private final StartedProcesses started;
     /** Under dynamic attach the JVM may have children of before: the exit kill always looks. */
     private final boolean attached;
-    /** Exports a package of java.base to the agent (for the guard's pipe: see JvmDeathGuard#forThisJvm). */
-    private final Consumer<String> exporter;
+    /** Makes the guard (JvmDeathGuard#forThisJvm; tests: a scripted one). */
+    private final Supplier<JvmDeathGuard> guards;
+    /** Serializes the making of the guard, outside this lock: a spared start never waits for it. */
+    private final Object making = new Object();
     /**
      * Made at the first process start, before it forks (see {@link #beforeStart}): a JVM that starts no process
      * pays nothing for it at premain (its classes, finding the agent's jar). Null until then; set under this.
      */
     private volatile JvmDeathGuard guard;
+    /**
+     * The cookies of spared starts told while no guard was made (under this): a start begun before shutdown may be
+     * making the first guard right now, and that guard must spare them too. Handed to it, then null.
+     */
+    private List<String> sparedBeforeGuard = new ArrayList<>();
     /** The exit kill stood the guard down (under this): a guard made later is made stood down, and never starts. */
     private boolean stoodDown;
     private final ShutdownProbe shutdown = new ShutdownProbe();
 
-    private ExitKill(Supplier<Engine> engine, Settings settings, StartedProcesses started, boolean attached,
-            Consumer<String> exporter) {
+    /** {@code guards}: makes the guard, at the first start. */
+    ExitKill(Supplier<Engine> engine, Settings settings, StartedProcesses started, boolean attached,
+            Supplier<JvmDeathGuard> guards) {
         this.engine = engine;
         this.settings = settings;
         this.started = started;
         this.attached = attached;
-        this.exporter = exporter;
+        this.guards = guards;
     }
 
     /**
@@ -62,7 +74,12 @@ public final class ExitKill implements Runnable, StartHooks.Observer {
      */
     public static ExitKill install(Supplier<Engine> engine, Settings settings, StartedProcesses started,
             boolean attached, Consumer<String> exporter) {
-        ExitKill exit = new ExitKill(engine, settings, started, attached, exporter);
+        ExitKill exit = new ExitKill(engine, settings, started, attached, new Supplier<JvmDeathGuard>() {
+            @Override
+            public JvmDeathGuard get() {
+                return JvmDeathGuard.forThisJvm(started, settings, exporter);
+            }
+        });
         LateShutdownHook.claimEarlierSlots();
         if (LateShutdownHook.register(exit, exporter) < 0) {
             Log.warn("exitKill: cannot run after the application's shutdown hooks on this JDK; running beside them");
@@ -104,14 +121,26 @@ public final class ExitKill implements Runnable, StartHooks.Observer {
 
     /**
      * Before a spared start forks: the guard spares its cookie too, should the JVM die before the exit kill stands
-     * the guard down (SIGKILLed by a supervisor while a hook waits for its cleanup, say).
+     * the guard down (SIGKILLed by a supervisor while a hook waits for its cleanup, say). With no guard made yet, the
+     * cookie is kept for the one a start begun before shutdown may be making now (never waiting for it).
      */
     @Override
     public void startSpared(String cookie) {
         JvmDeathGuard g = guard;
-        if (g != null) { // else no start began before shutdown, and none starts a guard now: nothing to spare from
-            g.startSpared(cookie);
+        if (g == null) {
+            synchronized (this) {
+                g = guard;
+                if (g == null) {
+                    if (sparedBeforeGuard.size() < SPARED_BEFORE_GUARD_LIMIT) {
+                        sparedBeforeGuard.add(cookie);
+                    } else {
+                        Log.debug("exit kill: spared start " + cookie + " not kept for a guard not made yet");
+                    }
+                    return;
+                }
+            }
         }
+        g.startSpared(cookie);
     }
 
     /**
@@ -126,22 +155,31 @@ public final class ExitKill implements Runnable, StartHooks.Observer {
         }
     }
 
-    /** The guard, made now if this is the first start. */
+    /**
+     * The guard, made now if this is the first start; it is told the spared starts that came before it (their
+     * cookies handed over under this lock, where {@link #startSpared} looks, so none falls between).
+     */
     private JvmDeathGuard guard() {
         JvmDeathGuard g = guard;
-        if (g == null) {
-            synchronized (this) {
-                if (guard == null) {
-                    JvmDeathGuard made = JvmDeathGuard.forThisJvm(started, settings, exporter);
+        if (g != null) {
+            return g;
+        }
+        synchronized (making) {
+            if (guard == null) {
+                JvmDeathGuard made = guards.get();
+                synchronized (this) {
                     if (stoodDown) {
                         made.standDown(); // a start that began before shutdown, made it only after the exit kill
                     }
+                    for (String cookie : sparedBeforeGuard) {
+                        made.startSpared(cookie); // remembered only: the guard is not launched yet
+                    }
+                    sparedBeforeGuard = null;
                     guard = made;
                 }
-                g = guard;
             }
+            return guard;
         }
-        return g;
     }
 
     /**

@@ -86,6 +86,7 @@ final class GuardLauncher implements JvmDeathGuard.Launcher {
             started.hiddenChildren().launched();
             throw e;
         }
+        hideLauncher(between);
         return new JvmDeathGuard.Spawned() {
             @Override
             public JvmDeathGuard.Launched awaitGuard() throws Exception {
@@ -101,6 +102,23 @@ final class GuardLauncher implements JvmDeathGuard.Launcher {
                 started.hiddenChildren().launched(); // else every later listing reads the children's environments
             }
         };
+    }
+
+    /**
+     * Hides the launcher by pid and start time as soon as its start returns (it has exec'd: its environment carries
+     * the guard's cookie), for as long as its guard is remembered: a listing whose snapshot caught the launcher, and
+     * the guard under it, may be compacted after the launch is over, when the cookie is no longer looked for. A
+     * launcher gone already (reaped) is in no listing taken from now on; a failure here leaves it to the cookie.
+     */
+    private void hideLauncher(Process between) {
+        try {
+            ProcEntry launcher = ProcTable.read(proc, (int) between.pid());
+            if (launcher != null) {
+                started.hiddenChildren().hide(launcher);
+            }
+        } catch (RuntimeException e) {
+            Log.debug("cannot hide the guard's launcher by its pid: " + e);
+        }
     }
 
     /** Waits (bounded) for the launcher to print the guard's pid and exit; the guard, once it runs. */

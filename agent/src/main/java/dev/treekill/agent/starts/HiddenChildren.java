@@ -10,15 +10,20 @@ import java.util.Optional;
  * while it lives) and the guard itself (re-parented to this JVM where it is a subreaper). They are the agent's
  * business alone: {@link #compactJdkList} takes them out of the lists behind the application's
  * {@code ProcessHandle.children()} and {@code descendants()}, and every count and kill of this JVM's descendants
- * skips them ({@link #contains}). Two ways to know them: while a guard is being launched ({@link #launching} to
- * {@link #launched}: its launcher is our child, and the guard may become ours the moment the launcher exits, before
- * this JVM has read its pid) by the cookie in their environment (a /proc read per child of this JVM, for those
- * milliseconds only); afterwards by pid and start time ({@link #hide}), so a reused pid is never hidden. At most
- * {@link #CAPACITY} guards are remembered, the oldest dropped (a guard is started again at most every 10 s). Empty,
- * nothing looked at, unless {@code exitKill=true} started a guard.
+ * skips them ({@link #contains}). Two ways to know them: by pid and start time ({@link #hide}: the launcher as soon
+ * as its start returns, the guard once the launcher has printed its pid), so a reused pid is never hidden; and while
+ * a guard is being launched ({@link #launching} to {@link #launched}) by the cookie in their environment (a /proc read
+ * per child of this JVM, for those milliseconds only), which covers the launcher before its start returns. A
+ * listing is a snapshot taken before it is compacted: a launcher in it may have exited and its launch be over by
+ * then, which is why the launcher is hidden by pid too, and stays hidden as long as its guard is remembered. What
+ * is left: the instant between the launcher's fork and its exec (the JDK's jspawnhelper, or a copy of this JVM,
+ * still with this JVM's environment), in a listing taken and compacted inside that instant. At most
+ * {@link #CAPACITY} processes (launchers and guards) are remembered, the oldest dropped (a guard is started again
+ * at most every 10 s). Empty, nothing looked at, unless {@code exitKill=true} started a guard.
  */
 public final class HiddenChildren {
-    static final int CAPACITY = 4;
+    /** Four launches: each a launcher and its guard. */
+    static final int CAPACITY = 8;
     private static final Hidden[] NONE = new Hidden[0];
 
     /** What the JDK says of processes, in its own units: the seam for tests. */
@@ -30,7 +35,7 @@ public final class HiddenChildren {
         long startTime(long pid);
     }
 
-    /** One hidden process (a guard): pid, start ticks (/proc), and the start time the JDK's lists show for it. */
+    /** One hidden process (a launcher or a guard): pid, start ticks (/proc), the start time the JDK's lists show. */
     private static final class Hidden {
         final int pid;
         final long startTicks;
@@ -123,12 +128,13 @@ public final class HiddenChildren {
      * or during a launch a child of this JVM with the launch's cookie.
      */
     public boolean contains(ProcEntry e) {
+        String cookie = launchingCookie; // first: a launch seen over has hidden its processes by pid already
         for (Hidden h : hidden) {
             if (h.pid == e.pid && h.startTicks == e.startTime && e.startTime != ProcEntry.UNKNOWN_START) {
                 return true;
             }
         }
-        return e.ppid == selfPidInProc && carriesLaunchingCookie(launchingCookie, e.pid);
+        return e.ppid == selfPidInProc && carriesLaunchingCookie(cookie, e.pid);
     }
 
     private boolean carriesLaunchingCookie(String cookie, long pid) {
@@ -137,7 +143,7 @@ public final class HiddenChildren {
         }
         try {
             return cookie.equals(Cookies.in(proc.environ((int) pid)));
-        } catch (RuntimeException e) { // never half-way through compacting the JDK's arrays
+        } catch (RuntimeException e) {
             return false;
         }
     }
@@ -146,13 +152,16 @@ public final class HiddenChildren {
      * Takes the agent's own children out of what {@code ProcessHandleImpl.getProcessPids0(queriedPid, pids, ppids,
      * startTimes)} returned ({@code count}), keeping the order of the rest; returns the new count. Only entries that
      * are children of this JVM (queried for this JVM's children, or with a parent pid of this JVM) with the JDK's
-     * start time of a hidden process are taken; everything else is as the JDK listed it (the list of all processes,
-     * {@code ProcessHandle.allProcesses()}, shows them: there is no parent to tell). A {@code count} larger than the
-     * arrays (the JDK asks again with larger ones), a negative one, or arrays not as the JDK passes them: unchanged.
+     * start time of a hidden process are taken, and in the list of all processes with parents, a hidden process whose
+     * parent was taken (the guard under its launcher, both in a snapshot of the launch); everything else is as the JDK
+     * listed it (the list of all processes, {@code ProcessHandle.allProcesses()}, shows them: there is no parent to
+     * tell). A {@code count} larger than the arrays (the JDK asks again with larger ones), a negative one, or arrays
+     * not as the JDK passes them: unchanged. Two phases, so that the arrays are never left half-compacted: first what
+     * to take (a check that fails, even with an Error, means "not taken"), then the compaction, array moves only.
      */
     public int compactJdkList(int count, long queriedPid, long[] pids, long[] ppids, long[] startTimes) {
+        String cookie = launchingCookie; // first: a launch seen over has hidden its processes by pid already
         Hidden[] h = hidden;
-        String cookie = launchingCookie;
         if ((h.length == 0 && cookie == null) || count <= 0 || pids == null || startTimes == null || count > pids.length
                 || count > startTimes.length || (ppids != null && count > ppids.length)) {
             return count;
@@ -162,10 +171,13 @@ public final class HiddenChildren {
         if (!childrenOfSelf && (queriedPid != 0 || ppids == null)) {
             return count;
         }
+        boolean[] taken = toTake(count, childrenOfSelf, self, h, cookie, pids, ppids, startTimes);
+        if (taken == null) {
+            return count;
+        }
         int kept = 0;
         for (int i = 0; i < count; i++) {
-            boolean child = childrenOfSelf || ppids[i] == self;
-            if (child && (isHidden(h, pids[i], startTimes[i]) || carriesLaunchingCookie(cookie, pids[i]))) {
+            if (taken[i]) {
                 continue;
             }
             pids[kept] = pids[i];
@@ -176,6 +188,48 @@ public final class HiddenChildren {
             kept++;
         }
         return kept;
+    }
+
+    /** Which of the first {@code count} entries are the agent's own; null if none (arrays as checked by the caller). */
+    private boolean[] toTake(int count, boolean childrenOfSelf, long self, Hidden[] h, String cookie, long[] pids,
+            long[] ppids, long[] startTimes) {
+        boolean[] taken = null;
+        for (int i = 0; i < count; i++) {
+            boolean child = childrenOfSelf || ppids[i] == self;
+            if (child && isOwn(h, cookie, pids[i], startTimes[i])) {
+                if (taken == null) {
+                    taken = new boolean[count];
+                }
+                taken[i] = true;
+            }
+        }
+        if (taken == null || childrenOfSelf) {
+            return taken;
+        }
+        // The guard under its launcher: one level, the launcher forks the guard itself (see GuardCommand).
+        for (int i = 0; i < count; i++) {
+            if (!taken[i] && isHidden(h, pids[i], startTimes[i]) && parentTaken(taken, count, pids, ppids[i])) {
+                taken[i] = true;
+            }
+        }
+        return taken;
+    }
+
+    private boolean isOwn(Hidden[] h, String cookie, long pid, long jdkStartTime) {
+        try {
+            return isHidden(h, pid, jdkStartTime) || carriesLaunchingCookie(cookie, pid);
+        } catch (Throwable t) { // an Error (an environment too large to read, say): not taken, nothing half-done
+            return false;
+        }
+    }
+
+    private static boolean parentTaken(boolean[] taken, int count, long[] pids, long ppid) {
+        for (int j = 0; j < count; j++) {
+            if (taken[j] && pids[j] == ppid) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isHidden(Hidden[] h, long pid, long jdkStartTime) {

@@ -7,9 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.treekill.agent.proc.FakeProc;
 import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,7 +32,7 @@ class HiddenChildrenTest {
             .put(400, 100, 'S', 1, 4_000, "sh");
     /** The JDK's start times (ms since the epoch) by pid. */
     private final Map<Long, Long> jdkStarts = new HashMap<>(Map.of(200L, 20_000L, 300L, 30_000L, 400L, 40_000L));
-    private final HiddenChildren hidden = new HiddenChildren(new HiddenChildren.JdkView() {
+    private final HiddenChildren.JdkView jdk = new HiddenChildren.JdkView() {
         @Override
         public long selfPid() {
             return SELF;
@@ -38,7 +42,8 @@ class HiddenChildrenTest {
         public long startTime(long pid) {
             return jdkStarts.getOrDefault(pid, -1L);
         }
-    }, proc, (int) SELF);
+    };
+    private final HiddenChildren hidden = new HiddenChildren(jdk, proc, (int) SELF);
 
     @Test
     void nothingHiddenLeavesTheJdksListsAsTheyAre() {
@@ -132,5 +137,146 @@ class HiddenChildrenTest {
         assertFalse(hidden.contains(ProcTable.read(proc, 1_000)), "the oldest dropped");
         assertTrue(hidden.contains(ProcTable.read(proc, 1_000 + HiddenChildren.CAPACITY)));
         assertTrue(hidden.contains(ProcTable.read(proc, 1_001)));
+    }
+
+    /**
+     * The reviewer's order: the JDK's snapshot catches the launcher (this JVM's child) and the guard under it; the
+     * launcher exits, the guard is hidden and the launch is over; only then is the snapshot compacted. The launcher,
+     * hidden by pid as soon as its start returned, goes, and the guard under it with it.
+     */
+    @Test
+    void aSnapshotOfTheLaunchCompactedAfterItLosesTheLauncherAndTheGuard() {
+        proc.env(400, "TREEKILL_COOKIE=" + GUARD_COOKIE);
+        proc.put(300, 400, 'S', 12, 3_000, "java").env(300, "TREEKILL_COOKIE=" + GUARD_COOKIE);
+        hidden.launching(GUARD_COOKIE);
+        hidden.hide(ProcTable.read(proc, 400)); // GuardLauncher: once the launcher's start returned
+        long[] all = {1, 100, 200, 400, 300};
+        long[] allParents = {0, 1, 100, 100, 400};
+        long[] allStarts = {1, 10_000, 20_000, 40_000, 30_000};
+        long[] children = {200, 400};
+        long[] childStarts = {20_000, 40_000};
+
+        proc.remove(400); // the launcher exited and was reaped; the guard is re-parented
+        proc.put(300, 100, 'S', 12, 3_000, "java");
+        hidden.hide(ProcTable.read(proc, 300));
+        hidden.launched();
+
+        assertEquals(3, hidden.compactJdkList(5, 0, all, allParents, allStarts));
+        assertArrayEquals(new long[] {1, 100, 200}, Arrays.copyOf(all, 3), "descendants(): neither launcher nor guard");
+        assertArrayEquals(new long[] {0, 1, 100}, Arrays.copyOf(allParents, 3));
+        assertArrayEquals(new long[] {1, 10_000, 20_000}, Arrays.copyOf(allStarts, 3));
+        assertEquals(1, hidden.compactJdkList(2, SELF, children, null, childStarts), "children(): no launcher");
+        assertEquals(200, children[0]);
+        assertTrue(hidden.contains(new ProcEntry(400, 100, 'Z', 1, 4_000, "sh")), "a scan's launcher: not counted");
+        assertFalse(hidden.contains(new ProcEntry(400, 100, 'S', 1, 4_001, "sh")), "its pid reused: another process");
+    }
+
+    @Test
+    void aGuardUnderAProcessNotTakenStaysInTheListOfAllProcesses() {
+        hidden.hide(ProcTable.read(proc, 300));
+        long[] all = {200, 300};
+        assertEquals(2, hidden.compactJdkList(2, 0, all, new long[] {100, 200}, new long[] {20_000, 30_000}),
+                "its parent is the application's: the JDK's walk shows what it shows");
+    }
+
+    /**
+     * A read that fails part-way through (an Error, as an OutOfMemoryError on a large environment would be) means
+     * "not hidden" for that entry alone: the arrays are never left half-compacted, so the count returned describes
+     * them and no child is listed twice.
+     */
+    @Test
+    void anErrorReadingAnEnvironmentLeavesTheArraysConsistent() {
+        proc.put(500, 100, 'S', 1, 5_000, "sh").env(500, "TREEKILL_COOKIE=" + GUARD_COOKIE);
+        proc.env(400, "TREEKILL_COOKIE=" + GUARD_COOKIE);
+        for (int failing = 1; failing <= 3; failing++) {
+            HiddenChildren h = new HiddenChildren(jdk, new FailingEnviron(proc, failing), (int) SELF);
+            h.launching(GUARD_COOKIE);
+            long[] pids = {400, 200, 500};
+            long[] ppids = {100, 100, 100};
+            long[] starts = {40_000, 20_000, 50_000};
+            int n = h.compactJdkList(3, 0, pids, ppids, starts);
+
+            Set<Long> kept = new HashSet<>();
+            Map<Long, Long> startOf = Map.of(400L, 40_000L, 200L, 20_000L, 500L, 50_000L);
+            for (int i = 0; i < n; i++) {
+                assertTrue(kept.add(pids[i]), "read " + failing + " failed: " + pids[i] + " listed twice");
+                assertEquals(startOf.get(pids[i]), starts[i], "entries stay whole");
+                assertEquals(100, ppids[i]);
+            }
+            assertTrue(kept.contains(200L), "the application's child stays");
+            int expected = failing == 2 ? 1 : 2; // the 2nd read is the application's child's: both launchers go
+            assertEquals(expected, n, "read " + failing + " failed: the failed one alone is kept");
+        }
+    }
+
+    /** {@link FakeProc}, but its {@code failing}-th environment read throws an Error. */
+    private static final class FailingEnviron implements ProcSource {
+        private final FakeProc proc;
+        private final int failing;
+        private int reads;
+
+        FailingEnviron(FakeProc proc, int failing) {
+            this.proc = proc;
+            this.failing = failing;
+        }
+
+        @Override
+        public String environ(int pid) {
+            if (++reads == failing) {
+                // As an OutOfMemoryError would: past a catch of RuntimeException.
+                throw new Error("test: environment of " + pid);
+            }
+            return proc.environ(pid);
+        }
+
+        @Override
+        public int[] pids() {
+            return proc.pids();
+        }
+
+        @Override
+        public String stat(int pid) {
+            return proc.stat(pid);
+        }
+
+        @Override
+        public boolean hasChildrenFiles() {
+            return proc.hasChildrenFiles();
+        }
+
+        @Override
+        public int[] children(int pid, boolean allThreads) {
+            return proc.children(pid, allThreads);
+        }
+
+        @Override
+        public String threadStates(int pid) {
+            return proc.threadStates(pid);
+        }
+
+        @Override
+        public String wchan(int pid) {
+            return proc.wchan(pid);
+        }
+
+        @Override
+        public int uid(int pid) {
+            return proc.uid(pid);
+        }
+
+        @Override
+        public int tgid(int pid) {
+            return proc.tgid(pid);
+        }
+
+        @Override
+        public long ticksSinceBoot() {
+            return proc.ticksSinceBoot();
+        }
+
+        @Override
+        public long openFilesLimit() {
+            return proc.openFilesLimit();
+        }
     }
 }
