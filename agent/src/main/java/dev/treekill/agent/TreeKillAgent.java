@@ -56,7 +56,7 @@ public final class TreeKillAgent {
             installFromBootClassPath(args, inst, attached);
             return;
         }
-        AgentOptions options = AgentOptions.parse(args); // a bad option stops the JVM here, by design
+        AgentOptions options = parseOrSayWhy(args, attached);
         if (Hooks.installed()) {
             Log.warn("agent already active in this JVM; options '" + args + "' ignored");
             return;
@@ -98,6 +98,21 @@ public final class TreeKillAgent {
         }
         if (Log.enabled(Log.Level.INFO)) {
             Log.info("active (" + options + ")");
+        }
+    }
+
+    /**
+     * The options, or the parser's exception rethrown after one line on stderr that says what is wrong: the JVM's
+     * own report of a failed premain (a native abort, the message deep in a stack trace) follows it. A bad option
+     * stops the JVM by design (at premain; under attach only the attach fails): never run with defaults instead.
+     */
+    private static AgentOptions parseOrSayWhy(String args, boolean attached) {
+        try {
+            return AgentOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            Log.fatal("bad agent options '" + args + (attached ? "', the agent is not loaded: " : "', the JVM stops: ")
+                    + e.getMessage());
+            throw e;
         }
     }
 

@@ -53,6 +53,6 @@ class ConfigTest {
         ExtensionConfigurationException e = assertThrows(ExtensionConfigurationException.class,
                 () -> Config.agentOptions("log=info,bogusKey=1"));
         assertTrue(e.getMessage().startsWith("treekill.agentOptions=log=info,bogusKey=1 is not valid: "
-                + "treekill: unknown option 'bogusKey'. Valid options: timeout=<duration>,"), e.getMessage());
+                + "unknown option 'bogusKey'. Valid options: timeout=<duration>,"), e.getMessage());
     }
 }

@@ -54,18 +54,19 @@ public final class Agent {
     /**
      * The active agent, installed into this JVM on the first call when it did not come with
      * {@code -javaagent} (dynamic self-attach through byte-buddy-agent, with {@code options}; later calls'
-     * options are ignored). Tried once: a failure is remembered and thrown again.
+     * valid options are ignored). Tried once: a failure is remembered and thrown again.
      *
+     * @throws IllegalArgumentException when {@code options} are not valid, on every call (see {@link #checkOptions})
      * @throws AgentUnavailableException when the agent is not active and cannot be installed
      */
     public static synchronized Agent installed(String options) {
+        checkOptions(options); // first: a typo is refused whether or not the agent is active already
         if (instance != null) {
             return instance;
         }
         if (failure != null) {
             throw failure;
         }
-        checkOptions(options);
         try {
             Class<?> bridge = bootClass(BRIDGE);
             String origin = "-javaagent";

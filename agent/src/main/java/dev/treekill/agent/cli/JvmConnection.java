@@ -83,6 +83,10 @@ final class JvmConnection implements AutoCloseable {
     }
 
     private static VirtualMachine attach(long pid) throws ConnectException {
+        String notAJvm = JvmCheck.ofThisMachine().whyNotAJvm(pid);
+        if (notAJvm != null) { // told at once, not after the Attach API's wait for a socket that never comes
+            throw new ConnectException("cannot attach: " + notAJvm, null);
+        }
         try {
             return VirtualMachine.attach(Long.toString(pid));
         } catch (AttachNotSupportedException | IOException e) {

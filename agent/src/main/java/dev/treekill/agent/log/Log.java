@@ -41,6 +41,14 @@ public final class Log {
         write(Level.WARN, message, cause);
     }
 
+    /**
+     * A line printed whatever the level: what the user must read because the JVM (or an attach) stops on it, such
+     * as a bad option. The level is not consulted: it may not have been set yet.
+     */
+    public static void fatal(String message) {
+        out.println("[treekill] " + message);
+    }
+
     public static void info(String message) {
         write(Level.INFO, message, null);
     }

@@ -9,7 +9,8 @@ import java.util.Map;
 /**
  * The agent's options, {@code key=value,key=value}, parsed strictly: an unknown key or a bad value is an
  * {@link IllegalArgumentException} that names it and lists every valid key, so a typo stops the JVM
- * instead of silently running with defaults.
+ * instead of silently running with defaults. The message carries no prefix: whoever shows it adds the one of
+ * its surface ({@code [treekill]} at premain, {@code treekill:} on the command line, the library's own).
  */
 public final class AgentOptions {
     public enum OnTimeout { WARN, THROW }
@@ -143,7 +144,7 @@ public final class AgentOptions {
     }
 
     private static IllegalArgumentException bad(String what) {
-        return new IllegalArgumentException("treekill: " + what + ". Valid options: " + VALID_KEYS);
+        return new IllegalArgumentException(what + ". Valid options: " + VALID_KEYS);
     }
 
     public long timeoutMillis() {

@@ -17,7 +17,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Strict options: a typo stops the JVM before main, with a message naming it and listing every valid key. */
+/**
+ * Strict options: a typo stops the JVM before main; the first line on stderr is the agent's, naming it and listing
+ * every valid key (the JVM's own abort output follows).
+ */
 @Timeout(120)
 class AgentOptionsIT {
     @RegisterExtension
@@ -30,6 +33,7 @@ class AgentOptionsIT {
     static Stream<Arguments> badOptions() {
         return Jdk.all().flatMap(jdk -> Stream.of(
                 Arguments.of(jdk, "timeout=banana", "banana"),
+                Arguments.of(jdk, "timeout=5x", "'5x' is not a duration"),
                 Arguments.of(jdk, "bogus=1", "bogus"),
                 Arguments.of(jdk, "onTimeout=maybe", "maybe"),
                 Arguments.of(jdk, "log=verbose", "verbose"),
@@ -44,9 +48,13 @@ class AgentOptionsIT {
                 .treeApp("hello").run();
         assertNotEquals(0, r.exitCode, () -> "the JVM must refuse to start\n" + r);
         assertFalse(r.stdout.contains("main ran"), () -> "main must not run\n" + r);
-        assertTrue(r.stderr.contains(named), () -> "stderr must name '" + named + "'\n" + r);
-        assertTrue(r.stderr.contains("timeout=") && r.stderr.contains("onTimeout="),
-                () -> "stderr must list the valid keys\n" + r);
+        String first = r.stderr.lines().findFirst().orElse("");
+        assertTrue(first.startsWith("[treekill] bad agent options '" + options + "', the JVM stops: "),
+                () -> "the agent's one line comes first on stderr, before the JVM's own abort output\n" + r);
+        assertTrue(first.contains(named), () -> "the line must name '" + named + "'\n" + r);
+        assertTrue(first.contains("Valid options: timeout=<duration>,") && first.contains("onTimeout="),
+                () -> "the line must list the valid keys\n" + r);
+        assertFalse(first.contains("treekill: "), () -> "one prefix\n" + r);
     }
 
     @OnEachJdk

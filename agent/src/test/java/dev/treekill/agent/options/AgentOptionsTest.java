@@ -66,10 +66,10 @@ class AgentOptionsTest {
     @Test
     void durationRefusalsNameTheKeyAndTheReason() {
         IllegalArgumentException zero = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("timeout=0s"));
-        assertTrue(zero.getMessage().startsWith("treekill: bad value for timeout: timeout must be more than zero, was 0."),
+        assertTrue(zero.getMessage().startsWith("bad value for timeout: timeout must be more than zero, was 0."),
                 zero.getMessage());
         IllegalArgumentException typo = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("warn=10 s"));
-        assertTrue(typo.getMessage().startsWith("treekill: bad value for warn: '10 s' is not a duration"), typo.getMessage());
+        assertTrue(typo.getMessage().startsWith("bad value for warn: '10 s' is not a duration"), typo.getMessage());
     }
 
     @Test
@@ -84,7 +84,7 @@ class AgentOptionsTest {
             "grace=soon", "exitKill=yes", "timeout", "timeout=1s,timeout=2s", "=5s", "timeout=1s,,log=info"})
     void refusesBadInputNamingItAndListingTheValidKeys(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse(text));
-        assertTrue(e.getMessage().startsWith("treekill: "), e.getMessage());
+        assertFalse(e.getMessage().contains("treekill"), () -> "no prefix: its surface adds its own\n" + e.getMessage());
         assertTrue(e.getMessage().contains("Valid options: timeout=<duration>, warn=<duration>, onTimeout=warn|throw"),
                 e.getMessage());
         assertTrue(e.getMessage().contains("cookie=true|false, subreaper=true|false, grace=<duration>|off, exitKill=true|false"),

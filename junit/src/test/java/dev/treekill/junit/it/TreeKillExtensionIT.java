@@ -73,7 +73,7 @@ class TreeKillExtensionIT {
 
         assertEquals("FAILED", out.status("LeakingScenario"), out.toString());
         assertTrue(out.message("LeakingScenario").startsWith("treekill.agentOptions=log=info,bogusKey=1 is not valid: "
-                + "treekill: unknown option 'bogusKey'. Valid options: timeout=<duration>,"), out.toString());
+                + "unknown option 'bogusKey'. Valid options: timeout=<duration>,"), out.toString());
         assertFalse(out.stderr.contains("ASSERTION FAILED"), "checked before attaching\n" + out);
         assertFalse(out.stderr.contains("Agent failed to start"), out.toString());
         assertEquals(List.of(), out.spawned("leaks"), "no test ran\n" + out);

@@ -1,0 +1,73 @@
+package dev.treekill.agent.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import dev.treekill.testing.TaggedProcesses;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The pre-attach check, over a fake /proc and over this very JVM's. */
+class JvmCheckTest {
+    private static final String JVM_MAPS = String.join("\n",
+            "55d4c0a00000-55d4c0a01000 r--p 00000000 08:01 1234 /usr/lib/jvm/temurin-17/bin/java",
+            "7f0e1c000000-7f0e1d000000 r-xp 00000000 08:01 5678 /usr/lib/jvm/temurin-17/lib/server/libjvm.so",
+            "7ffd2a000000-7ffd2a021000 rw-p 00000000 00:00 0 [stack]", "");
+    private static final String SHELL_MAPS = String.join("\n",
+            "55d4c0a00000-55d4c0a01000 r--p 00000000 08:01 1234 /usr/bin/dash",
+            "7f0e1c000000-7f0e1d000000 r-xp 00000000 08:01 5678 /usr/lib/x86_64-linux-gnu/libc.so.6", "");
+
+    @RegisterExtension
+    final TaggedProcesses tagged = new TaggedProcesses();
+
+    @TempDir
+    Path proc;
+
+    @Test
+    void aProcessWithoutLibjvmIsNoJvm() throws IOException {
+        fake(42, SHELL_MAPS);
+        assertEquals("pid 42 is not a Java process (no libjvm.so in /proc/42/maps)", new JvmCheck(proc).whyNotAJvm(42));
+    }
+
+    @Test
+    void aProcessWithLibjvmMayBeAttachedTo() throws IOException {
+        fake(42, JVM_MAPS);
+        assertNull(new JvmCheck(proc).whyNotAJvm(42));
+    }
+
+    @Test
+    void aMissingPidIsSaidSoWhereProcIsThere() throws IOException {
+        Files.createDirectories(proc.resolve("self"));
+        assertEquals("pid 7 does not exist", new JvmCheck(proc).whyNotAJvm(7));
+    }
+
+    @Test
+    void unreadableOrAbsentProcConcludesNothing() throws IOException {
+        assertNull(new JvmCheck(proc).whyNotAJvm(7), "no /proc/self: not a /proc, nothing to conclude");
+        Files.createDirectories(proc.resolve("9"));
+        assertNull(new JvmCheck(proc).whyNotAJvm(9), "no maps file (gone meanwhile, or not readable)");
+    }
+
+    @Test
+    void thisJvmIsAJvmAndAShellIsNot() throws Exception {
+        JvmCheck real = JvmCheck.ofThisMachine();
+        assertNull(real.whyNotAJvm(ProcessHandle.current().pid()));
+        Process shell = tagged.start(List.of("/bin/sh", "-c", "read line"));
+        try {
+            assertEquals("pid " + shell.pid() + " is not a Java process (no libjvm.so in /proc/" + shell.pid() + "/maps)",
+                    real.whyNotAJvm(shell.pid()));
+        } finally {
+            shell.destroyForcibly().waitFor();
+        }
+    }
+
+    private void fake(int pid, String maps) throws IOException {
+        Files.createDirectories(proc.resolve("self"));
+        Files.writeString(Files.createDirectories(proc.resolve(Integer.toString(pid))).resolve("maps"), maps);
+    }
+}
