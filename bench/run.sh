@@ -177,12 +177,15 @@ VARIANTS=(none empty)
 [[ -n $AGENT ]] && VARIANTS+=(treekill treekill-cold)
 [[ -n $BASELINE ]] && VARIANTS+=(baseline)
 [[ $ONLY == kill ]] && STARTUP_RUNS=-1
-rm -rf "$BUILD/cache" "$BUILD/cold-cache"
+rm -rf "$BUILD/cache" "$BUILD/cold-cache" "$BUILD/baseline-cache"
 start_cmd() {
     local cache=$BUILD/cache
     if [[ $1 == treekill-cold ]]; then
         rm -rf "$BUILD/cold-cache"
         cache=$BUILD/cold-cache
+    elif [[ $1 == baseline ]]; then
+        # A cache of its own: sharing one, the two agents would replace each other's patched classes every run.
+        cache=$BUILD/baseline-cache
     fi
     # every variant runs through env, so that its exec costs all of them alike
     CMD=(env "XDG_CACHE_HOME=$cache" "$JBIN/java")
