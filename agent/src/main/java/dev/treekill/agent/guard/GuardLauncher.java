@@ -109,16 +109,30 @@ final class GuardLauncher implements JvmDeathGuard.Launcher {
      * the guard's cookie), for as long as its guard is remembered: a listing whose snapshot caught the launcher, and
      * the guard under it, may be compacted after the launch is over, when the cookie is no longer looked for. A
      * launcher gone already (reaped) is in no listing taken from now on; a failure here leaves it to the cookie.
+     * The entry read is hidden only if it is still the launcher: the JDK had not reaped it when the entry was read
+     * (so its pid could not have been reused), or it carries the guard's cookie; else the pid may name someone else.
      */
     private void hideLauncher(Process between) {
         try {
             ProcEntry launcher = ProcTable.read(proc, (int) between.pid());
-            if (launcher != null) {
+            // isAlive() is false only once the JDK's reaper has reaped it: read before, the entry is the launcher's.
+            if (launcher != null && (between.isAlive() || carriesGuardCookie(proc, launcher))) {
                 started.hiddenChildren().hide(launcher);
             }
         } catch (RuntimeException e) {
             Log.debug("cannot hide the guard's launcher by its pid: " + e);
         }
+    }
+
+    /**
+     * Whether {@code entry} is a process this JVM's guard launch made (the launcher or the guard): its environment
+     * carries {@link JvmDeathGuard#GUARD_COOKIE}, and the pid still names that same process after the environment
+     * was read (else the environment may be a newcomer's under a reused pid). False for a zombie (no environment)
+     * and for an entry gone or unreadable.
+     */
+    static boolean carriesGuardCookie(ProcSource proc, ProcEntry entry) {
+        String environ = proc.environ(entry.pid);
+        return JvmDeathGuard.GUARD_COOKIE.equals(Cookies.in(environ)) && entry.sameProcess(ProcTable.read(proc, entry.pid));
     }
 
     /** Waits (bounded) for the launcher to print the guard's pid and exit; the guard, once it runs. */
@@ -146,6 +160,10 @@ final class GuardLauncher implements JvmDeathGuard.Launcher {
         ProcEntry guard = ProcTable.read(proc, guardPid);
         if (guard == null || guard.isZombie()) {
             throw new IllegalStateException("the guard (pid " + guardPid + ") exited at once");
+        }
+        // The guard is no child of ours and may have been reaped already: its pid may name a newcomer by now.
+        if (!carriesGuardCookie(proc, guard)) {
+            throw new IllegalStateException("the guard (pid " + guardPid + ") exited at once (its pid names another process)");
         }
         started.hiddenChildren().hide(guard);
         return new JvmDeathGuard.Launched(guardPid, guard.startTime);

@@ -40,10 +40,51 @@ class JvmCheckTest {
         assertNull(new JvmCheck(proc).whyNotAJvm(42));
     }
 
+    /** After an in-place JDK upgrade the maps name the replaced files with " (deleted)": still a JVM (review M1). */
     @Test
-    void aMissingPidIsSaidSoWhereProcIsThere() throws IOException {
+    void aJvmWhoseJdkFilesWereReplacedOnDiskIsStillAJvm() throws IOException {
+        fake(42, String.join("\n",
+                "55d4c0a00000-55d4c0a01000 r--p 00000000 08:01 1234 /usr/lib/jvm/temurin-17/bin/java (deleted)",
+                "7f0e1c000000-7f0e1d000000 r-xp 00000000 08:01 5678 /usr/lib/jvm/temurin-17/lib/server/libjvm.so (deleted)",
+                ""));
+        assertNull(new JvmCheck(proc).whyNotAJvm(42));
+        fake(43, "7f0e00000000-7f0e10000000 r--s 00000000 08:01 9999 /usr/lib/jvm/temurin-17/lib/modules (deleted)\n");
+        assertNull(new JvmCheck(proc).whyNotAJvm(43), "the modules image alone, replaced");
+        fake(44, "7f0e1c000000-7f0e1d000000 r-xp 00000000 08:01 5678 /opt/libjvm.so.bak (deleted)\n");
+        assertEquals("pid 44 is not a Java process (no libjvm.so in /proc/44/maps)", new JvmCheck(proc).whyNotAJvm(44));
+    }
+
+    /** Whatever its maps say, a process whose attach socket is in its root's /tmp, named by its namespace pid, listens. */
+    @Test
+    void aProcessWithAnAttachSocketIsNeverRefused() throws IOException {
+        fake(42, SHELL_MAPS);
+        Path dir = proc.resolve("42");
+        Files.writeString(dir.resolve("status"), "Name:\tjava\nTgid:\t42\nNSpid:\t42\t7\nPPid:\t1\n");
+        Path tmp = Files.createDirectories(dir.resolve("root").resolve("tmp"));
+        Files.createFile(tmp.resolve(".java_pid42"));
+        assertEquals("pid 42 is not a Java process (no libjvm.so in /proc/42/maps)", new JvmCheck(proc).whyNotAJvm(42),
+                "in its own PID namespace it is pid 7: .java_pid42 is no socket of its");
+        Files.createFile(tmp.resolve(".java_pid7"));
+        assertNull(new JvmCheck(proc).whyNotAJvm(42));
+
+        fake(43, SHELL_MAPS); // no status: the pid as this /proc names it
+        Files.createFile(Files.createDirectories(proc.resolve("43").resolve("root").resolve("tmp")).resolve(".java_pid43"));
+        assertNull(new JvmCheck(proc).whyNotAJvm(43));
+    }
+
+    @Test
+    void aMissingPidIsSaidSoWhereProcShowsEveryProcess() throws IOException {
         Files.createDirectories(proc.resolve("self"));
+        Files.createDirectories(proc.resolve("1"));
         assertEquals("pid 7 does not exist", new JvmCheck(proc).whyNotAJvm(7));
+    }
+
+    /** Under hidepid, pid 1 is not seen either: a missing pid may be another user's, hidden (review L2). */
+    @Test
+    void aMissingPidWhereProcHidesPid1MayBeHidden() throws IOException {
+        Files.createDirectories(proc.resolve("self"));
+        assertEquals("pid 7 does not exist or is hidden from this user (/proc mounted with hidepid)",
+                new JvmCheck(proc).whyNotAJvm(7));
     }
 
     @Test

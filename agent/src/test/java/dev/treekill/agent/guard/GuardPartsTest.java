@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.FakeProc;
+import dev.treekill.agent.proc.ProcEntry;
+import dev.treekill.agent.proc.ProcTable;
 import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +52,29 @@ class GuardPartsTest {
                 () -> GuardOrders.fromArgs(new String[] {"watch", "77", "5", "tk-", "true", "WARN", "0", "50"}, 1)).getMessage());
         assertEquals("warn must be more than zero, was -1", assertThrows(IllegalArgumentException.class,
                 () -> GuardOrders.fromArgs(new String[] {"watch", "77", "5", "tk-", "true", "WARN", "100", "-1"}, 1)).getMessage());
+    }
+
+    /** Hiding by pid: only an entry that is still one of the guard launch's own processes (review finding L1). */
+    @Test
+    void onlyAnEntryCarryingTheGuardsCookieUnderTheSamePidAndStartIsTakenForTheLaunchersOrTheGuards() {
+        FakeProc proc = new FakeProc();
+        proc.put(400, 100, 'S', 1, 4_000, "sh").env(400, "PATH=/bin", "TREEKILL_COOKIE=" + JvmDeathGuard.GUARD_COOKIE);
+        proc.put(401, 100, 'S', 1, 4_001, "sleep").env(401, "PATH=/bin");
+        proc.put(402, 100, 'S', 1, 4_002, "sleep").env(402, "TREEKILL_COOKIE=tk1-abc-1");
+        assertTrue(GuardLauncher.carriesGuardCookie(proc, ProcTable.read(proc, 400)));
+        assertFalse(GuardLauncher.carriesGuardCookie(proc, ProcTable.read(proc, 401)), "no cookie: someone else");
+        assertFalse(GuardLauncher.carriesGuardCookie(proc, ProcTable.read(proc, 402)), "the application's cookie");
+
+        ProcEntry launcher = ProcTable.read(proc, 400);
+        proc.setState(400, 'Z'); // exited, not reaped: a zombie shows no environment
+        proc.environs.remove(400);
+        assertFalse(GuardLauncher.carriesGuardCookie(proc, launcher));
+
+        proc.remove(400); // reaped, then the pid reused by another guard launch's process (cookie and all)
+        proc.put(400, 100, 'S', 1, 9_000, "sh").env(400, "TREEKILL_COOKIE=" + JvmDeathGuard.GUARD_COOKIE);
+        assertFalse(GuardLauncher.carriesGuardCookie(proc, launcher), "the entry read earlier is not this process");
+        proc.remove(400);
+        assertFalse(GuardLauncher.carriesGuardCookie(proc, launcher), "gone");
     }
 
     @Test
