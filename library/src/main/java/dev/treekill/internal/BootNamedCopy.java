@@ -66,7 +66,7 @@ final class BootNamedCopy {
      *         why, and what to do), or the copy cannot be made or does not match {@code jar} after writing
      */
     static File in(Path cacheRoot, File jar) throws IOException {
-        byte[] digest = sha256(jar.toPath());
+        byte[] digest = sha256(jar.toPath()); // through a link: Bazel runfiles, Nix, /usr/share/java hand out links
         StringBuilder hex = new StringBuilder();
         for (int i = 0; i < DIGEST_PREFIX_BYTES; i++) {
             hex.append(String.format("%02x", digest[i]));
@@ -107,7 +107,7 @@ final class BootNamedCopy {
     /** Whether {@code copy} is a trusted file (see CacheTrust) of the source's size and SHA-256, read unfollowed. */
     private static boolean sameContent(Path copy, Path source, byte[] digest) throws IOException {
         return CacheTrust.isTrustedFile(copy) && Files.size(copy) == Files.size(source)
-                && MessageDigest.isEqual(sha256(copy), digest);
+                && MessageDigest.isEqual(sha256(copy, LinkOption.NOFOLLOW_LINKS), digest);
     }
 
     /** The manifest's Implementation-Version, "unknown" without one; only a readable part of the directory name. */
@@ -118,8 +118,12 @@ final class BootNamedCopy {
         }
     }
 
-    private static byte[] sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+    /**
+     * The file's SHA-256. {@code options}: none for the source jar (read through its link, like the copy that is
+     * made of it), {@link LinkOption#NOFOLLOW_LINKS} for the cache's copy (a link there is never trusted).
+     */
+    private static byte[] sha256(Path file, LinkOption... options) throws IOException {
+        try (InputStream in = Files.newInputStream(file, options)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[64 * 1024];
             for (int n; (n = in.read(buffer)) > 0; ) {

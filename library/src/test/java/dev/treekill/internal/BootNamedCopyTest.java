@@ -138,6 +138,24 @@ class BootNamedCopyTest {
         assertFalse(Files.exists(real.resolve(".cache")), "nothing created through the link");
     }
 
+    /** Bazel runfiles, Nix and Debian's /usr/share/java hand out the jar as a symbolic link: read through it. */
+    @Test
+    void aSourceJarThatIsASymbolicLinkIsCopiedAndReused() throws IOException {
+        File real = jar("store/treekill-agent-1.2.3.jar", "one");
+        Path link = Files.createSymbolicLink(Files.createDirectories(tmp.resolve("runfiles"))
+                .resolve("treekill-agent-1.2.3.jar"), real.toPath());
+        Path cache = tmp.resolve("cache");
+
+        Path copy = BootNamedCopy.in(cache, link.toFile()).toPath();
+
+        assertTrue(Files.isRegularFile(copy, LinkOption.NOFOLLOW_LINKS), "a file of our own, not a link");
+        assertArrayEquals(Files.readAllBytes(real.toPath()), Files.readAllBytes(copy));
+        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
+        Files.setLastModifiedTime(copy, old);
+        assertEquals(copy, BootNamedCopy.in(cache, link.toFile()).toPath());
+        assertEquals(old, Files.getLastModifiedTime(copy), "reused, not rewritten");
+    }
+
     @Test
     void aLinkInPlaceOfTheCopyIsReplacedNotFollowed() throws IOException {
         File jar = jar("treekill-agent-1.2.3.jar", "one");
