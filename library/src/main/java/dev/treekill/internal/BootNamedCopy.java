@@ -13,6 +13,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.jar.JarFile;
 
 /**
@@ -37,6 +39,9 @@ final class BootNamedCopy {
     private static final String XDG_CACHE_HOME = "XDG_CACHE_HOME";
     /** Bytes of the SHA-256 in the directory name (in hex): enough to keep two builds of one version apart. */
     private static final int DIGEST_PREFIX_BYTES = 8;
+    /** Mode bits that let another user add a file to a directory: write for group or others. */
+    private static final int GROUP_OR_OTHERS_WRITE = 0022;
+    private static final int PERMISSION_BITS = 07777;
     /** What a user whose cache is refused can do instead; part of every refusal's message. */
     static final String REMEDY = "Set " + XDG_CACHE_HOME + " to a directory of your own that only you can write "
             + "(and every directory above it root's or yours, none writable by group or others), or use a jar named "
@@ -102,6 +107,34 @@ final class BootNamedCopy {
             throw new IOException(copy + " does not match " + jar + " after copying (changed while we wrote it?)");
         }
         return copy.toFile();
+    }
+
+    /**
+     * Refuses attaching {@code jar} as it is (the fallback when no copy may be made) when another user could put a
+     * {@code treekill-agent.jar} beside it: its manifest's {@code Boot-Class-Path} entry is resolved in the jar's
+     * directory, so a planted jar of that name would go on the boot class path of a JVM that often runs as root. So
+     * the directory the jar is named in, and that of its real path if a link leads elsewhere, must have no write bit
+     * for group or others (sticky or not: {@code /tmp} is refused). A jar named {@code treekill-agent.jar} is not
+     * checked: its entry is the jar itself.
+     *
+     * @throws IOException naming the directory, its mode, and what to do instead; or when its mode cannot be read
+     */
+    static void checkNothingCanBePlantedBeside(File jar) throws IOException {
+        if (jar.getName().equals(BOOT_NAME)) {
+            return;
+        }
+        Set<Path> dirs = new LinkedHashSet<>();
+        dirs.add(jar.getAbsoluteFile().toPath().getParent());
+        dirs.add(jar.toPath().toRealPath().getParent());
+        for (Path dir : dirs) {
+            int mode = (Integer) Files.getAttribute(dir, "unix:mode");
+            if ((mode & GROUP_OR_OTHERS_WRITE) != 0) {
+                throw new IOException("not attaching " + jar + " as it is either: its directory " + dir + " is "
+                        + "writable by group or others (mode " + Integer.toOctalString(mode & PERMISSION_BITS)
+                        + "), so another user could put a " + BOOT_NAME + " there that the JVM would add to the boot "
+                        + "class path (the jar's Boot-Class-Path names it). " + REMEDY);
+            }
+        }
     }
 
     /** Whether {@code copy} is a trusted file (see CacheTrust) of the source's size and SHA-256, read unfollowed. */
