@@ -131,13 +131,26 @@ public final class Agent {
      * The jar to attach: {@code jar}, or its copy named {@code treekill-agent.jar} (see BootNamedCopy); if no
      * copy may be made (a cache that is not this user's alone, say), {@code jar} itself, which works but makes
      * the JVM print a boot class path warning: then the user is told why (SLF4J, else stderr), and the reason
-     * goes into the failure's message should that attach fail too.
+     * goes into the failure's message should that attach fail too. Not even {@code jar} itself when others could
+     * put a treekill-agent.jar beside it (see BootNamedCopy#checkNothingCanBePlantedBeside).
+     *
+     * @throws IllegalStateException when neither a copy nor {@code jar} may be attached, saying why for both
      */
     private static BootNamed bootNamed(File jar) {
         try {
             return new BootNamed(BootNamedCopy.of(jar), null);
         } catch (IOException | RuntimeException e) {
             String noCopy = "no copy named treekill-agent.jar was made: " + e.getMessage();
+            try {
+                BootNamedCopy.checkNothingCanBePlantedBeside(jar);
+            } catch (IOException unsafe) {
+                // The cache's refusal ends with the same remedy as this one: said once, at the end.
+                String why = String.valueOf(e.getMessage());
+                String remedy = " " + BootNamedCopy.REMEDY;
+                throw new IllegalStateException("no copy named treekill-agent.jar was made: "
+                        + (why.endsWith(remedy) ? why.substring(0, why.length() - remedy.length()) : why) + "; and "
+                        + unsafe.getMessage(), unsafe);
+            }
             Notices.warn(LOG, "attaching " + jar + " as it is (the JVM will warn that treekill-agent.jar is not "
                     + "added to the boot class path; the agent works): " + noCopy, null);
             return new BootNamed(jar, noCopy);

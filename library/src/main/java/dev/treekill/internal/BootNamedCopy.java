@@ -13,6 +13,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.jar.JarFile;
 
 /**
@@ -37,6 +39,9 @@ final class BootNamedCopy {
     private static final String XDG_CACHE_HOME = "XDG_CACHE_HOME";
     /** Bytes of the SHA-256 in the directory name (in hex): enough to keep two builds of one version apart. */
     private static final int DIGEST_PREFIX_BYTES = 8;
+    /** Mode bits that let another user add a file to a directory: write for group or others. */
+    private static final int GROUP_OR_OTHERS_WRITE = 0022;
+    private static final int PERMISSION_BITS = 07777;
     /** What a user whose cache is refused can do instead; part of every refusal's message. */
     static final String REMEDY = "Set " + XDG_CACHE_HOME + " to a directory of your own that only you can write "
             + "(and every directory above it root's or yours, none writable by group or others), or use a jar named "
@@ -66,7 +71,7 @@ final class BootNamedCopy {
      *         why, and what to do), or the copy cannot be made or does not match {@code jar} after writing
      */
     static File in(Path cacheRoot, File jar) throws IOException {
-        byte[] digest = sha256(jar.toPath());
+        byte[] digest = sha256(jar.toPath()); // through a link: Bazel runfiles, Nix, /usr/share/java hand out links
         StringBuilder hex = new StringBuilder();
         for (int i = 0; i < DIGEST_PREFIX_BYTES; i++) {
             hex.append(String.format("%02x", digest[i]));
@@ -104,10 +109,38 @@ final class BootNamedCopy {
         return copy.toFile();
     }
 
+    /**
+     * Refuses attaching {@code jar} as it is (the fallback when no copy may be made) when another user could put a
+     * {@code treekill-agent.jar} beside it: its manifest's {@code Boot-Class-Path} entry is resolved in the jar's
+     * directory, so a planted jar of that name would go on the boot class path of a JVM that often runs as root. So
+     * the directory the jar is named in, and that of its real path if a link leads elsewhere, must have no write bit
+     * for group or others (sticky or not: {@code /tmp} is refused). A jar named {@code treekill-agent.jar} is not
+     * checked: its entry is the jar itself.
+     *
+     * @throws IOException naming the directory, its mode, and what to do instead; or when its mode cannot be read
+     */
+    static void checkNothingCanBePlantedBeside(File jar) throws IOException {
+        if (jar.getName().equals(BOOT_NAME)) {
+            return;
+        }
+        Set<Path> dirs = new LinkedHashSet<>();
+        dirs.add(jar.getAbsoluteFile().toPath().getParent());
+        dirs.add(jar.toPath().toRealPath().getParent());
+        for (Path dir : dirs) {
+            int mode = (Integer) Files.getAttribute(dir, "unix:mode");
+            if ((mode & GROUP_OR_OTHERS_WRITE) != 0) {
+                throw new IOException("not attaching " + jar + " as it is either: its directory " + dir + " is "
+                        + "writable by group or others (mode " + Integer.toOctalString(mode & PERMISSION_BITS)
+                        + "), so another user could put a " + BOOT_NAME + " there that the JVM would add to the boot "
+                        + "class path (the jar's Boot-Class-Path names it). " + REMEDY);
+            }
+        }
+    }
+
     /** Whether {@code copy} is a trusted file (see CacheTrust) of the source's size and SHA-256, read unfollowed. */
     private static boolean sameContent(Path copy, Path source, byte[] digest) throws IOException {
         return CacheTrust.isTrustedFile(copy) && Files.size(copy) == Files.size(source)
-                && MessageDigest.isEqual(sha256(copy), digest);
+                && MessageDigest.isEqual(sha256(copy, LinkOption.NOFOLLOW_LINKS), digest);
     }
 
     /** The manifest's Implementation-Version, "unknown" without one; only a readable part of the directory name. */
@@ -118,8 +151,12 @@ final class BootNamedCopy {
         }
     }
 
-    private static byte[] sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+    /**
+     * The file's SHA-256. {@code options}: none for the source jar (read through its link, like the copy that is
+     * made of it), {@link LinkOption#NOFOLLOW_LINKS} for the cache's copy (a link there is never trusted).
+     */
+    private static byte[] sha256(Path file, LinkOption... options) throws IOException {
+        try (InputStream in = Files.newInputStream(file, options)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buffer = new byte[64 * 1024];
             for (int n; (n = in.read(buffer)) > 0; ) {

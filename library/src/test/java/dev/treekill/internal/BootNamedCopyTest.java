@@ -138,6 +138,24 @@ class BootNamedCopyTest {
         assertFalse(Files.exists(real.resolve(".cache")), "nothing created through the link");
     }
 
+    /** Bazel runfiles, Nix and Debian's /usr/share/java hand out the jar as a symbolic link: read through it. */
+    @Test
+    void aSourceJarThatIsASymbolicLinkIsCopiedAndReused() throws IOException {
+        File real = jar("store/treekill-agent-1.2.3.jar", "one");
+        Path link = Files.createSymbolicLink(Files.createDirectories(tmp.resolve("runfiles"))
+                .resolve("treekill-agent-1.2.3.jar"), real.toPath());
+        Path cache = tmp.resolve("cache");
+
+        Path copy = BootNamedCopy.in(cache, link.toFile()).toPath();
+
+        assertTrue(Files.isRegularFile(copy, LinkOption.NOFOLLOW_LINKS), "a file of our own, not a link");
+        assertArrayEquals(Files.readAllBytes(real.toPath()), Files.readAllBytes(copy));
+        FileTime old = FileTime.fromMillis(1_000_000_000_000L);
+        Files.setLastModifiedTime(copy, old);
+        assertEquals(copy, BootNamedCopy.in(cache, link.toFile()).toPath());
+        assertEquals(old, Files.getLastModifiedTime(copy), "reused, not rewritten");
+    }
+
     @Test
     void aLinkInPlaceOfTheCopyIsReplacedNotFollowed() throws IOException {
         File jar = jar("treekill-agent-1.2.3.jar", "one");
@@ -165,6 +183,54 @@ class BootNamedCopyTest {
     void aJarWithTheBootNameIsUsedAsItIs() throws IOException {
         File jar = jar("treekill-agent.jar", "one");
         assertSame(jar, BootNamedCopy.of(jar));
+    }
+
+    /**
+     * The fallback attaches the jar as it is, and its Boot-Class-Path entry is resolved beside it: in a directory
+     * others may add to (sticky or not), another user could plant a treekill-agent.jar there.
+     */
+    @Test
+    void aJarInADirectoryOthersCanAddToIsNotAttachedAsItIs() throws IOException {
+        for (String mode : new String[] {"1777", "777", "770", "755"}) {
+            Path libs = Files.createDirectory(tmp.resolve("libs-" + mode));
+            File jar = jar("libs-" + mode + "/treekill-agent-1.2.3.jar", "one");
+            Files.setAttribute(libs, "unix:mode", Integer.parseInt(mode, 8));
+
+            if (mode.equals("755")) {
+                BootNamedCopy.checkNothingCanBePlantedBeside(jar); // only its owner can add to it: attached as it is
+                continue;
+            }
+            IOException e = assertThrows(IOException.class, () -> BootNamedCopy.checkNothingCanBePlantedBeside(jar));
+            String m = e.getMessage();
+            assertTrue(m.contains("not attaching " + jar + " as it is"), m);
+            assertTrue(m.contains("its directory " + libs + " is writable by group or others (mode " + mode + ")"), m);
+            assertTrue(m.contains("Set XDG_CACHE_HOME to a directory of your own"), m);
+            assertTrue(m.contains("-javaagent:/path/to/treekill-agent.jar"), m);
+        }
+    }
+
+    /** A link in a private directory to a jar in a shared one: the JVM resolves the entry beside the real jar. */
+    @Test
+    void aLinkToAJarInADirectoryOthersCanAddToIsRefusedToo() throws IOException {
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        File real = jar("shared/treekill-agent-1.2.3.jar", "one");
+        Files.setAttribute(shared, "unix:mode", 01777);
+        Path link = Files.createSymbolicLink(Files.createDirectories(tmp.resolve("runfiles"))
+                .resolve("treekill-agent-1.2.3.jar"), real.toPath());
+
+        IOException e = assertThrows(IOException.class,
+                () -> BootNamedCopy.checkNothingCanBePlantedBeside(link.toFile()));
+
+        assertTrue(e.getMessage().contains("its directory " + shared + " is writable by group or others"), e.getMessage());
+    }
+
+    /** Its Boot-Class-Path entry is the jar itself; our tests and CI may run from a checkout under /tmp. */
+    @Test
+    void aJarWithTheBootNameIsNotCheckedForItsDirectory() throws IOException {
+        Path libs = Files.createDirectory(tmp.resolve("libs"));
+        File jar = jar("libs/treekill-agent.jar", "one");
+        Files.setAttribute(libs, "unix:mode", 01777);
+        BootNamedCopy.checkNothingCanBePlantedBeside(jar);
     }
 
     /** The refusal names the component, why, and what to do instead. */

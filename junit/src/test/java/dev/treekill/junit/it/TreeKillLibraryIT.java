@@ -78,6 +78,33 @@ class TreeKillLibraryIT {
         assertKilledAndRefused(out);
     }
 
+    /**
+     * The same refused cache, and the jar in a directory anyone may add to (sticky, like /tmp): another user could
+     * plant a treekill-agent.jar beside it that its Boot-Class-Path entry would pick up, so nothing is attached.
+     */
+    @Test
+    void aJarInADirectoryOthersCanAddToIsNotAttachedAsItIs(@TempDir Path repo) throws Exception {
+        Path libs = Files.createDirectory(repo.resolve("libs"));
+        Path mavenNamed = Files.copy(Paths.get(agentJar()), libs.resolve("treekill-agent-0.1.0-SNAPSHOT.jar"));
+        Files.setAttribute(libs, "unix:mode", 01777);
+        Path othersCache = Files.createDirectories(ForkedSuite.cache().resolveSibling("it-cache-of-another-user"));
+        Files.setAttribute(othersCache, "unix:uid", ANOTHER_UID, LinkOption.NOFOLLOW_LINKS);
+        Files.setPosixFilePermissions(othersCache, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        ForkedSuite.Output out = new ForkedSuite(tagged).jvmArg("-Dtreekill.agentJar=" + mavenNamed)
+                .env("XDG_CACHE_HOME", othersCache.toString()).main(LibraryMain.class);
+
+        assertTrue(out.stderr.contains("AgentUnavailableException"), out.toString());
+        assertTrue(out.stderr.contains("not attaching " + mavenNamed + " as it is either: its directory " + libs
+                + " is writable by group or others (mode 1777)"), out.toString());
+        assertTrue(out.stderr.contains(othersCache + " is owned by uid " + ANOTHER_UID), out.toString());
+        assertTrue(out.stderr.contains("Set XDG_CACHE_HOME to a directory of your own"), out.toString());
+        assertTrue(out.stderr.contains("-javaagent:/path/to/treekill-agent.jar"), out.toString());
+        assertFalse(out.stdout.contains("ACTIVE_AFTER"), out.toString());
+        assertFalse(out.stderr.contains("[treekill] attaching "), "no attach announced\n" + out);
+        assertTrue(tagged.survivors().isEmpty(), out.toString());
+    }
+
     @Test
     void usesTheAgentAlreadyThere() throws Exception {
         ForkedSuite.Output out = new ForkedSuite(tagged).jvmArg("-javaagent:" + agentJar()).main(LibraryMain.class);
