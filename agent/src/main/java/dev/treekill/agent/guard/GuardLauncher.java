@@ -161,10 +161,6 @@ final class GuardLauncher implements JvmDeathGuard.Launcher {
         if (guard == null || guard.isZombie()) {
             throw new IllegalStateException("the guard (pid " + guardPid + ") exited at once");
         }
-        // The guard is no child of ours and may have been reaped already: its pid may name a newcomer by now.
-        if (!carriesGuardCookie(proc, guard)) {
-            throw new IllegalStateException("the guard (pid " + guardPid + ") exited at once (its pid names another process)");
-        }
         started.hiddenChildren().hide(guard);
         return new JvmDeathGuard.Launched(guardPid, guard.startTime);
     }
