@@ -99,25 +99,16 @@ final class ProcessClassRewriter {
     }
 
     private static byte[] patchEnvironment(byte[] bytes) {
-        ClassReader reader = new ClassReader(bytes);
-        ClassWriter writer = new ClassWriter(reader, 0);
-        boolean[] found = new boolean[1];
-        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+        byte[] patched = StaticMethodPatch.apply(bytes, TO_BLOCK, ClassReader.EXPAND_FRAMES, new StaticMethodPatch.Wrapper() {
             @Override
-            public MethodVisitor visitMethod(int access, String name, String desc, String signature, String[] exceptions) {
-                MethodVisitor mv = super.visitMethod(access, name, desc, signature, exceptions);
-                if (TO_BLOCK.equals(name + desc) && (access & Opcodes.ACC_STATIC) != 0) {
-                    found[0] = true;
-                    return new CookieInjector(mv);
-                }
-                return mv;
+            public MethodVisitor wrap(MethodVisitor method) {
+                return new CookieInjector(method);
             }
-        }, ClassReader.EXPAND_FRAMES);
-        if (!found[0]) {
+        });
+        if (patched == null) {
             Log.warn("ProcessEnvironment.toEnvironmentBlock has another shape on this JDK: started processes get no cookie");
-            return null;
         }
-        return writer.toByteArray();
+        return patched;
     }
 
     private static boolean isForkAndExec(String owner, String name) {

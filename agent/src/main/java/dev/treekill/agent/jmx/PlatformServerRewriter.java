@@ -1,8 +1,6 @@
 package dev.treekill.agent.jmx;
 
-import net.bytebuddy.jar.asm.ClassReader;
-import net.bytebuddy.jar.asm.ClassVisitor;
-import net.bytebuddy.jar.asm.ClassWriter;
+import dev.treekill.agent.hook.StaticMethodPatch;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
@@ -22,18 +20,10 @@ final class PlatformServerRewriter {
 
     /** The patched class, or null when the method is not there as a static method. */
     static byte[] patch(byte[] bytes) {
-        ClassReader reader = new ClassReader(bytes);
-        ClassWriter writer = new ClassWriter(reader, 0);
-        boolean[] found = new boolean[1];
-        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+        return StaticMethodPatch.apply(bytes, METHOD, 0, new StaticMethodPatch.Wrapper() {
             @Override
-            public MethodVisitor visitMethod(int access, String name, String desc, String signature, String[] exceptions) {
-                MethodVisitor mv = super.visitMethod(access, name, desc, signature, exceptions);
-                if (!METHOD.equals(name + desc) || (access & Opcodes.ACC_STATIC) == 0) {
-                    return mv;
-                }
-                found[0] = true;
-                return new MethodVisitor(Opcodes.ASM9, mv) {
+            public MethodVisitor wrap(MethodVisitor method) {
+                return new MethodVisitor(Opcodes.ASM9, method) {
                     @Override
                     public void visitInsn(int opcode) {
                         if (opcode == Opcodes.ARETURN) {
@@ -50,7 +40,6 @@ final class PlatformServerRewriter {
                     }
                 };
             }
-        }, 0);
-        return found[0] ? writer.toByteArray() : null;
+        });
     }
 }
