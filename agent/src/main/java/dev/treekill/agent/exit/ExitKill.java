@@ -31,8 +31,6 @@ import java.util.function.Supplier;
 public final class ExitKill implements Runnable, StartHooks.Observer {
     /** How long the exit kill waits for starts begun before shutdown to return their Process. */
     private static final long START_IN_FLIGHT_PATIENCE_NANOS = TimeUnit.SECONDS.toNanos(1);
-    /** Spared cookies kept for a guard not made yet, at most: as many as a guard remembers (SparedCookies). */
-    private static final int SPARED_BEFORE_GUARD_LIMIT = 4096;
 
     private final Supplier<Engine> engine;
     private final Settings settings;
@@ -131,7 +129,7 @@ public final class ExitKill implements Runnable, StartHooks.Observer {
             synchronized (this) {
                 g = guard;
                 if (g == null) {
-                    if (sparedBeforeGuard.size() < SPARED_BEFORE_GUARD_LIMIT) {
+                    if (sparedBeforeGuard.size() < JvmDeathGuard.SPARED_CAPACITY) {
                         sparedBeforeGuard.add(cookie);
                     } else {
                         Log.debug("exit kill: spared start " + cookie + " not kept for a guard not made yet");

@@ -27,6 +27,9 @@ import java.util.function.Supplier;
  * started where the JVM is PID 1: the kernel ends the namespace with it.
  */
 public final class JvmDeathGuard {
+    /** How many spared starts' cookies a guard remembers (and the JVM keeps for a guard not made yet). */
+    public static final int SPARED_CAPACITY = SparedCookies.CAPACITY;
+
     /** The guard's TREEKILL_COOKIE: not one of this JVM's, so no tree kill, killDescendants or exit kill takes it. */
     public static final String GUARD_COOKIE = "treekill-guard";
     /** The line the JVM writes when its exit kill is done: what is left was started by the shutdown itself. */

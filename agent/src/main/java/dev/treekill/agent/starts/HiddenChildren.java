@@ -93,10 +93,14 @@ public final class HiddenChildren {
      * no start of the application gets from the agent.
      */
     public void launching(String cookie) {
+        knowJdkSelfPid();
+        launchingCookie = cookie;
+    }
+
+    private void knowJdkSelfPid() {
         if (jdkSelfPid < 0) {
             jdkSelfPid = jdk.selfPid();
         }
-        launchingCookie = cookie;
     }
 
     /** The launch is over (its launcher exited, and what it started is {@link #hide hidden}, or it failed). */
@@ -112,9 +116,7 @@ public final class HiddenChildren {
      * microsecond on the very pid.)
      */
     public synchronized void hide(ProcEntry e) {
-        if (jdkSelfPid < 0) {
-            jdkSelfPid = jdk.selfPid();
-        }
+        knowJdkSelfPid();
         Hidden[] old = hidden;
         int keep = Math.min(old.length, CAPACITY - 1);
         Hidden[] now = new Hidden[keep + 1];
