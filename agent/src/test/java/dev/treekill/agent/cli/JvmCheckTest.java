@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import dev.treekill.testing.TaggedProcesses;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -98,7 +99,13 @@ class JvmCheckTest {
     void thisJvmIsAJvmAndAShellIsNot() throws Exception {
         JvmCheck real = JvmCheck.ofThisMachine();
         assertNull(real.whyNotAJvm(ProcessHandle.current().pid()));
+        // A JVM that died by SIGKILL leaves its /tmp/.java_pid<pid> behind: a shell given that pid counts as a maybe-JVM
+        // (the attach tells), so take a shell whose pid has no such leftover (bounded).
         Process shell = tagged.start(List.of("/bin/sh", "-c", "read line"));
+        for (int i = 0; i < 20 && Files.exists(Paths.get("/tmp/.java_pid" + shell.pid())); i++) {
+            shell.destroyForcibly().waitFor();
+            shell = tagged.start(List.of("/bin/sh", "-c", "read line"));
+        }
         try {
             assertEquals("pid " + shell.pid() + " is not a Java process (no libjvm.so in /proc/" + shell.pid() + "/maps)",
                     real.whyNotAJvm(shell.pid()));
