@@ -15,6 +15,7 @@ import dev.treekill.agent.log.Log;
 import dev.treekill.agent.options.AgentOptions;
 import dev.treekill.agent.reaping.Adoption;
 import dev.treekill.agent.options.Settings;
+import dev.treekill.agent.sys.JdkProcessTable;
 import dev.treekill.agent.sys.NativeAccess;
 import java.io.File;
 import java.lang.instrument.Instrumentation;
@@ -67,6 +68,13 @@ public final class TreeKillAgent {
             public void accept(Module module) {
                 inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(),
                         Map.of("java.lang", Set.of(module), "jdk.internal.module", Set.of(module)), Set.of(), Map.of());
+            }
+        });
+        JdkProcessTable.setOpener(new Runnable() {
+            @Override
+            public void run() { // to the agent alone (the boot class path's unnamed module), for the cold kill's scans
+                inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(),
+                        Map.of("java.lang", Set.of(JdkProcessTable.class.getModule())), Set.of(), Map.of());
             }
         });
         // Whether orphans come here, decided once, before the first patch starts the reaper and before any start.

@@ -23,6 +23,11 @@ public final class Member {
     public boolean unsignalled;
     /** A signal found it reaped: its pid may name a newer process now. */
     public boolean gone;
+    /**
+     * Known from a scan and pinned by nothing: signalled through {@link dev.treekill.agent.sys.Syscalls#signalStarted},
+     * which checks its start time right before kill(2).
+     */
+    public boolean byStartTime;
 
     public Member(ProcEntry entry, int pidfd) {
         this.entry = entry;

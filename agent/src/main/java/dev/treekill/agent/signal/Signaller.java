@@ -13,7 +13,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The one place that sends signals, for every engine. It refuses pid &le; 1, this JVM and its ancestors (and so can never
  * signal a process group by a negative pid), and it only signals the very process that was scanned:
- * through a pidfd when the kernel has them, else by pid right after checking the start time.
+ * through a pidfd when the kernel has them, else by pid right after checking the start time (the JDK's check inside
+ * a handle's destroy, or the one of {@link Syscalls#signalStarted}, or a /proc read of ours).
  */
 public final class Signaller {
     private final Syscalls sys;
@@ -148,6 +149,8 @@ public final class Signaller {
         try {
             if (m.hasPidfd()) {
                 sys.pidfdSendSignal(m.pidfd, signal);
+            } else if (m.byStartTime) {
+                return sys.signalStarted(m.pid(), m.entry.startTime, signal); // checked right before kill(2)
             } else if (m.handle != null && sys.signalHandle(m.handle, signal)) {
                 return true; // no read here: the handle's destroy checked the start time it was made with
             } else if (m.entry.sameProcess(ProcTable.read(proc, m.pid()))) {

@@ -15,10 +15,44 @@ import java.util.Optional;
  */
 public final class JdkSyscalls implements Syscalls {
     private final int self = (int) ProcessHandle.current().pid();
+    /** The JDK's own scan of /proc and its start-time-checked kill, or null (then {@link #processTable} fails). */
+    private final JdkProcessTable table;
+
+    /** Signals only: no {@link #processTable}. */
+    public JdkSyscalls() {
+        this(null);
+    }
+
+    /** With {@code table} (null for none) behind {@link #processTable} and {@link #signalStarted}. */
+    public JdkSyscalls(JdkProcessTable table) {
+        this.table = table;
+    }
 
     @Override
     public int selfPid() {
         return self;
+    }
+
+    /** Whether {@link #processTable} and {@link #signalStarted} work here. */
+    public boolean hasProcessTable() {
+        return table != null;
+    }
+
+    @Override
+    public int processTable(long[] pids, long[] ppids, long[] startTicks) throws ErrnoException {
+        if (table == null) {
+            throw new ErrnoException("process table scan without the JDK's", ErrnoException.ENOSYS);
+        }
+        return table.scan(pids, ppids, startTicks);
+    }
+
+    @Override
+    public boolean signalStarted(int pid, long startTicks, int signal) throws ErrnoException {
+        if (table == null || (signal != SIGKILL && signal != SIGTERM)) {
+            throw new ErrnoException("kill(" + signal + ") of a scanned process without native calls", ErrnoException.ENOSYS);
+        }
+        Syscalls.refuseUnsignallable(pid, self, "kill");
+        return table.destroy(pid, startTicks, signal == SIGKILL);
     }
 
     @Override

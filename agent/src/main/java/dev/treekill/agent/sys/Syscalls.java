@@ -89,6 +89,29 @@ public interface Syscalls {
     }
 
     /**
+     * Every process on this machine in one scan: fills {@code pids}, {@code ppids} and {@code startTicks} (clock
+     * ticks since boot, as /proc shows them) and returns the count; a count larger than the arrays means: call
+     * again with arrays of at least that size. Not atomic (each entry is read at its own moment).
+     *
+     * @throws ErrnoException ENOSYS where there is no such scan (see {@link JdkProcessTable})
+     */
+    default int processTable(long[] pids, long[] ppids, long[] startTicks) throws ErrnoException {
+        throw new ErrnoException("process table scan", ErrnoException.ENOSYS);
+    }
+
+    /**
+     * SIGKILL or SIGTERM to the process at {@code pid} only if it is the one that started at {@code startTicks}
+     * (clock ticks since boot, from {@link #processTable}), checked right before kill(2) as a {@code ProcessHandle}'s
+     * destroy checks it; false when it is not (gone, or its pid taken over).
+     *
+     * @throws ErrnoException ENOSYS where this has no such call or for another signal; EPERM for pid &lt;= 1 or this
+     *     process
+     */
+    default boolean signalStarted(int pid, long startTicks, int signal) throws ErrnoException {
+        throw new ErrnoException("start-time-checked kill", ErrnoException.ENOSYS);
+    }
+
+    /**
      * Where there are no pidfds: a handle on the process now at {@code pid} whose signals reach that process
      * only (its start time is compared right before kill(2)), or null when it is gone or this has no such
      * handle (the native calls: they pin with pidfds).

@@ -82,6 +82,42 @@ public class FakeSyscalls implements Syscalls {
         }
     }
 
+    /** The scan as the JDK's table gives it, from {@link #proc} (ENOSYS without one); recorded as no call. */
+    @Override
+    public int processTable(long[] pids, long[] ppids, long[] startTicks) throws ErrnoException {
+        if (proc == null) {
+            throw new ErrnoException("process table scan", ErrnoException.ENOSYS);
+        }
+        int n = 0;
+        for (int pid : proc.pids()) {
+            dev.treekill.agent.proc.ProcEntry e = dev.treekill.agent.proc.ProcTable.read(proc, pid);
+            if (e != null) {
+                if (n < pids.length) {
+                    pids[n] = e.pid;
+                    ppids[n] = e.ppid;
+                    startTicks[n] = e.startTime;
+                }
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Like the JDK's destroy0: the signal only if {@link #proc} shows the process at {@code pid} with that start. */
+    @Override
+    public boolean signalStarted(int pid, long startTicks, int signal) throws ErrnoException {
+        if (proc == null) {
+            throw new ErrnoException("start-time-checked kill", ErrnoException.ENOSYS);
+        }
+        Syscalls.refuseUnsignallable(pid, self, "kill");
+        dev.treekill.agent.proc.ProcEntry now = dev.treekill.agent.proc.ProcTable.read(proc, pid);
+        if (now == null || now.startTime != startTicks) {
+            return false;
+        }
+        killPid(pid, signal);
+        return true;
+    }
+
     @Override
     public int pidfdOpen(int pid) throws ErrnoException {
         calls.add(Call.pidfdOpen(pid));
