@@ -10,11 +10,15 @@ import dev.treekill.agent.engine.Target;
 import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
+import dev.treekill.agent.proc.ProcTable;
 import dev.treekill.agent.reaping.Adoption;
 import dev.treekill.agent.starts.CookieMode;
 import dev.treekill.agent.starts.StartedProcesses;
+import dev.treekill.agent.sys.JdkProcessTable;
 import dev.treekill.agent.sys.JdkSyscalls;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -27,7 +31,9 @@ import java.util.function.Supplier;
 public final class ColdStartEngine implements Engine {
     /**
      * Test switch, read once: {@code -Dtreekill.coldKill=always} sends every kill the cold path accepts down
-     * that path even when the native engine is ready, so that the guarantees can be tested on it.
+     * that path even when the native engine is ready, so that the guarantees can be tested on it;
+     * {@code -Dtreekill.coldKill=scans} does too, and takes every tree by scans from its root on (linked at the
+     * first kill if the background thread has not yet).
      */
     public static final String FORCE_PROPERTY = "treekill.coldKill";
 
@@ -38,7 +44,9 @@ public final class ColdStartEngine implements Engine {
     /** False where the cold path cannot keep the guarantees: no cookies, or a JVM that adopts orphans (it reaps them). */
     private final boolean coldAllowed;
     private final boolean forced;
+    private final boolean forcedScans;
     private volatile ColdTreeKiller cold;
+    private final AtomicInteger coldKillsInFlight = new AtomicInteger();
     private volatile boolean coldUnavailable;
 
     /**
@@ -52,18 +60,42 @@ public final class ColdStartEngine implements Engine {
         this.stats = stats;
         this.started = started;
         this.coldAllowed = cookies.on() && !adoption.adopts();
-        this.forced = "always".equals(System.getProperty(FORCE_PROPERTY));
+        String force = System.getProperty(FORCE_PROPERTY);
+        this.forcedScans = "scans".equals(force);
+        this.forced = forcedScans || "always".equals(force);
     }
 
     @Override
     public PendingKill kill(Target target, Trigger trigger) {
         if (coldAllowed && ColdTreeKiller.accepts(target) && (forced || !fullReady.getAsBoolean())) {
             ColdTreeKiller c = cold();
+            if (c != null && forcedScans) {
+                linkScans();
+            }
             if (c != null) {
-                return c.kill(target, trigger);
+                coldKillsInFlight.incrementAndGet(); // until its await ends
+                try {
+                    return c.kill(target, trigger);
+                } catch (RuntimeException | Error e) {
+                    coldKillsInFlight.decrementAndGet();
+                    throw e;
+                }
             }
         }
         return full.get().kill(target, trigger);
+    }
+
+    /**
+     * Waits until no cold kill is signalling or waiting for its tree, at most {@code maxMillis} (a kill never awaited
+     * counts until then): the warm-up asks before it loads JNA, whose 40-70 ms of CPU would otherwise compete on a
+     * small machine with the kill of a large tree and the exits it causes (it halved the speed of the signalling of a
+     * 1000-process tree on 2 cores).
+     */
+    public void awaitColdKills(long maxMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxMillis);
+        while (coldKillsInFlight.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
     }
 
     /**
@@ -73,6 +105,22 @@ public final class ColdStartEngine implements Engine {
     public void prepare() {
         if (cold() != null) {
             RootIdentity.ofHandle(ProcSource.system(), ProcessHandle.current());
+        }
+    }
+
+    /**
+     * Links the JDK's scan of /proc for the cold path's large trees (read-only, a few ms in a fresh JVM: after
+     * {@link #prepare}, so that a kill right at the first start has what it needs first; until then it walks).
+     */
+    public synchronized void linkScans() {
+        ColdTreeKiller c = coldAllowed ? cold() : null; // where no kill goes cold, java.lang stays closed
+        if (c == null || c.scansEnabled()) {
+            return;
+        }
+        ProcEntry me = ProcTable.read(ProcSource.system(), (int) ProcessHandle.current().pid());
+        JdkProcessTable table = me == null ? null : JdkProcessTable.open(me.startTime);
+        if (table != null) {
+            c.enableScans(new JdkSyscalls(table), forcedScans ? 1 : 0);
         }
     }
 
@@ -120,7 +168,13 @@ public final class ColdStartEngine implements Engine {
     /** By the engine that made the kill: a cold kill is waited for by the cold path, whatever is ready by now. */
     @Override
     public KillResult await(PendingKill kill, Deadline deadline) {
-        return kill.waiter().await(kill, deadline);
+        try {
+            return kill.waiter().await(kill, deadline);
+        } finally {
+            if (kill.waiter() instanceof ColdTreeKiller) {
+                coldKillsInFlight.decrementAndGet();
+            }
+        }
     }
 
     @Override

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.treekill.testing.TaggedProcesses;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -19,7 +21,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 @Timeout(120)
 class ColdKillIT {
     private static final String FORCE = "-Dtreekill.coldKill=always";
-    /** The cold path's debug line (log=debug): "tree of pid N: SIGKILL to S of M processes without native calls in T us". */
+    /** The same, every tree taken by the scans of /proc from its root on (TreeScans) instead of the walk. */
+    private static final String FORCE_SCANS = "-Dtreekill.coldKill=scans";
+    /**
+     * The cold path's debug line (log=debug): "tree of pid N: SIGKILL to S of M processes without native calls in T us
+     * (K found by scans)".
+     */
     private static final String COLD_KILL = "processes without native calls in";
 
     @RegisterExtension
@@ -27,31 +34,54 @@ class ColdKillIT {
 
     @OnEachJdk
     void coldPathKillsATreeThatForksWhileKilledThreeTimes(Jdk jdk) throws Exception {
-        JvmRunner.Result r = JvmRunner.on(jdk, tagged).jvmArg(FORCE).agent("log=debug")
-                .treeApp("kill", "forking", "4", "repeat=3").run();
-        List<Map<String, String>> lines = Checks.ok(r).results();
-        assertEquals(3, lines.size(), r::toString);
-        for (Map<String, String> line : lines) {
-            assertTrue(Checks.number(line, "tree") >= 5, r::toString);
-            Checks.killedCleanly(line, r);
+        for (String force : new String[] {FORCE, FORCE_SCANS}) {
+            JvmRunner.Result r = JvmRunner.on(jdk, tagged).jvmArg(force).agent("log=debug")
+                    .treeApp("kill", "forking", "4", "repeat=3").run();
+            List<Map<String, String>> lines = Checks.ok(r).results();
+            assertEquals(3, lines.size(), r::toString);
+            for (Map<String, String> line : lines) {
+                assertTrue(Checks.number(line, "tree") >= 5, r::toString);
+                Checks.killedCleanly(line, r);
+            }
+            List<String> kills = coldKills(r);
+            assertEquals(3, kills.size(), r::toString);
+            if (force.equals(FORCE_SCANS)) {
+                kills.forEach(l -> assertTrue(foundByScans(l) > 0, () -> l + "\n" + r));
+            }
+            onlyKillReports(r);
+            assertEquals(List.of(), tagged.survivors(), r::toString);
         }
-        assertEquals(3, agentLines(r).stream().filter(l -> l.contains(COLD_KILL)).count(), r::toString);
-        onlyKillReports(r);
-        assertEquals(List.of(), tagged.survivors(), r::toString);
     }
 
     @OnEachJdk
     void coldPathKillsAWideTreeAndAChain(Jdk jdk) throws Exception {
-        for (String[] shape : new String[][] {{"wide", "200"}, {"chain", "50"}}) {
-            JvmRunner.Result r = JvmRunner.on(jdk, tagged).jvmArg(FORCE).agent("log=debug")
-                    .treeApp("kill", shape[0], shape[1]).run();
-            Map<String, String> line = Checks.ok(r).result();
-            assertEquals(shape[1], line.get("tree"), r::toString);
-            Checks.killedCleanly(line, r);
-            assertEquals(1, agentLines(r).stream().filter(l -> l.contains(COLD_KILL)).count(), r::toString);
-            onlyKillReports(r);
-            assertEquals(List.of(), tagged.survivors(), r::toString);
+        for (String force : new String[] {FORCE, FORCE_SCANS}) {
+            for (String[] shape : new String[][] {{"wide", "200"}, {"chain", "50"}}) {
+                JvmRunner.Result r = JvmRunner.on(jdk, tagged).jvmArg(force).agent("log=debug")
+                        .treeApp("kill", shape[0], shape[1]).run();
+                Map<String, String> line = Checks.ok(r).result();
+                assertEquals(shape[1], line.get("tree"), r::toString);
+                Checks.killedCleanly(line, r);
+                List<String> kills = coldKills(r);
+                assertEquals(1, kills.size(), r::toString);
+                if (force.equals(FORCE_SCANS)) {
+                    assertEquals(Integer.parseInt(shape[1]) - 1, foundByScans(kills.get(0)), r::toString); // all but the root
+                }
+                onlyKillReports(r);
+                assertEquals(List.of(), tagged.survivors(), r::toString);
+            }
         }
+    }
+
+    private static List<String> coldKills(JvmRunner.Result r) {
+        return agentLines(r).stream().filter(l -> l.contains(COLD_KILL)).collect(Collectors.toList());
+    }
+
+    /** The N of the cold kill's "(N found by scans)". */
+    private static int foundByScans(String coldKill) {
+        Matcher m = Pattern.compile("\\((\\d+) found by scans\\)$").matcher(coldKill);
+        assertTrue(m.find(), coldKill);
+        return Integer.parseInt(m.group(1));
     }
 
     /** Without cookies nothing catches what a missing SIGSTOP lets through: the kill waits for the native engine. */
@@ -93,7 +123,8 @@ class ColdKillIT {
         for (String l : agentLines(r)) {
             assertTrue(l.startsWith("[treekill] active (") || l.matches("\\[treekill\\] tree of pid \\d+ gone: .*")
                     || l.matches("\\[treekill\\] tree of pid \\d+: (froze|SIGKILL to|escapees) .*")
-                    || l.matches("\\[treekill\\] pidfd_open\\(\\d+\\) errno 38: signalling by pid"),
+                    || l.matches("\\[treekill\\] pidfd_open\\(\\d+\\) errno 38: signalling by pid")
+                    || l.matches("\\[treekill\\] cold path: scans of /proc linked in .*"),
                     () -> "unexpected agent line: " + l + "\n" + r);
         }
     }
