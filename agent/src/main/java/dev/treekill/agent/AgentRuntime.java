@@ -29,6 +29,8 @@ import java.util.function.Supplier;
 public final class AgentRuntime implements Supplier<Engine> {
     /** How long after the first process start JNA starts loading in the background. */
     private static final long WARM_UP_DELAY_MILLIS = 150;
+    /** How long after the first process start the cold path's scans are linked (before that, every tree is walked). */
+    private static final long SCANS_DELAY_MILLIS = 30;
     /** How long the warm-up lets a cold kill that is signalling go first (see ColdStartEngine.awaitColdKills). */
     private static final long MAX_WARM_UP_HOLD_MILLIS = 1000;
 
@@ -142,8 +144,11 @@ public final class AgentRuntime implements Supplier<Engine> {
                         prepareFirstKill();
                         try {
                             // A JVM that starts a child and exits at once (a build step, a script) ends first: its
-                            // start-up does not share the 2 cores with JNA. Until then kills take the cold path.
-                            Thread.sleep(WARM_UP_DELAY_MILLIS);
+                            // start-up does not share the 2 cores with the scans' linking or JNA. Until then kills
+                            // take the cold path; a tree large enough for scans takes longer than this to start.
+                            Thread.sleep(SCANS_DELAY_MILLIS);
+                            linkColdScans();
+                            Thread.sleep(WARM_UP_DELAY_MILLIS - SCANS_DELAY_MILLIS);
                             if (coldStart != null) {
                                 coldStart.awaitColdKills(MAX_WARM_UP_HOLD_MILLIS);
                             }
@@ -168,17 +173,26 @@ public final class AgentRuntime implements Supplier<Engine> {
     /**
      * Builds the engine kills go to and the cold path behind it (never the native engine: JNA waits for the warm-up's
      * delay), and loads the rest of the kill path's classes: a watchdog may kill the moment its first tree is up, a
-     * few ms after this thread started, and that kill should not pay for them (about 2 ms together); then links the
-     * cold path's scans of /proc for large trees (a few ms). Read-only.
+     * few ms after this thread started, and that kill should not pay for them (about 2 ms together). Read-only.
      */
     private void prepareFirstKill() {
         try {
             get();
             coldStart.prepare();
             KillPathClasses.load();
-            coldStart.linkScans();
         } catch (RuntimeException | Error e) {
             Log.debug("preparing the first kill failed: " + e); // the kill builds what it needs itself
+        }
+    }
+
+    /** Links the cold path's scans of /proc for large trees (a few ms in a fresh JVM; opens java.lang to the agent). */
+    private void linkColdScans() {
+        try {
+            if (coldStart != null) {
+                coldStart.linkScans();
+            }
+        } catch (RuntimeException | Error e) {
+            Log.debug("linking the cold path's scans failed: " + e); // large trees are walked
         }
     }
 

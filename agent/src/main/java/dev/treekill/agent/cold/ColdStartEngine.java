@@ -109,8 +109,9 @@ public final class ColdStartEngine implements Engine {
     }
 
     /**
-     * Links the JDK's scan of /proc for the cold path's large trees (read-only, a few ms in a fresh JVM: after
-     * {@link #prepare}, so that a kill right at the first start has what it needs first; until then it walks).
+     * Links the JDK's scan of /proc for the cold path's large trees (a few ms in a fresh JVM; opens {@code java.lang}
+     * to the agent's module; signals nothing): after {@link #prepare}, so that a kill right at the first start has
+     * what it needs first; until then trees are walked. Nothing where no kill goes cold.
      */
     public synchronized void linkScans() {
         ColdTreeKiller c = coldAllowed ? cold() : null; // where no kill goes cold, java.lang stays closed

@@ -47,11 +47,11 @@ import java.util.Set;
  * A large tree is not walked to its end: once the JDK's scan of /proc is linked ({@link #enableScans}, by the
  * background thread ahead of a kill) and the walk has taken {@link TreeScans#walkLimit} members, the members it has
  * pinned but not signalled yet, and everything below, are left to {@link TreeScans}: one read of every process per
- * scan instead of five reads per tree process (a 1000-process tree: about the C floor's time instead of twice it).
+ * scan instead of about five reads per tree process.
  */
 final class ColdTreeKiller implements KillWaiter {
-    /** A bound on members read per walk whatever happens; a tree that keeps growing past it is a bug. */
-    private static final int MAX_MEMBERS = 1 << 20;
+    /** A bound on a kill's members whatever happens (walk and scans); a tree that keeps growing past it is a bug. */
+    static final int MAX_MEMBERS = 1 << 20;
 
     private final ProcSource proc;
     private final KillStats stats;
@@ -69,23 +69,19 @@ final class ColdTreeKiller implements KillWaiter {
         this.escapees = new Escapees(proc, sys.selfPid(), started, Adoption.NONE, CookieMode.ON);
     }
 
-    /**
-     * Lets large trees be scanned rather than walked, with {@code withTable}'s {@link Syscalls#processTable} and
-     * {@link Syscalls#signalStarted}: links the scan first (one scan, read-only); nothing changes where that fails.
-     */
-    void enableScans(Syscalls withTable) {
-        enableScans(withTable, 0);
-    }
-
     /** Whether {@link #enableScans} succeeded. */
     boolean scansEnabled() {
         return scans != null;
     }
 
-    /** {@link #enableScans(Syscalls)}, walking at most {@code walkLimit} members (0: as the machine's size says). */
+    /**
+     * Lets large trees be scanned rather than walked, with {@code withTable}'s {@link Syscalls#processTable} and
+     * {@link Syscalls#signalStarted}, walking at most {@code walkLimit} members (0: as the machine's size says): links
+     * the scan first; nothing changes where that fails.
+     */
     void enableScans(Syscalls withTable, int walkLimit) {
         long startNanos = System.nanoTime();
-        TreeScans s = new TreeScans(withTable, new Signaller(withTable, proc), stats, walkLimit);
+        TreeScans s = new TreeScans(withTable, new Signaller(withTable, proc), proc, stats, walkLimit);
         if (s.link()) {
             scans = s;
             if (Log.enabled(Log.Level.DEBUG)) {

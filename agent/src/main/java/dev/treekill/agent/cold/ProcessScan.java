@@ -28,8 +28,11 @@ final class ProcessScan {
         startTicks = new long[capacity];
     }
 
-    /** Scans again; afterwards the rows are this scan's. */
-    void scan(Syscalls sys) throws ErrnoException {
+    /**
+     * Scans again; afterwards the rows are this scan's. False when it was cut short (processes appearing faster than
+     * the arrays could grow): then the highest pids, the newest processes, are missing, and it proves nothing.
+     */
+    boolean scan(Syscalls sys) throws ErrnoException {
         int n = sys.processTable(pids, ppids, startTicks);
         for (int growths = 0; n > pids.length && growths < MAX_GROWTHS; growths++) {
             int size = n + n / 8;
@@ -40,6 +43,7 @@ final class ProcessScan {
         }
         count = Math.min(n, pids.length);
         index();
+        return n <= pids.length;
     }
 
     int count() {

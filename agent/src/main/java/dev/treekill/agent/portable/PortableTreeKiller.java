@@ -138,8 +138,8 @@ public final class PortableTreeKiller extends AbstractEngine {
 
     /** A process as the JDK shows it: no state, no threads, no start time in clock ticks (the handle holds its own). */
     private static Member member(ProcessHandle h) {
-        ProcEntry entry = new ProcEntry((int) h.pid(), h.parent().map(p -> (int) p.pid()).orElse(0), '?', 0,
-                ProcEntry.UNKNOWN_START, h.info().command().orElse("?"));
+        ProcEntry entry = new ProcEntry((int) h.pid(), h.parent().map(p -> (int) p.pid()).orElse(0), ProcEntry.UNREAD_STATE,
+                0, ProcEntry.UNKNOWN_START, h.info().command().orElse(ProcEntry.UNREAD_COMMAND));
         Member m = new Member(entry, Member.NO_PIDFD);
         m.handle = h;
         return m;

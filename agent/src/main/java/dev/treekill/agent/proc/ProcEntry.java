@@ -7,6 +7,10 @@ package dev.treekill.agent.proc;
 public final class ProcEntry {
     /** A start time that was not read (a process gone before, or seen without /proc): clock ticks are never negative. */
     public static final long UNKNOWN_START = -1;
+    /** The state of a process seen without its stat read (a scan, the JDK's handles): none of R, S, D, T, Z, X. */
+    public static final char UNREAD_STATE = '?';
+    /** The command of a process seen without its stat read. */
+    public static final String UNREAD_COMMAND = "?";
 
     public final int pid;
     public final int ppid;

@@ -14,7 +14,8 @@ import java.lang.invoke.MethodType;
  * handle per process.
  * <p>
  * Reached through a private lookup, which needs {@code java.lang} opened to the agent's module (the boot class
- * path's unnamed module, the agent's classes alone): {@link #setOpener}. The JDK reports start times in ms since
+ * path's unnamed module: the agent's classes, and whatever else {@code -Xbootclasspath/a} put there):
+ * {@link #setOpener}. The JDK reports start times in ms since
  * the epoch (its boot time, read once from /proc/stat, plus the start in clock ticks); this class converts them to
  * the clock ticks /proc shows, with the JDK's own boot time, learnt from this JVM's start.
  */
@@ -50,8 +51,12 @@ public final class JdkProcessTable {
             return null;
         }
         try {
-            open.run();
             Class<?> impl = Class.forName("java.lang.ProcessHandleImpl");
+            // Looked up first (no access needed to look), so that java.lang is not opened for a JDK without them.
+            impl.getDeclaredMethod("getProcessPids0", long.class, long[].class, long[].class, long[].class);
+            impl.getDeclaredMethod("isAlive0", long.class);
+            impl.getDeclaredMethod("destroy0", long.class, long.class, boolean.class);
+            open.run();
             MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(impl, MethodHandles.lookup());
             MethodHandle scan = lookup.findStatic(impl, "getProcessPids0",
                     MethodType.methodType(int.class, long.class, long[].class, long[].class, long[].class));
@@ -73,12 +78,12 @@ public final class JdkProcessTable {
      * means only part of it was written: call again with arrays of at least that size. Not atomic: each entry is
      * read at its own moment; a process that exits during the scan may be missing.
      */
-    public int scan(long[] pids, long[] ppids, long[] startTicks) {
+    public int scan(long[] pids, long[] ppids, long[] startTicks) throws ErrnoException {
         int count;
         try {
             count = (int) scan.invokeExact(0L, pids, ppids, startTicks);
-        } catch (Throwable e) {
-            throw new IllegalStateException("getProcessPids0 failed", e);
+        } catch (Throwable e) { // e.g. opendir("/proc") failing in a JVM out of descriptors
+            throw new ErrnoException("getProcessPids0: " + e, ErrnoException.EMFILE);
         }
         for (int i = Math.min(count, pids.length) - 1; i >= 0; i--) {
             startTicks[i] = (startTicks[i] - bootMillis) / MILLIS_PER_TICK;
@@ -91,11 +96,11 @@ public final class JdkProcessTable {
      * {@code startTicks}, checked by the JDK right before kill(2); false when it is not (gone, its pid taken over) or
      * kill(2) failed. The caller refuses pids that must never be signalled: this checks nothing of the kind.
      */
-    boolean destroy(int pid, long startTicks, boolean force) {
+    boolean destroy(int pid, long startTicks, boolean force) throws ErrnoException {
         try {
             return (boolean) destroy.invokeExact((long) pid, bootMillis + startTicks * MILLIS_PER_TICK, force);
         } catch (Throwable e) {
-            throw new IllegalStateException("destroy0 failed", e);
+            throw new ErrnoException("destroy0: " + e, ErrnoException.EINVAL);
         }
     }
 }

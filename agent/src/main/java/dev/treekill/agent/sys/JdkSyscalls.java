@@ -33,11 +33,6 @@ public final class JdkSyscalls implements Syscalls {
         return self;
     }
 
-    /** Whether {@link #processTable} and {@link #signalStarted} work here. */
-    public boolean hasProcessTable() {
-        return table != null;
-    }
-
     @Override
     public int processTable(long[] pids, long[] ppids, long[] startTicks) throws ErrnoException {
         if (table == null) {

@@ -130,17 +130,21 @@ class ColdTreeKillerSeamTest {
         neverTouchesInitSelfOrParent(sys);
     }
 
-    /** No SIGSTOP: a child forked after the first scan, before its parent's SIGKILL, is in the next scan. */
+    /**
+     * No SIGSTOP: a child forked after the first scan (or the walk's first read), before its parent's SIGKILL, is in
+     * the next read while the parent has not exited yet (still 'S' here: its SIGKILL is delivered, its exit not done).
+     */
     @ParameterizedTest
     @EnumSource(Way.class)
     void aChildForkedAfterTheFirstScanIsKilledFromTheNextWithoutItsCookie(Way way) {
         FakeSyscalls sys = new NoPidfds(proc) {
             @Override
             public void killPid(int pid, int signal) {
+                super.killPid(pid, signal);
                 if (pid == 1002 && proc.stat(1004) == null) {
                     proc.put(1004, 1002, 'S', 1, 63, "late child").env(1004, "PATH=/bin"); // cleared its cookie
+                    proc.setState(1002, 'S'); // still exiting: its children are still its own
                 }
-                super.killPid(pid, signal);
             }
         };
         kill(sys, way);
@@ -158,6 +162,64 @@ class ColdTreeKillerSeamTest {
         assertEquals(6, kill.size());
         assertEquals(List.of(Call.kill(1001, SIGKILL), Call.kill(1002, SIGKILL), Call.kill(1003, SIGKILL),
                 Call.kill(500, SIGKILL), Call.kill(400, SIGKILL), Call.kill(1004, SIGKILL)), sys.signals());
+    }
+
+    /**
+     * The hand-over from the walk to the scans part-way: some members walked and signalled, some pinned and waiting,
+     * the rest below them unread; every one is killed once, parents first, and no member is signalled twice.
+     */
+    @Test
+    void aTreeHandedFromTheWalkToTheScansPartWayIsKilledWhole() {
+        proc.put(1010, 1003, 'S', 1, 70, "a").put(1011, 1003, 'S', 1, 70, "b").put(1012, 1010, 'S', 1, 71, "c")
+                .put(1013, 1012, 'S', 1, 72, "d").put(1014, 1011, 'S', 1, 71, "e");
+        FakeSyscalls sys = new NoPidfds(proc);
+        ColdTreeKiller killer = new ColdTreeKiller(sys, proc, new KillStats(), started);
+        killer.enableScans(sys, 4);
+        PendingKill kill = killer.kill(Target.started(started.of(root), true), Trigger.CLI);
+        assertEquals(8, kill.size());
+        List<Call> signals = sys.signals();
+        assertEquals(8, signals.size(), sys.calls::toString);
+        assertEquals(sys.signalled(SIGKILL).size(), signals.size(), "each once: " + sys.calls);
+        for (int[] parentChild : new int[][] {{1001, 1002}, {1002, 1003}, {1003, 1010}, {1003, 1011}, {1010, 1012},
+                {1012, 1013}, {1011, 1014}}) {
+            assertTrue(signals.indexOf(Call.kill(parentChild[0], SIGKILL)) < signals.indexOf(Call.kill(parentChild[1], SIGKILL)),
+                    () -> "parents first: " + sys.calls);
+        }
+        neverTouchesInitSelfOrParent(sys);
+    }
+
+    /**
+     * A member reaped during a scan whose pid went to a stranger: the stranger's child, listed after it, is not
+     * taken (the parent is read again after the scan, as the walk reads it after its children).
+     */
+    @Test
+    void theChildOfAStrangerThatTookAMembersPidDuringAScanIsLeftAlone() {
+        FakeSyscalls sys = new NoPidfds(proc) {
+            private boolean recycled;
+
+            @Override
+            public int processTable(long[] pids, long[] ppids, long[] startTicks) throws ErrnoException {
+                int n = super.processTable(pids, ppids, startTicks);
+                if (!recycled && signalled(SIGKILL).contains(1003)) {
+                    // The scan read 1003 (a killed member, now reaped), then its pid went to a stranger with a child.
+                    recycled = true;
+                    proc.remove(1003).put(1003, 1, 'S', 1, 99, "stranger").env(1003, "PATH=/bin");
+                    proc.put(1020, 1003, 'S', 1, 100, "stranger's child").env(1020, "PATH=/bin");
+                    if (n < pids.length) {
+                        pids[n] = 1020;
+                        ppids[n] = 1003;
+                        startTicks[n] = 100;
+                    }
+                    n++;
+                }
+                return n;
+            }
+        };
+        ColdTreeKiller killer = new ColdTreeKiller(sys, proc, new KillStats(), started);
+        killer.enableScans(sys, 1);
+        killer.kill(Target.started(started.of(root), true), Trigger.CLI);
+        assertFalse(sys.signalled(SIGKILL).contains(1020), sys.calls::toString);
+        neverTouchesInitSelfOrParent(sys);
     }
 
     /** More processes than the scan's first arrays hold: the scan grows them and sees every one. */
