@@ -28,10 +28,10 @@ import java.util.function.Supplier;
  */
 public final class AgentRuntime implements Supplier<Engine> {
     /** How long after the first process start JNA starts loading in the background. */
-    private static final long WARM_UP_DELAY_MILLIS = 150;
+    private static final long WARM_UP_DELAY_MILLIS = 100;
     /** How long after the first process start the cold path's scans are linked (before that, every tree is walked). */
-    private static final long SCANS_DELAY_MILLIS = 30;
-    /** How long the warm-up lets a cold kill that is signalling go first (see ColdStartEngine.awaitColdKills). */
+    private static final long SCANS_DELAY_MILLIS = 50;
+    /** How long each background step lets a cold kill under way go first (see ColdStartEngine.awaitColdKills). */
     private static final long MAX_WARM_UP_HOLD_MILLIS = 1000;
 
     private final Settings settings;
@@ -146,12 +146,12 @@ public final class AgentRuntime implements Supplier<Engine> {
                             // A JVM that starts a child and exits at once (a build step, a script) ends first: its
                             // start-up does not share the 2 cores with the scans' linking or JNA. Until then kills
                             // take the cold path; a tree large enough for scans takes longer than this to start.
+                            // Each step lets a cold kill under way go first: on a small machine it would compete.
                             Thread.sleep(SCANS_DELAY_MILLIS);
+                            awaitColdKills();
                             linkColdScans();
                             Thread.sleep(WARM_UP_DELAY_MILLIS - SCANS_DELAY_MILLIS);
-                            if (coldStart != null) {
-                                coldStart.awaitColdKills(MAX_WARM_UP_HOLD_MILLIS);
-                            }
+                            awaitColdKills();
                         } catch (InterruptedException exiting) {
                             return;
                         }
@@ -182,6 +182,12 @@ public final class AgentRuntime implements Supplier<Engine> {
             KillPathClasses.load();
         } catch (RuntimeException | Error e) {
             Log.debug("preparing the first kill failed: " + e); // the kill builds what it needs itself
+        }
+    }
+
+    private void awaitColdKills() throws InterruptedException {
+        if (coldStart != null) {
+            coldStart.awaitColdKills(MAX_WARM_UP_HOLD_MILLIS);
         }
     }
 
