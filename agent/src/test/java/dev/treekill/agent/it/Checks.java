@@ -2,6 +2,7 @@ package dev.treekill.agent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.treekill.testing.TaggedProcesses;
 import java.util.List;
@@ -36,6 +37,16 @@ final class Checks {
     static void noAgentWarnings(JvmRunner.Result r) {
         String agentLines = r.stderr.lines().filter(l -> l.startsWith("[treekill]")).collect(Collectors.joining("\n"));
         assertEquals("", agentLines, () -> "the agent warned\n" + r);
+    }
+
+    /** {@code TreeApp kill forking 4 repeat=3}: three trees of at least 5 that fork while killed, each killed cleanly. */
+    static void threeForkingTreesKilledCleanly(JvmRunner.Result r) {
+        List<Map<String, String>> lines = ok(r).results();
+        assertEquals(3, lines.size(), r::toString);
+        for (Map<String, String> line : lines) {
+            assertTrue(number(line, "tree") >= 5, r::toString);
+            killedCleanly(line, r);
+        }
     }
 
     /** destroyForcibly() returned with the tree gone, and the JDK still reported the SIGKILLed child as usual. */

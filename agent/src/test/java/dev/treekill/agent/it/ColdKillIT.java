@@ -37,12 +37,7 @@ class ColdKillIT {
         for (String force : new String[] {FORCE, FORCE_SCANS}) {
             JvmRunner.Result r = JvmRunner.on(jdk, tagged).jvmArg(force).agent("log=debug")
                     .treeApp("kill", "forking", "4", "repeat=3").run();
-            List<Map<String, String>> lines = Checks.ok(r).results();
-            assertEquals(3, lines.size(), r::toString);
-            for (Map<String, String> line : lines) {
-                assertTrue(Checks.number(line, "tree") >= 5, r::toString);
-                Checks.killedCleanly(line, r);
-            }
+            Checks.threeForkingTreesKilledCleanly(r);
             List<String> kills = coldKills(r);
             assertEquals(3, kills.size(), r::toString);
             if (force.equals(FORCE_SCANS)) {
