@@ -1,5 +1,6 @@
 package dev.treekill.agent.cli;
 
+import dev.treekill.agent.proc.ProcEntry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -24,9 +25,6 @@ import java.util.stream.Stream;
  */
 final class JvmCheck {
     private static final String DELETED = " (deleted)";
-
-    /** The unit of start times in /proc/[pid]/stat and the resolution of /proc/uptime (USER_HZ, 100 on Linux). */
-    private static final long MILLIS_PER_TICK = 10;
 
     /**
      * How much older than its process an attach socket may look and still be taken for its own: the process's
@@ -111,7 +109,7 @@ final class JvmCheck {
             long uptimeMillis = (long) (Double.parseDouble(uptime.substring(0, uptime.indexOf(' '))) * 1000);
             String[] afterCommand = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
             long startTicks = Long.parseLong(afterCommand[STARTTIME_AFTER_COMMAND]);
-            return wallClockMillis.getAsLong() - uptimeMillis + startTicks * MILLIS_PER_TICK;
+            return wallClockMillis.getAsLong() - uptimeMillis + startTicks * ProcEntry.MILLIS_PER_TICK;
         } catch (IOException | RuntimeException e) {
             return -1; // gone, unreadable or malformed: the age cannot be told
         }

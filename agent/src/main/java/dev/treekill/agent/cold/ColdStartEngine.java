@@ -119,7 +119,7 @@ public final class ColdStartEngine implements Engine {
             return;
         }
         ProcEntry me = ProcTable.read(ProcSource.system(), (int) ProcessHandle.current().pid());
-        JdkProcessTable table = me == null ? null : JdkProcessTable.open(me.startTime);
+        JdkProcessTable table = me == null ? null : JdkProcessTable.open(me.startTime, ProcEntry.MILLIS_PER_TICK);
         if (table != null) {
             c.enableScans(new JdkSyscalls(table), forcedScans ? 1 : 0);
         }

@@ -7,6 +7,11 @@ package dev.treekill.agent.proc;
 public final class ProcEntry {
     /** A start time that was not read (a process gone before, or seen without /proc): clock ticks are never negative. */
     public static final long UNKNOWN_START = -1;
+    /**
+     * The length of the clock tick start times count in (1000 / USER_HZ, the kernel's ABI: 100 on every architecture
+     * we run on), also the resolution of /proc/uptime.
+     */
+    public static final long MILLIS_PER_TICK = 10;
     /** The state of a process seen without its stat read (a scan, the JDK's handles): none of R, S, D, T, Z, X. */
     public static final char UNREAD_STATE = '?';
     /** The command of a process seen without its stat read. */

@@ -142,14 +142,11 @@ final class ProcFs implements ProcSource {
         String uptime = text("/proc/uptime");
         int space = uptime == null ? -1 : uptime.indexOf(' ');
         try {
-            return space < 0 ? -1 : (long) (Double.parseDouble(uptime.substring(0, space)) * USER_HZ);
+            return space < 0 ? -1 : (long) (Double.parseDouble(uptime.substring(0, space)) * (1000 / ProcEntry.MILLIS_PER_TICK));
         } catch (NumberFormatException e) {
             return -1;
         }
     }
-
-    /** The unit of start times in /proc/[pid]/stat: fixed at 100 by the kernel's ABI on every architecture we run on. */
-    private static final int USER_HZ = 100;
 
     private static String text(String path) {
         int n = read(path);

@@ -20,19 +20,19 @@ import java.lang.invoke.MethodType;
  * the clock ticks /proc shows, with the JDK's own boot time, learnt from this JVM's start.
  */
 public final class JdkProcessTable {
-    /** USER_HZ: the JDK converts a start of {@code t} ticks to {@code boot + t * 1000 / 100} ms. */
-    private static final long MILLIS_PER_TICK = 10;
-
     private static volatile Runnable opener;
 
     private final MethodHandle scan;
     private final MethodHandle destroy;
     private final long bootMillis;
+    /** The JDK converts a start of {@code t} ticks to {@code boot + t * 1000 / USER_HZ} ms, i.e. this per tick. */
+    private final long millisPerTick;
 
-    private JdkProcessTable(MethodHandle scan, MethodHandle destroy, long bootMillis) {
+    private JdkProcessTable(MethodHandle scan, MethodHandle destroy, long bootMillis, long millisPerTick) {
         this.scan = scan;
         this.destroy = destroy;
         this.bootMillis = bootMillis;
+        this.millisPerTick = millisPerTick;
     }
 
     /** How the agent opens {@code java.lang} to its own module (Instrumentation.redefineModule); set at install. */
@@ -43,9 +43,10 @@ public final class JdkProcessTable {
     /**
      * The table, or null where it cannot be had (no opener: not loaded as an agent; a JDK whose
      * {@code ProcessHandleImpl} has other members): callers then do without it. {@code selfStartTicks}: this JVM's
-     * start in clock ticks, as its /proc stat shows it (the JDK's boot time is derived from it).
+     * start in clock ticks, as its /proc stat shows it (the JDK's boot time is derived from it); {@code millisPerTick}:
+     * the length of those ticks.
      */
-    public static JdkProcessTable open(long selfStartTicks) {
+    public static JdkProcessTable open(long selfStartTicks, long millisPerTick) {
         Runnable open = opener;
         if (open == null || selfStartTicks <= 0) {
             return null;
@@ -65,7 +66,7 @@ public final class JdkProcessTable {
                     MethodType.methodType(boolean.class, long.class, long.class, boolean.class));
             long selfStartMillis = (long) isAlive.invokeExact(ProcessHandle.current().pid());
             return selfStartMillis <= 0 ? null
-                    : new JdkProcessTable(scan, destroy, selfStartMillis - selfStartTicks * MILLIS_PER_TICK);
+                    : new JdkProcessTable(scan, destroy, selfStartMillis - selfStartTicks * millisPerTick, millisPerTick);
         } catch (Throwable e) { // whatever this JDK says: no table, the caller does without
             Log.debug("no JDK process table: " + e);
             return null;
@@ -86,7 +87,7 @@ public final class JdkProcessTable {
             throw new ErrnoException("getProcessPids0: " + e, ErrnoException.EMFILE);
         }
         for (int i = Math.min(count, pids.length) - 1; i >= 0; i--) {
-            startTicks[i] = (startTicks[i] - bootMillis) / MILLIS_PER_TICK;
+            startTicks[i] = (startTicks[i] - bootMillis) / millisPerTick;
         }
         return count;
     }
@@ -98,7 +99,7 @@ public final class JdkProcessTable {
      */
     boolean destroy(int pid, long startTicks, boolean force) throws ErrnoException {
         try {
-            return (boolean) destroy.invokeExact((long) pid, bootMillis + startTicks * MILLIS_PER_TICK, force);
+            return (boolean) destroy.invokeExact((long) pid, bootMillis + startTicks * millisPerTick, force);
         } catch (Throwable e) {
             throw new ErrnoException("destroy0: " + e, ErrnoException.EINVAL);
         }
