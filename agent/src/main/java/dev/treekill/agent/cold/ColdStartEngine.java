@@ -8,6 +8,7 @@ import dev.treekill.agent.engine.PendingKill;
 import dev.treekill.agent.engine.RootIdentity;
 import dev.treekill.agent.engine.Target;
 import dev.treekill.agent.engine.Trigger;
+import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
@@ -48,6 +49,8 @@ public final class ColdStartEngine implements Engine {
     private volatile ColdTreeKiller cold;
     private final AtomicInteger coldKillsInFlight = new AtomicInteger();
     private volatile boolean coldUnavailable;
+    /** Linking the scans failed once: it would fail again (see {@link #linkScans}). */
+    private boolean scansUnavailable;
 
     /**
      * {@code full}: the native (or portable) engine, possibly blocking until it is built; {@code fullReady}: whether
@@ -111,17 +114,30 @@ public final class ColdStartEngine implements Engine {
     /**
      * Links the JDK's scan of /proc for the cold path's large trees (a few ms in a fresh JVM; opens {@code java.lang}
      * to the agent's module; signals nothing): after {@link #prepare}, so that a kill right at the first start has
-     * what it needs first; until then trees are walked. Nothing where no kill goes cold.
+     * what it needs first, or by the first kill of a large tree, whichever comes first; until then trees are walked.
+     * Only where the JDK's start times convert to /proc's exactly, as checked on this JVM's parent. Nothing where no
+     * kill goes cold.
      */
     public synchronized void linkScans() {
         ColdTreeKiller c = coldAllowed ? cold() : null; // where no kill goes cold, java.lang stays closed
-        if (c == null || c.scansEnabled()) {
+        if (c == null || c.scansEnabled() || scansUnavailable) {
             return;
         }
-        ProcEntry me = ProcTable.read(ProcSource.system(), (int) ProcessHandle.current().pid());
-        JdkProcessTable table = me == null ? null : JdkProcessTable.open(me.startTime, ProcEntry.MILLIS_PER_TICK);
-        if (table != null) {
-            c.enableScans(new JdkSyscalls(table), forcedScans ? 1 : 0);
+        long startNanos = System.nanoTime();
+        ProcSource proc = ProcSource.system();
+        ProcEntry me = ProcTable.read(proc, (int) ProcessHandle.current().pid());
+        ProcEntry parent = me == null ? null : ProcTable.read(proc, me.ppid);
+        JdkProcessTable table = parent == null ? null : JdkProcessTable.open(me.startTime, ProcEntry.MILLIS_PER_TICK);
+        if (table == null || table.startTicks(parent.pid) != parent.startTime) {
+            scansUnavailable = true;
+            Log.debug("no scans for the cold kill: the JDK's table is missing or its start times are not /proc's for "
+                    + parent);
+            return;
+        }
+        int walkLimit = c.enableScans(new JdkSyscalls(table), forcedScans ? 1 : 0);
+        if (Log.enabled(Log.Level.DEBUG)) {
+            Log.debug("cold path: scans of /proc linked in " + (System.nanoTime() - startNanos) / 1000 + " us; trees past "
+                    + walkLimit + " processes are scanned");
         }
     }
 
@@ -134,7 +150,12 @@ public final class ColdStartEngine implements Engine {
                     JdkSyscalls sys = new JdkSyscalls();
                     // The walk reads children files (CONFIG_PROC_CHILDREN), and the pids it reads must be ours.
                     if (ProcSource.system().hasChildrenFiles() && ProcSource.selfPidInProc() == sys.selfPid()) {
-                        cold = new ColdTreeKiller(sys, ProcSource.system(), stats, started);
+                        cold = new ColdTreeKiller(sys, ProcSource.system(), stats, started, new Runnable() {
+                            @Override
+                            public void run() {
+                                linkScans();
+                            }
+                        });
                     } else {
                         coldUnavailable = true;
                     }

@@ -45,9 +45,11 @@ import java.util.Set;
  * zombie-aware by polling /proc.
  * <p>
  * A large tree is not walked to its end: once the JDK's scan of /proc is linked ({@link #enableScans}, by the
- * background thread ahead of a kill) and the walk has taken {@link TreeScans#walkLimit} members, the members it has
- * pinned but not signalled yet, and everything below, are left to {@link TreeScans}: one read of every process per
- * scan instead of about five reads per tree process.
+ * background thread ahead of a kill, or by the first kill that needs it) and the walk has taken
+ * {@link TreeScans#walkLimit} members, the members it has pinned but not signalled yet, and everything below, are left
+ * to {@link TreeScans}: one read of every process instead of about five reads per tree process. Each member the scan
+ * signalled is then read once more ({@link #takeLateChildren}): an exited one is done with, a living one's children
+ * (forked after the scan read it, before its SIGKILL) are walked like the rest.
  */
 final class ColdTreeKiller implements KillWaiter {
     /** A bound on a kill's members whatever happens (walk and scans); a tree that keeps growing past it is a bug. */
@@ -60,8 +62,15 @@ final class ColdTreeKiller implements KillWaiter {
     private final Escapees escapees;
     /** Null until {@link #enableScans}: until then (a kill right at the first start) every tree is walked. */
     private volatile TreeScans scans;
+    /** Asked to call {@link #enableScans} when a kill meets a large tree before the background thread did. */
+    private final Runnable linkScans;
 
-    ColdTreeKiller(Syscalls sys, ProcSource proc, KillStats stats, StartedProcesses started) {
+    /**
+     * {@code linkScans}: links the scans (calls {@link #enableScans} where it can; does nothing once done); run by a
+     * kill that meets a tree of at least {@link TreeScans#MIN_WALK} processes while they are not linked yet.
+     */
+    ColdTreeKiller(Syscalls sys, ProcSource proc, KillStats stats, StartedProcesses started, Runnable linkScans) {
+        this.linkScans = linkScans;
         this.proc = proc;
         this.stats = stats;
         this.signaller = new Signaller(sys, proc);
@@ -76,19 +85,13 @@ final class ColdTreeKiller implements KillWaiter {
 
     /**
      * Lets large trees be scanned rather than walked, with {@code withTable}'s {@link Syscalls#processTable} and
-     * {@link Syscalls#signalStarted}, walking at most {@code walkLimit} members (0: as the machine's size says): links
-     * the scan first; nothing changes where that fails.
+     * {@link Syscalls#signalStarted}, walking at most {@code walkLimit} members (0: as the machine's size says); returns
+     * the walk limit in force.
      */
-    void enableScans(Syscalls withTable, int walkLimit) {
-        long startNanos = System.nanoTime();
-        TreeScans s = new TreeScans(withTable, new Signaller(withTable, proc), proc, stats, walkLimit);
-        if (s.link()) {
-            scans = s;
-            if (Log.enabled(Log.Level.DEBUG)) {
-                Log.debug("cold path: scans of /proc linked in " + (System.nanoTime() - startNanos) / 1000
-                        + " us; trees past " + s.walkLimit() + " processes are scanned");
-            }
-        }
+    int enableScans(Syscalls withTable, int walkLimit) {
+        TreeScans s = new TreeScans(withTable, new Signaller(withTable, proc), proc, walkLimit, proc.pids().length);
+        scans = s;
+        return s.walkLimit();
     }
 
     /**
@@ -149,7 +152,7 @@ final class ColdTreeKiller implements KillWaiter {
 
     /**
      * Kills {@code top} and its tree, parents first, adding them to {@code members}: walks it, and hands what is left
-     * to the scans once it is large (see the class comment).
+     * to a scan once it is large (see the class comment).
      */
     private void killTree(ProcEntry top, Map<Integer, Member> members, Target target) {
         Member first = isMember(top.pid, members) ? null : signaller.pin(top);
@@ -159,8 +162,7 @@ final class ColdTreeKiller implements KillWaiter {
         members.put(first.pid(), first);
         ArrayDeque<Member> open = new ArrayDeque<>();
         open.add(first);
-        TreeScans s = scans;
-        int walkLimit = s == null ? Integer.MAX_VALUE : s.walkLimit();
+        boolean scanned = false; // once per tree: what the scan's reads after the signals find is walked
         while (!open.isEmpty() && members.size() < MAX_MEMBERS) {
             Member m = open.poll();
             // Read before the SIGKILL: once m has died, its children are PID 1's and no longer found from m. Of its
@@ -168,11 +170,17 @@ final class ColdTreeKiller implements KillWaiter {
             // forks children that the read after the signal lists, or, if m is gone by then, that went to PID 1 or
             // an ancestor of this JVM with the cookie, where the escapee search finds them.
             int[] children = proc.children(m.pid(), m.entry.threads != 1);
-            if (members.size() + children.length >= walkLimit) {
+            TreeScans s = scanned ? null : scansFor(members.size() + children.length);
+            if (s != null) {
+                scanned = true;
                 open.addFirst(m);
-                // Ancestors read now: the scans must refuse them whatever they list.
-                s.killTrees(new ArrayList<>(open), members, signaller.ancestors(), target, children.length);
-                return;
+                // Ancestors read now: the scan must refuse them whatever it lists.
+                List<Member> signalled = s.killTrees(new ArrayList<>(open), members, signaller.ancestors(), children.length);
+                open.clear();
+                for (Member each : signalled) {
+                    takeLateChildren(each, members, open);
+                }
+                continue;
             }
             pinChildren(m, children, members, open);
             m.unsignalled = !signaller.signal(m, Syscalls.SIGKILL);
@@ -181,6 +189,32 @@ final class ColdTreeKiller implements KillWaiter {
                 pinChildren(m, proc.children(m.pid(), true), members, open); // forks finished before the signal
             }
         }
+    }
+
+    /** The scans, if a tree of {@code size} processes is to be scanned: linked now if a large tree is the first. */
+    private TreeScans scansFor(int size) {
+        TreeScans s = scans;
+        if (s == null && size >= TreeScans.MIN_WALK) {
+            linkScans.run();
+            s = scans;
+        }
+        return s != null && size >= s.walkLimit() ? s : null;
+    }
+
+    /**
+     * After the scan's signals, reads {@code m} once more: exited (a zombie, or its pid gone or taken over), it is
+     * done with, and the wait need not read it again; alive, its children now, forked after the scan read it and
+     * before its SIGKILL (it forks no more), are pinned into {@code open}. Those of an exited member went to PID 1 or
+     * a subreaper: the escapee search's.
+     */
+    private void takeLateChildren(Member m, Map<Integer, Member> members, ArrayDeque<Member> open) {
+        ProcEntry now = ProcTable.read(proc, m.pid());
+        if (!m.entry.sameProcess(now) || now.hasExited()) {
+            m.exited = true;
+            return;
+        }
+        // Its thread count is final once it is signalled: a killed process starts no thread.
+        pinChildren(m, proc.children(m.pid(), m.unsignalled || now.threads != 1), members, open);
     }
 
     /** The children of the processes orphans can be re-parented to: this JVM's ancestors, and PID 1. */

@@ -29,10 +29,10 @@ final class ProcessScan {
     }
 
     /**
-     * Scans again; afterwards the rows are this scan's. False when it was cut short (processes appearing faster than
-     * the arrays could grow): then the highest pids, the newest processes, are missing, and it proves nothing.
+     * Scans again; afterwards the rows are this scan's. Processes appearing faster than the arrays can grow cut it
+     * short: then the highest pids, the newest processes, are missing (as any process started after the scan is).
      */
-    boolean scan(Syscalls sys) throws ErrnoException {
+    void scan(Syscalls sys) throws ErrnoException {
         int n = sys.processTable(pids, ppids, startTicks);
         for (int growths = 0; n > pids.length && growths < MAX_GROWTHS; growths++) {
             int size = n + n / 8;
@@ -43,7 +43,6 @@ final class ProcessScan {
         }
         count = Math.min(n, pids.length);
         index();
-        return n <= pids.length;
     }
 
     int count() {

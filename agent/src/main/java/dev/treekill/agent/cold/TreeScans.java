@@ -1,8 +1,5 @@
 package dev.treekill.agent.cold;
 
-import dev.treekill.agent.engine.KillStats;
-import dev.treekill.agent.engine.Target;
-import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
@@ -17,114 +14,78 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The cold kill of a large tree: scan, kill what is new, scan again. Each scan ({@link Syscalls#processTable}: every
- * process's pid, parent and start, read in C by the JDK) adds the processes whose parent is a member that the same
- * scan still shows (same pid, same start) and that are younger than it, parents first; as in the walk, a parent's
- * children count only if the parent is still the same process when read after the scan (a member that died and was
- * reaped during the scan may have left its pid to a stranger whose children the scan then listed). They get SIGKILL
- * by pid and scanned start ({@link Syscalls#signalStarted}: the JDK compares the start right before kill(2)). A
- * killed process forks no more (a fork either finished before the signal, and the next scan lists its child, or
- * fails), so the scans stop at the first complete one, taken after every member was signalled, that finds nobody
- * new. A child whose parent exited before a scan read it went to PID 1 or a subreaper above: the escapee search after
- * the kill finds it by its cookie. That window, from a scan's read of a parent to the parent's SIGKILL, is
- * milliseconds here (the rest of the scan, the pass over its rows, the signals before it) where the walk's is one
- * /proc read: a child forked in it that cleared its cookie is not found. A scan costs one read of every process on
- * the machine; the walk it takes over from costs about five per tree process: see {@link #walkLimit()}.
+ * The cold kill of a large tree: one scan, then SIGKILL to what it shows below the members. The scan
+ * ({@link Syscalls#processTable}: every process's pid, parent and start, read in C by the JDK) adds the processes
+ * whose parent is a member that the same scan still shows (same pid, same start) and that are younger than it, parents
+ * first; as in the walk, a parent's children count only if the parent is still the same process when read after the
+ * scan (a member that died and was reaped during the scan may have left its pid to a stranger whose children the scan
+ * then listed). They get SIGKILL by pid and scanned start ({@link Syscalls#signalStarted}: the JDK compares the start
+ * right before kill(2)). What the scan cannot show, children forked after it read their parent and before the
+ * parent's SIGKILL (or that it missed), the caller finds after the signals ({@link ColdTreeKiller}): a killed process
+ * forks no more, so such a child is either still its parent's, read from the parent's children files, or, once the
+ * parent has exited, PID 1's or a subreaper's, found there by its cookie. A child of the second kind that cleared its
+ * cookie is not found: its window, from the scan's read of its parent to the parent's SIGKILL, is milliseconds here
+ * (the rest of the scan, the pass over its rows, the signals before it) where the walk's is one /proc read. A scan
+ * costs one read of every process on the machine; the walk it takes over from costs about five per tree process:
+ * see {@link #walkLimit()}.
  */
 final class TreeScans {
-    /** Scans per kill; each kills what it found, so the second normally finds nobody. Past it: warn, stop. */
-    private static final int MAX_SCANS = 16;
     /** Below this many members the walk always goes on: a scan of even a quiet machine costs more. */
-    private static final int MIN_WALK = 32;
+    static final int MIN_WALK = 32;
     /** Rows made room for beyond the last scan's count: processes started since (a scan too small is read again). */
     private static final int SPARE_ROWS = 64;
 
     private final Syscalls sys;
     private final Signaller signaller;
     private final ProcSource proc;
-    private final KillStats stats;
     /** A walk limit given by the caller (tests: scan from the first member), or 0 to derive it. */
     private final int fixedWalkLimit;
-    /** Processes the last scan saw (any kill's; races between kills are harmless: it sizes arrays). */
-    private volatile int lastCount = 1024;
+    /** Processes on the machine as last counted (any kill's; races between kills are harmless: it sizes arrays). */
+    private volatile int lastCount;
 
     /**
      * {@code sys}: where {@link Syscalls#processTable} and {@link Syscalls#signalStarted} work, and {@code signaller}
      * over it; {@code proc}: where a parent is read again; {@code fixedWalkLimit}: the {@link #walkLimit()} to use, or 0
-     * for the one derived from the machine's size.
+     * for the one derived from the machine's size, {@code processCount} processes until a scan counts them.
      */
-    TreeScans(Syscalls sys, Signaller signaller, ProcSource proc, KillStats stats, int fixedWalkLimit) {
+    TreeScans(Syscalls sys, Signaller signaller, ProcSource proc, int fixedWalkLimit, int processCount) {
         this.sys = sys;
         this.signaller = signaller;
         this.proc = proc;
-        this.stats = stats;
         this.fixedWalkLimit = fixedWalkLimit;
+        this.lastCount = processCount;
     }
 
     /**
-     * Scans once, so that a kill does not pay for linking the JDK's scan (milliseconds in a fresh JVM) and knows the
-     * machine's size, and checks that the scan's start times are /proc's (the ms-to-ticks conversion) on this JVM's
-     * parent; false where either fails (then there are no scans). The kill's own native is linked by its first use.
-     */
-    boolean link() {
-        ProcessScan scan = new ProcessScan(lastCount + SPARE_ROWS);
-        try {
-            scan.scan(sys);
-        } catch (ErrnoException e) {
-            Log.debug("no scans for the cold kill: " + e.getMessage());
-            return false;
-        }
-        ProcEntry me = ProcTable.read(proc, sys.selfPid());
-        ProcEntry parent = me == null ? null : ProcTable.read(proc, me.ppid);
-        int row = parent == null ? ProcessScan.NO_ROW : scan.rowOf(parent.pid);
-        if (row == ProcessScan.NO_ROW || scan.startTicks(row) != parent.startTime) {
-            Log.debug("no scans for the cold kill: their start times are not /proc's for " + parent);
-            return false;
-        }
-        lastCount = scan.count();
-        return true;
-    }
-
-    /**
-     * Members a walk may take before the scans are cheaper: the walk reads /proc about five times a process, two
-     * scans once per process on the machine each, so from half the machine's processes on (as last scanned).
+     * Members a walk may take before a scan is cheaper: the walk reads /proc about five times a process, the scan once
+     * per process on the machine and the reads after the signals once or twice per member, so from half the
+     * machine's processes on (as last counted).
      */
     int walkLimit() {
         return fixedWalkLimit > 0 ? fixedWalkLimit : Math.max(MIN_WALK, lastCount / 2);
     }
 
     /**
-     * Kills {@code toKill} (pinned members, not signalled yet) and every descendant of any member: the first scan
-     * lists their children while they still hold them (a dead member's children are PID 1's, found only by their
-     * cookie). Never pid 1, this JVM or one of its {@code ancestors}, whatever a scan says. {@code unpinned}: how many
-     * processes of the tree the caller saw but did not pin (room is made for them in the first scan). Should a scan
+     * Kills {@code toKill} (pinned members, not signalled yet) and every descendant of any member the scan shows:
+     * it lists their children while they still hold them (a dead member's children are PID 1's, found only by their
+     * cookie). Never pid 1, this JVM or one of its {@code ancestors}, whatever the scan says. {@code unpinned}: how
+     * many processes of the tree the caller saw but did not pin (room is made for them in the scan). Returns the
+     * members it signalled or tried to ({@code toKill} first, then parents before their children). Should the scan
      * fail, what was pinned is signalled and the failure thrown.
      */
-    void killTrees(List<Member> toKill, Map<Integer, Member> members, Set<Integer> ancestors, Target target, int unpinned) {
+    List<Member> killTrees(List<Member> toKill, Map<Integer, Member> members, Set<Integer> ancestors, int unpinned) {
         ProcessScan scan = new ProcessScan(lastCount + members.size() + unpinned + SPARE_ROWS);
-        List<Member> next = new ArrayList<>(toKill);
-        for (int scans = 0;; scans++) {
-            if (scans == MAX_SCANS || members.size() >= ColdTreeKiller.MAX_MEMBERS) {
-                Log.warn(target + ": processes still appearing after " + scans + " scans; killing what was found");
-                stats.error();
-                signalAll(next);
-                return;
-            }
-            boolean complete;
-            try {
-                complete = scan.scan(sys);
-            } catch (ErrnoException e) {
-                signalAll(next);
-                throw new IllegalStateException("cannot scan /proc: " + e.getMessage(), e);
-            }
-            lastCount = scan.count();
-            next.addAll(newChildren(scan, members, ancestors));
-            if (next.isEmpty() && complete) {
-                return; // every member was signalled before this scan, and it shows no child of theirs unknown
-            }
-            signalAll(next);
-            next = new ArrayList<>();
+        List<Member> taken = new ArrayList<>(toKill);
+        try {
+            scan.scan(sys);
+        } catch (ErrnoException e) {
+            signalAll(taken);
+            throw new IllegalStateException("cannot scan /proc: " + e.getMessage(), e);
         }
+        lastCount = scan.count();
+        taken.addAll(newChildren(scan, members, ancestors));
+        signalAll(taken);
+        return taken;
     }
 
     private void signalAll(List<Member> toKill) {

@@ -23,13 +23,16 @@ public final class JdkProcessTable {
     private static volatile Runnable opener;
 
     private final MethodHandle scan;
+    private final MethodHandle isAlive;
     private final MethodHandle destroy;
     private final long bootMillis;
     /** The JDK converts a start of {@code t} ticks to {@code boot + t * 1000 / USER_HZ} ms, i.e. this per tick. */
     private final long millisPerTick;
 
-    private JdkProcessTable(MethodHandle scan, MethodHandle destroy, long bootMillis, long millisPerTick) {
+    private JdkProcessTable(MethodHandle scan, MethodHandle isAlive, MethodHandle destroy, long bootMillis,
+            long millisPerTick) {
         this.scan = scan;
+        this.isAlive = isAlive;
         this.destroy = destroy;
         this.bootMillis = bootMillis;
         this.millisPerTick = millisPerTick;
@@ -66,7 +69,7 @@ public final class JdkProcessTable {
                     MethodType.methodType(boolean.class, long.class, long.class, boolean.class));
             long selfStartMillis = (long) isAlive.invokeExact(ProcessHandle.current().pid());
             return selfStartMillis <= 0 ? null
-                    : new JdkProcessTable(scan, destroy, selfStartMillis - selfStartTicks * millisPerTick, millisPerTick);
+                    : new JdkProcessTable(scan, isAlive, destroy, selfStartMillis - selfStartTicks * millisPerTick, millisPerTick);
         } catch (Throwable e) { // whatever this JDK says: no table, the caller does without
             Log.debug("no JDK process table: " + e);
             return null;
@@ -90,6 +93,20 @@ public final class JdkProcessTable {
             startTicks[i] = (startTicks[i] - bootMillis) / millisPerTick;
         }
         return count;
+    }
+
+    /**
+     * The start of the process at {@code pid} in clock ticks since boot, as the JDK reads it (one read of its /proc
+     * stat, in C), or -1 if there is none (or it cannot be read).
+     */
+    public long startTicks(long pid) {
+        long millis;
+        try {
+            millis = (long) isAlive.invokeExact(pid);
+        } catch (Throwable e) {
+            return -1;
+        }
+        return millis <= 0 ? -1 : (millis - bootMillis) / millisPerTick;
     }
 
     /**

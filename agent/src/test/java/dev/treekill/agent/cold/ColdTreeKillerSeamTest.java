@@ -76,8 +76,19 @@ class ColdTreeKillerSeamTest {
         WALK, SCANS
     }
 
+    /** A cold killer whose scans are linked only where a test says so. */
+    private ColdTreeKiller killer(FakeSyscalls sys) {
+        return new ColdTreeKiller(sys, proc, new KillStats(), started, NOT_LINKED);
+    }
+
+    private static final Runnable NOT_LINKED = new Runnable() {
+        @Override
+        public void run() {
+        }
+    };
+
     private PendingKill kill(FakeSyscalls sys, Way way) {
-        ColdTreeKiller killer = new ColdTreeKiller(sys, proc, new KillStats(), started);
+        ColdTreeKiller killer = killer(sys);
         if (way == Way.SCANS) {
             killer.enableScans(sys, 1);
         }
@@ -131,12 +142,13 @@ class ColdTreeKillerSeamTest {
     }
 
     /**
-     * No SIGSTOP: a child forked after the first scan (or the walk's first read), before its parent's SIGKILL, is in
-     * the next read while the parent has not exited yet (still 'S' here: its SIGKILL is delivered, its exit not done).
+     * No SIGSTOP: a child forked after the scan (or the walk's first read) read its parent, before the parent's SIGKILL,
+     * is found in the read of the parent after the signals while the parent has not exited yet (still 'S' here: its
+     * SIGKILL is delivered, its exit not done).
      */
     @ParameterizedTest
     @EnumSource(Way.class)
-    void aChildForkedAfterTheFirstScanIsKilledFromTheNextWithoutItsCookie(Way way) {
+    void aChildForkedBeforeItsParentsSignalIsKilledFromTheReadAfterItWithoutItsCookie(Way way) {
         FakeSyscalls sys = new NoPidfds(proc) {
             @Override
             public void killPid(int pid, int signal) {
@@ -173,7 +185,7 @@ class ColdTreeKillerSeamTest {
         proc.put(1010, 1003, 'S', 1, 70, "a").put(1011, 1003, 'S', 1, 70, "b").put(1012, 1010, 'S', 1, 71, "c")
                 .put(1013, 1012, 'S', 1, 72, "d").put(1014, 1011, 'S', 1, 71, "e");
         FakeSyscalls sys = new NoPidfds(proc);
-        ColdTreeKiller killer = new ColdTreeKiller(sys, proc, new KillStats(), started);
+        ColdTreeKiller killer = killer(sys);
         killer.enableScans(sys, 4);
         PendingKill kill = killer.kill(Target.started(started.of(root), true), Trigger.CLI);
         assertEquals(8, kill.size());
@@ -189,25 +201,23 @@ class ColdTreeKillerSeamTest {
     }
 
     /**
-     * A member reaped during a scan whose pid went to a stranger: the stranger's child, listed after it, is not
-     * taken (the parent is read again after the scan, as the walk reads it after its children).
+     * A member reaped during the scan whose pid went to a stranger: the stranger's child, listed after it, is not
+     * taken (the parent is read again after the scan, as the walk reads it after its children). The root is that
+     * member here: it died on its own after the scan read it, the JDK reaped it, and its pid was taken.
      */
     @Test
     void theChildOfAStrangerThatTookAMembersPidDuringAScanIsLeftAlone() {
         FakeSyscalls sys = new NoPidfds(proc) {
-            private boolean recycled;
-
             @Override
             public int processTable(long[] pids, long[] ppids, long[] startTicks) throws ErrnoException {
                 int n = super.processTable(pids, ppids, startTicks);
-                if (!recycled && signalled(SIGKILL).contains(1003)) {
-                    // The scan read 1003 (a killed member, now reaped), then its pid went to a stranger with a child.
-                    recycled = true;
-                    proc.remove(1003).put(1003, 1, 'S', 1, 99, "stranger").env(1003, "PATH=/bin");
-                    proc.put(1020, 1003, 'S', 1, 100, "stranger's child").env(1020, "PATH=/bin");
+                if (proc.stat(1020) == null) {
+                    proc.remove(ROOT).put(ROOT, 1, 'S', 1, 99, "stranger").env(ROOT, "PATH=/bin");
+                    proc.put(1020, ROOT, 'S', 1, 100, "stranger's child").env(1020, "PATH=/bin");
+                    proc.put(1002, 1, 'S', 1, 61, "worker"); // the root's child, handed to PID 1 with its cookie
                     if (n < pids.length) {
                         pids[n] = 1020;
-                        ppids[n] = 1003;
+                        ppids[n] = ROOT;
                         startTicks[n] = 100;
                     }
                     n++;
@@ -215,10 +225,42 @@ class ColdTreeKillerSeamTest {
                 return n;
             }
         };
-        ColdTreeKiller killer = new ColdTreeKiller(sys, proc, new KillStats(), started);
+        ColdTreeKiller killer = killer(sys);
         killer.enableScans(sys, 1);
         killer.kill(Target.started(started.of(root), true), Trigger.CLI);
+        assertTrue(sys.signalled(SIGKILL).contains(1003), "the rest of the tree is killed: " + sys.calls);
         assertFalse(sys.signalled(SIGKILL).contains(1020), sys.calls::toString);
+        assertFalse(sys.signalled(SIGKILL).contains(ROOT), "the stranger: " + sys.calls);
+        neverTouchesInitSelfOrParent(sys);
+    }
+
+    /**
+     * A large tree met before the background thread linked the scans: the kill links them itself and scans the tree
+     * rather than walking it.
+     */
+    @Test
+    void aLargeTreeMetBeforeTheScansAreLinkedLinksThem() {
+        for (int pid = 3000; pid < 3000 + TreeScans.MIN_WALK; pid++) {
+            proc.put(pid, ROOT, 'S', 1, 70, "wide");
+        }
+        FakeSyscalls sys = new NoPidfds(proc);
+        ColdTreeKiller[] killer = new ColdTreeKiller[1];
+        int[] links = new int[1];
+        killer[0] = new ColdTreeKiller(sys, proc, new KillStats(), started, new Runnable() {
+            @Override
+            public void run() {
+                links[0]++;
+                killer[0].enableScans(sys, 0);
+            }
+        });
+        PendingKill kill = killer[0].kill(Target.started(started.of(root), true), Trigger.CLI);
+        assertEquals(1, links[0]);
+        assertEquals(3 + TreeScans.MIN_WALK, kill.size());
+        int scanned = 0;
+        for (dev.treekill.agent.signal.Member m : kill.members()) {
+            scanned += m.byStartTime ? 1 : 0;
+        }
+        assertEquals(2 + TreeScans.MIN_WALK, scanned, "every process but the root from the scan");
         neverTouchesInitSelfOrParent(sys);
     }
 
@@ -310,7 +352,7 @@ class ColdTreeKillerSeamTest {
         assertFalse(ColdTreeKiller.accepts(Target.tree(ROOT)));
         assertFalse(ColdTreeKiller.accepts(Target.allDescendantsOf(SELF)));
         assertTrue(ColdTreeKiller.accepts(Target.started(started.of(root), true)));
-        ColdTreeKiller killer = new ColdTreeKiller(new NoPidfds(proc), proc, new KillStats(), started);
+        ColdTreeKiller killer = killer(new NoPidfds(proc));
         assertThrows(IllegalArgumentException.class, () -> killer.kill(Target.tree(ROOT), Trigger.CLI));
     }
 }
