@@ -191,11 +191,14 @@ public final class AgentRuntime implements Supplier<Engine> {
         }
     }
 
-    /** Links the cold path's scans of /proc for large trees (a few ms in a fresh JVM; opens java.lang to the agent). */
+    /**
+     * Links the cold path's scans of /proc for large trees (a few ms in a fresh JVM; opens java.lang to the agent) and
+     * has the JIT compile the read their kill makes per member.
+     */
     private void linkColdScans() {
         try {
             if (coldStart != null) {
-                coldStart.linkScans();
+                coldStart.prepareLargeKills();
             }
         } catch (RuntimeException | Error e) {
             Log.debug("linking the cold path's scans failed: " + e); // large trees are walked

