@@ -52,7 +52,7 @@ public final class ColdStartEngine implements Engine {
     private volatile ColdTreeKiller cold;
     private final AtomicInteger coldKillsInFlight = new AtomicInteger();
     private volatile boolean coldUnavailable;
-    /** Linking the scans failed once: it would fail again (see {@link #linkScans}). */
+    /** This JDK has no table for the scans (see {@link #linkScans}): no use linking again. */
     private boolean scansUnavailable;
 
     /**
@@ -151,7 +151,8 @@ public final class ColdStartEngine implements Engine {
         ProcEntry parent = me == null ? null : ProcTable.read(proc, me.ppid);
         JdkProcessTable table = parent == null ? null : JdkProcessTable.open(me.startTime, ProcEntry.MILLIS_PER_TICK);
         if (table == null || table.startTicks(parent.pid) != parent.startTime) {
-            scansUnavailable = true;
+            // A JDK without the natives stays so; a parent that exited meanwhile, or that /proc does not show, may not.
+            scansUnavailable = parent != null && table == null;
             Log.debug("no scans for the cold kill: the JDK's table is missing or its start times are not /proc's for "
                     + parent);
             return;

@@ -45,15 +45,18 @@ import java.util.Set;
  * zombie-aware by polling /proc.
  * <p>
  * A large tree is not walked to its end: once the JDK's scan of /proc is linked ({@link #enableScans}, by the
- * background thread ahead of a kill, or by the first kill that needs it) and the walk has taken
- * {@link TreeScans#walkLimit} members, the members it has pinned but not signalled yet, and everything below, are left
- * to {@link TreeScans}: one read of every process instead of about five reads per tree process. Each member the scan
- * signalled is then read once more ({@link #takeLateChildren}): an exited one is done with, a living one's children
- * (forked after the scan read it, before its SIGKILL) are walked like the rest.
+ * background thread ahead of a kill, or by the first kill whose tree reaches the walk limit before that) and the walk
+ * has taken {@link TreeScans#walkLimit} members, the members it has pinned but not signalled yet, and everything below,
+ * are left to {@link TreeScans}: one read of every process instead of about five reads per tree process. Every member
+ * is then read once more ({@link #takeLateChildren}): an exited one is done with, a living one's children (forked
+ * after the scan read it, before its SIGKILL) are walked like the rest, or scanned again where it has several threads
+ * ({@link #handOverToScans}).
  */
 final class ColdTreeKiller implements KillWaiter {
     /** A bound on a kill's members whatever happens (walk and scans); a tree that keeps growing past it is a bug. */
     static final int MAX_MEMBERS = 1 << 20;
+    /** Scans per tree handed over; each after the last one's signals, so the second normally finds nobody. */
+    private static final int MAX_SCANS = 16;
 
     private final ProcSource proc;
     private final KillStats stats;
@@ -64,6 +67,8 @@ final class ColdTreeKiller implements KillWaiter {
     private volatile TreeScans scans;
     /** Asked to call {@link #enableScans} when a kill meets a large tree before the background thread did. */
     private final Runnable linkScans;
+    /** {@link #unlinkedWalkLimit()}, 0 until counted (once: a race counts twice, harmlessly). */
+    private volatile int unlinkedWalkLimit;
 
     /**
      * {@code linkScans}: links the scans (calls {@link #enableScans} where it can; does nothing once done); run by a
@@ -78,7 +83,7 @@ final class ColdTreeKiller implements KillWaiter {
         this.escapees = new Escapees(proc, sys.selfPid(), started, Adoption.NONE, CookieMode.ON);
     }
 
-    /** Whether {@link #enableScans} succeeded. */
+    /** Whether {@link #enableScans} was called. */
     boolean scansEnabled() {
         return scans != null;
     }
@@ -115,7 +120,7 @@ final class ColdTreeKiller implements KillWaiter {
             ProcEntry root = target.rootAlive() ? ProcTable.read(proc, (int) target.rootPid()) : null;
             if (target.isRoot(root)) {
                 rootStartTicks = root.startTime;
-                killTree(root, members, target);
+                killTree(root, members);
             }
             // Read after the tree was killed: orphans go to the ancestors the JVM has then.
             Set<Integer> ancestors = signaller.ancestors();
@@ -128,7 +133,7 @@ final class ColdTreeKiller implements KillWaiter {
                 @Override
                 public void take(List<ProcEntry> found) {
                     for (ProcEntry e : found) {
-                        killTree(e, members, target);
+                        killTree(e, members);
                     }
                 }
             }, stats);
@@ -152,17 +157,18 @@ final class ColdTreeKiller implements KillWaiter {
 
     /**
      * Kills {@code top} and its tree, parents first, adding them to {@code members}: walks it, and hands what is left
-     * to a scan once it is large (see the class comment).
+     * to the scans once it is large (see the class comment).
      */
-    private void killTree(ProcEntry top, Map<Integer, Member> members, Target target) {
+    private void killTree(ProcEntry top, Map<Integer, Member> members) {
         Member first = isMember(top.pid, members) ? null : signaller.pin(top);
         if (first == null) {
             return;
         }
+        int before = members.size();
         members.put(first.pid(), first);
         ArrayDeque<Member> open = new ArrayDeque<>();
         open.add(first);
-        boolean scanned = false; // once per tree: what the scan's reads after the signals find is walked
+        boolean scanned = false; // once per tree: what the reads after the scans' signals find is walked
         while (!open.isEmpty() && members.size() < MAX_MEMBERS) {
             Member m = open.poll();
             // Read before the SIGKILL: once m has died, its children are PID 1's and no longer found from m. Of its
@@ -170,16 +176,11 @@ final class ColdTreeKiller implements KillWaiter {
             // forks children that the read after the signal lists, or, if m is gone by then, that went to PID 1 or
             // an ancestor of this JVM with the cookie, where the escapee search finds them.
             int[] children = proc.children(m.pid(), m.entry.threads != 1);
-            TreeScans s = scanned ? null : scansFor(members.size() + children.length);
+            TreeScans s = scanned ? null : scansFor(members.size() - before + children.length);
             if (s != null) {
                 scanned = true;
                 open.addFirst(m);
-                // Ancestors read now: the scan must refuse them whatever it lists.
-                List<Member> signalled = s.killTrees(new ArrayList<>(open), members, signaller.ancestors(), children.length);
-                open.clear();
-                for (Member each : signalled) {
-                    takeLateChildren(each, members, open);
-                }
+                handOverToScans(s, open, members, children.length);
                 continue;
             }
             pinChildren(m, children, members, open);
@@ -189,32 +190,93 @@ final class ColdTreeKiller implements KillWaiter {
                 pinChildren(m, proc.children(m.pid(), true), members, open); // forks finished before the signal
             }
         }
-    }
-
-    /** The scans, if a tree of {@code size} processes is to be scanned: linked now if a large tree is the first. */
-    private TreeScans scansFor(int size) {
-        TreeScans s = scans;
-        if (s == null && size >= TreeScans.MIN_WALK) {
-            linkScans.run();
-            s = scans;
+        if (!open.isEmpty()) {
+            Log.warn("a tree past " + MAX_MEMBERS + " processes: killing the " + open.size() + " pinned last, not their children");
+            stats.error();
+            for (Member m : open) {
+                m.unsignalled = !signaller.signal(m, Syscalls.SIGKILL);
+            }
         }
-        return s != null && size >= s.walkLimit() ? s : null;
     }
 
     /**
-     * After the scan's signals, reads {@code m} once more: exited (a zombie, or its pid gone or taken over), it is
-     * done with, and the wait need not read it again; alive, its children now, forked after the scan read it and
-     * before its SIGKILL (it forks no more), are pinned into {@code open}. Those of an exited member went to PID 1 or
-     * a subreaper: the escapee search's.
+     * The scans, if a tree of which {@code size} processes are known is to be scanned: linked first if they are not
+     * yet and the tree is as large as their walk limit will be.
      */
-    private void takeLateChildren(Member m, Map<Integer, Member> members, ArrayDeque<Member> open) {
-        ProcEntry now = ProcTable.read(proc, m.pid());
-        if (!m.entry.sameProcess(now) || now.hasExited()) {
-            m.exited = true;
-            return;
+    private TreeScans scansFor(int size) {
+        TreeScans s = scans;
+        if (s == null && size >= TreeScans.MIN_WALK && size >= unlinkedWalkLimit()) {
+            linkScans.run();
+            s = scans;
         }
-        // Its thread count is final once it is signalled: a killed process starts no thread.
-        pinChildren(m, proc.children(m.pid(), m.unsignalled || now.threads != 1), members, open);
+        return s != null && s.works() && size >= s.walkLimit() ? s : null;
+    }
+
+    /** {@link TreeScans#walkLimit} as it will be once linked, from the machine's size when first asked. */
+    private int unlinkedWalkLimit() {
+        if (unlinkedWalkLimit == 0) {
+            unlinkedWalkLimit = TreeScans.walkLimit(proc.pids().length);
+        }
+        return unlinkedWalkLimit;
+    }
+
+    /**
+     * Kills {@code open} (pinned, not signalled yet) and every descendant a scan shows, then reads every member once
+     * more ({@link #takeLateChildren}), leaving in {@code open} the children that read finds for the walk. Where a
+     * member still alive has more than one thread, scans again instead: as its threads exit, their children pass to a
+     * sibling thread whose children file may have been read already, while a scan lists them by the process they
+     * belong to; until a scan after the signals finds nobody new. {@code unpinned}: tree processes seen but not pinned.
+     */
+    private void handOverToScans(TreeScans s, ArrayDeque<Member> open, Map<Integer, Member> members, int unpinned) {
+        Set<Integer> ancestors = signaller.ancestors(); // read now: the scans must refuse them whatever they list
+        for (int scans = 1;; scans++) {
+            List<Member> toKill = new ArrayList<>(open);
+            open.clear();
+            int known = members.size();
+            s.killTrees(toKill, members, ancestors, scans == 1 ? unpinned : 0);
+            boolean foundNew = members.size() > known;
+            boolean threadedAlive = false;
+            for (Member m : new ArrayList<>(members.values())) {
+                if (!m.exited && !m.gone) {
+                    threadedAlive |= takeLateChildren(m, members, open, s.works());
+                }
+            }
+            if (!threadedAlive || (scans > 1 && !foundNew) || !s.works() || scans == MAX_SCANS
+                    || members.size() >= MAX_MEMBERS) {
+                return; // open: walked by the caller
+            }
+        }
+    }
+
+    /**
+     * After the scans' signals, reads {@code m} once more: exited (a zombie, or its pid gone or taken over), it is
+     * done with, and the wait need not read it again; alive with one thread, its children now, forked after the scan
+     * read it and before its SIGKILL (it forks no more), are pinned into {@code open}; alive with more threads,
+     * returns true: a scan takes its children (see {@link #handOverToScans}), or, where {@code scanning} is false (the
+     * scan failed), the walk's read of every thread's. Those of an exited member went to PID 1 or a subreaper: the
+     * escapee search's.
+     */
+    private boolean takeLateChildren(Member m, Map<Integer, Member> members, ArrayDeque<Member> open, boolean scanning) {
+        ProcEntry now = ProcTable.read(proc, m.pid());
+        if (!m.entry.sameProcess(now)) {
+            m.exited = true;
+            m.gone = true; // reaped; its pid may name another process now
+            return false;
+        }
+        if (now.hasExited()) {
+            m.exited = true;
+            return false;
+        }
+        if (m.unsignalled || (now.threads != 1 && !scanning)) {
+            // Not ours to kill (EPERM), or no scan to list its children by process: every thread's, as the walk reads.
+            pinChildren(m, proc.children(m.pid(), true), members, open);
+            return false;
+        }
+        if (now.threads != 1) {
+            return true;
+        }
+        pinChildren(m, proc.children(m.pid(), false), members, open); // one thread, and a killed process starts none
+        return false;
     }
 
     /** The children of the processes orphans can be re-parented to: this JVM's ancestors, and PID 1. */

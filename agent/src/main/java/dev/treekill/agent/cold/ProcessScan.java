@@ -6,7 +6,7 @@ import java.util.Arrays;
 
 /**
  * The latest scan of every process ({@link Syscalls#processTable}): rows of pid, parent pid and start (clock
- * ticks), each row findable by its pid. Reused from scan to scan of one kill; one kill's alone (not thread-safe).
+ * ticks), each row findable by its pid. One kill's alone (not thread-safe).
  */
 final class ProcessScan {
     /** Times the arrays may grow within one scan: processes appearing faster than that are no machine we run on. */
@@ -29,7 +29,7 @@ final class ProcessScan {
     }
 
     /**
-     * Scans again; afterwards the rows are this scan's. Processes appearing faster than the arrays can grow cut it
+     * Scans; afterwards the rows are this scan's. Processes appearing faster than the arrays can grow cut it
      * short: then the highest pids, the newest processes, are missing (as any process started after the scan is).
      */
     void scan(Syscalls sys) throws ErrnoException {

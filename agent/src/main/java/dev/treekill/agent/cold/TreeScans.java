@@ -1,5 +1,6 @@
 package dev.treekill.agent.cold;
 
+import dev.treekill.agent.log.Log;
 import dev.treekill.agent.proc.ProcEntry;
 import dev.treekill.agent.proc.ProcSource;
 import dev.treekill.agent.proc.ProcTable;
@@ -42,6 +43,7 @@ final class TreeScans {
     private final int fixedWalkLimit;
     /** Processes on the machine as last counted (any kill's; races between kills are harmless: it sizes arrays). */
     private volatile int lastCount;
+    private volatile boolean works = true;
 
     /**
      * {@code sys}: where {@link Syscalls#processTable} and {@link Syscalls#signalStarted} work, and {@code signaller}
@@ -58,11 +60,21 @@ final class TreeScans {
 
     /**
      * Members a walk may take before a scan is cheaper: the walk reads /proc about five times a process, the scan once
-     * per process on the machine and the reads after the signals once or twice per member, so from half the
-     * machine's processes on (as last counted).
+     * per process on the machine (in C: about half the cost of a read in Java here) and the reads after the signals
+     * once or twice per member, so from about half the machine's processes on (as last counted).
      */
     int walkLimit() {
-        return fixedWalkLimit > 0 ? fixedWalkLimit : Math.max(MIN_WALK, lastCount / 2);
+        return fixedWalkLimit > 0 ? fixedWalkLimit : walkLimit(lastCount);
+    }
+
+    /** {@link #walkLimit()} on a machine of {@code processCount} processes. */
+    static int walkLimit(int processCount) {
+        return Math.max(MIN_WALK, processCount / 2);
+    }
+
+    /** False once a scan failed: it would fail again (the JDK's scan opens /proc); trees are walked. */
+    boolean works() {
+        return works;
     }
 
     /**
@@ -71,19 +83,20 @@ final class TreeScans {
      * cookie). Never pid 1, this JVM or one of its {@code ancestors}, whatever the scan says. {@code unpinned}: how
      * many processes of the tree the caller saw but did not pin (room is made for them in the scan). Returns the
      * members it signalled or tried to ({@code toKill} first, then parents before their children). Should the scan
-     * fail, what was pinned is signalled and the failure thrown.
+     * fail, {@code toKill} alone is signalled and the scans stop working ({@link #works}): what the caller's reads
+     * after the signals find, it walks.
      */
     List<Member> killTrees(List<Member> toKill, Map<Integer, Member> members, Set<Integer> ancestors, int unpinned) {
         ProcessScan scan = new ProcessScan(lastCount + members.size() + unpinned + SPARE_ROWS);
         List<Member> taken = new ArrayList<>(toKill);
         try {
             scan.scan(sys);
+            lastCount = scan.count();
+            taken.addAll(newChildren(scan, members, ancestors));
         } catch (ErrnoException e) {
-            signalAll(taken);
-            throw new IllegalStateException("cannot scan /proc: " + e.getMessage(), e);
+            works = false;
+            Log.debug("the cold path's scan failed, walking instead: " + e.getMessage());
         }
-        lastCount = scan.count();
-        taken.addAll(newChildren(scan, members, ancestors));
         signalAll(taken);
         return taken;
     }

@@ -32,6 +32,9 @@ final class ProcFs implements ProcSource {
 
     @Override
     public String stat(int pid) {
+        if (pid <= 0) {
+            return null; // no such process; its path would name /proc/stat
+        }
         int n = read(statPath(pid), true);
         return n < 0 ? null : new String(BUFFER.get()[0], 0, n, StandardCharsets.ISO_8859_1);
     }
@@ -163,7 +166,7 @@ final class ProcFs implements ProcSource {
     private static final byte[] STAT = "/stat".getBytes(StandardCharsets.ISO_8859_1);
 
     /**
-     * "/proc/[pid]/stat", written digit by digit: a wait builds one per process, often before the JIT has compiled
+     * "/proc/[pid]/stat" for {@code pid} &gt; 0, written digit by digit: a wait builds one per process, often before the JIT has compiled
      * anything, where a string concatenation costs twice as much (measured: 4.5 against 2 ms for 1000).
      */
     private static String statPath(int pid) {

@@ -14,6 +14,8 @@ import dev.treekill.agent.engine.Trigger;
 import dev.treekill.agent.hook.StartHooks;
 import dev.treekill.agent.proc.Environ;
 import dev.treekill.agent.proc.FakeProc;
+import dev.treekill.agent.proc.ForwardingProc;
+import dev.treekill.agent.signal.Member;
 import dev.treekill.agent.starts.Cookies;
 import dev.treekill.agent.starts.StartedProcesses;
 import dev.treekill.agent.sys.Call;
@@ -30,7 +32,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The kill without native calls (no SIGSTOP, no pidfds) against a scripted /proc and a scripted scan of it:
- * children are taken from a scan before their parent dies, a child forked after a scan is in the next, one forked
+ * children are taken from a scan before their parent dies, a child forked after the scan read its parent is found
+ * by the read of the parent after the signals (or a second scan, for a parent with several threads), one forked
  * in the instant before its parent's SIGKILL and handed to PID 1 is found by its cookie, a recycled pid is never
  * signalled, and pid 1, this JVM and its parent are never touched, whatever a scan says.
  */
@@ -110,6 +113,57 @@ class ColdTreeKillerSeamTest {
         assertEquals(3, kill.size());
         assertEquals(List.of(Call.kill(1001, SIGKILL), Call.kill(1002, SIGKILL), Call.kill(1003, SIGKILL)),
                 sys.signals());
+        neverTouchesInitSelfOrParent(sys);
+        if (way == Way.SCANS) {
+            for (Member m : kill.members()) {
+                assertTrue(m.exited, "the read after the signals saw the zombie, the wait need not: " + m);
+            }
+        }
+    }
+
+    /** A tree smaller than the walk limit is walked without linking the scans. */
+    @Test
+    void aSmallTreeDoesNotLinkTheScans() {
+        int[] links = new int[1];
+        ColdTreeKiller killer = new ColdTreeKiller(new NoPidfds(proc), proc, new KillStats(), started, new Runnable() {
+            @Override
+            public void run() {
+                links[0]++;
+            }
+        });
+        assertEquals(3, killer.kill(Target.started(started.of(root), true), Trigger.CLI).size());
+        assertEquals(0, links[0]);
+    }
+
+    /**
+     * A member with two threads, alive after its SIGKILL: the child one of its threads forked after the scan is not in
+     * the children files read then (it passed to a thread already read as its own thread exited), but its parent pid
+     * is the member's: a second scan takes it.
+     */
+    @Test
+    void theLateChildOfAMemberWithSeveralThreadsIsTakenByASecondScan() {
+        FakeSyscalls sys = new NoPidfds(proc) {
+            @Override
+            public void killPid(int pid, int signal) {
+                super.killPid(pid, signal);
+                if (pid == 1002 && proc.stat(1004) == null) {
+                    proc.put(1004, 1002, 'S', 1, 63, "late child").env(1004, "PATH=/bin"); // cleared its cookie
+                    proc.put(1002, ROOT, 'S', 2, 61, "worker"); // still exiting, two threads
+                }
+            }
+        };
+        ForwardingProc filesMissTheChild = new ForwardingProc(proc) {
+            @Override
+            public int[] children(int pid, boolean allThreads) {
+                int[] all = super.children(pid, allThreads);
+                return pid == 1002 ? java.util.Arrays.stream(all).filter(p -> p != 1004).toArray() : all;
+            }
+        };
+        ColdTreeKiller killer = new ColdTreeKiller(sys, filesMissTheChild, new KillStats(), started, NOT_LINKED);
+        killer.enableScans(sys, 1);
+        killer.kill(Target.started(started.of(root), true), Trigger.CLI);
+        assertEquals(List.of(Call.kill(1001, SIGKILL), Call.kill(1002, SIGKILL), Call.kill(1003, SIGKILL),
+                Call.kill(1004, SIGKILL)), sys.signals());
         neverTouchesInitSelfOrParent(sys);
     }
 
@@ -257,7 +311,7 @@ class ColdTreeKillerSeamTest {
         assertEquals(1, links[0]);
         assertEquals(3 + TreeScans.MIN_WALK, kill.size());
         int scanned = 0;
-        for (dev.treekill.agent.signal.Member m : kill.members()) {
+        for (Member m : kill.members()) {
             scanned += m.byStartTime ? 1 : 0;
         }
         assertEquals(2 + TreeScans.MIN_WALK, scanned, "every process but the root from the scan");

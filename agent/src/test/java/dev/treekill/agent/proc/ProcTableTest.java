@@ -52,8 +52,9 @@ class ProcTableTest {
         Process child = tagged.start(List.of(named.toString(), "30"));
         try {
             ProcEntry e = null;
-            for (int i = 0; i < 500 && (e == null || !e.command.equals("a\nb)c")); i++) {
-                Thread.sleep(10); // until the exec is done: before it, the child is still a copy of this JVM
+            // Until the exec is done (before it, the child is still a copy of this JVM) and sleep sleeps.
+            for (int i = 0; i < 500 && (e == null || !e.command.equals("a\nb)c") || e.state != 'S'); i++) {
+                Thread.sleep(10);
                 e = ProcTable.read(ProcSource.system(), (int) child.pid());
             }
             assertNotNull(e);
