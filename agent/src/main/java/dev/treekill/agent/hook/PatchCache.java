@@ -42,6 +42,11 @@ public final class PatchCache {
     private volatile boolean resolved;
     private File dir;
     private String patcherId;
+    /**
+     * {@link #dir} once found trusted: a trusted directory stays so (only root or this user could change any of its
+     * components), and checking it again costs each later class of the first start its chain of attribute reads.
+     */
+    private volatile Path trusted;
 
     /**
      * A cache under the directory {@code rootLookup} names on first use (null: none, every lookup misses), for
@@ -97,6 +102,16 @@ public final class PatchCache {
         return dir;
     }
 
+    /** {@code dir} if trusted (see {@link #trusted}), else null; not created. */
+    private Path trustedDirectory(File dir) throws IOException {
+        Path t = trusted;
+        if (t == null) {
+            t = UserCache.trustedDirectory(dir, false);
+            trusted = t;
+        }
+        return t;
+    }
+
     /** The patch stored for {@code original}, or null (a miss, for whatever reason). */
     public Patch find(String className, byte[] original) {
         File dir = dir();
@@ -105,7 +120,7 @@ public final class PatchCache {
         }
         Original key = new Original(className, original);
         try {
-            Path trusted = UserCache.trustedDirectory(dir, false);
+            Path trusted = trustedDirectory(dir);
             byte[] content = trusted == null ? null
                     : UserCache.readTrustedFile(trusted.resolve(key.fileName()), MAX_FILE_BYTES);
             if (content == null) {
@@ -130,14 +145,14 @@ public final class PatchCache {
         }
         Original key = new Original(className, original);
         try {
-            Path trusted = UserCache.trustedDirectory(dir, true);
-            if (trusted == null) {
+            Path created = UserCache.trustedDirectory(dir, true);
+            if (created == null) {
                 Log.debug("not caching the patch of " + className + ": " + dir + " is not this user's alone");
                 return;
             }
             // Unique enough: JVMs that collide fail to create the file, which only means no store. No
             // ProcessHandle here: it may be the very class being patched.
-            UserCache.writeTrustedFile(trusted, key.fileName(), System.nanoTime() + "." + System.identityHashCode(key),
+            UserCache.writeTrustedFile(created, key.fileName(), System.nanoTime() + "." + System.identityHashCode(key),
                     format(key, patch));
         } catch (IOException | RuntimeException e) {
             Log.debug("cannot cache the patch of " + className + ": " + e);
