@@ -74,6 +74,28 @@ class ColdTreeKillerSeamTest {
         }
     }
 
+    /**
+     * 1002 forked 1004 (which cleared its cookie) just before its SIGKILL, and is still exiting ('S': its SIGKILL is
+     * delivered, its exit not done; its children are still its own), with {@code threads} threads.
+     */
+    private final class LateChildOf1002 extends NoPidfds {
+        private final int threads;
+
+        LateChildOf1002(int threads) {
+            super(ColdTreeKillerSeamTest.this.proc);
+            this.threads = threads;
+        }
+
+        @Override
+        public void killPid(int pid, int signal) {
+            super.killPid(pid, signal);
+            if (pid == 1002 && proc.stat(1004) == null) {
+                proc.put(1004, 1002, 'S', 1, 63, "late child").env(1004, "PATH=/bin");
+                proc.put(1002, ROOT, 'S', threads, 61, "worker");
+            }
+        }
+    }
+
     /** Each test runs on both ways of taking a tree: the walk of children files, and the scans from its root on. */
     enum Way {
         WALK, SCANS
@@ -142,16 +164,7 @@ class ColdTreeKillerSeamTest {
      */
     @Test
     void theLateChildOfAMemberWithSeveralThreadsIsTakenByASecondScan() {
-        FakeSyscalls sys = new NoPidfds(proc) {
-            @Override
-            public void killPid(int pid, int signal) {
-                super.killPid(pid, signal);
-                if (pid == 1002 && proc.stat(1004) == null) {
-                    proc.put(1004, 1002, 'S', 1, 63, "late child").env(1004, "PATH=/bin"); // cleared its cookie
-                    proc.put(1002, ROOT, 'S', 2, 61, "worker"); // still exiting, two threads
-                }
-            }
-        };
+        FakeSyscalls sys = new LateChildOf1002(2);
         ForwardingProc filesMissTheChild = new ForwardingProc(proc) {
             @Override
             public int[] children(int pid, boolean allThreads) {
@@ -203,16 +216,7 @@ class ColdTreeKillerSeamTest {
     @ParameterizedTest
     @EnumSource(Way.class)
     void aChildForkedBeforeItsParentsSignalIsKilledFromTheReadAfterItWithoutItsCookie(Way way) {
-        FakeSyscalls sys = new NoPidfds(proc) {
-            @Override
-            public void killPid(int pid, int signal) {
-                super.killPid(pid, signal);
-                if (pid == 1002 && proc.stat(1004) == null) {
-                    proc.put(1004, 1002, 'S', 1, 63, "late child").env(1004, "PATH=/bin"); // cleared its cookie
-                    proc.setState(1002, 'S'); // still exiting: its children are still its own
-                }
-            }
-        };
+        FakeSyscalls sys = new LateChildOf1002(1);
         kill(sys, way);
         assertEquals(List.of(Call.kill(1001, SIGKILL), Call.kill(1002, SIGKILL), Call.kill(1003, SIGKILL),
                 Call.kill(1004, SIGKILL)), sys.signals());
