@@ -25,10 +25,10 @@ import java.util.Set;
  * parent's SIGKILL (or that it missed), the caller finds after the signals ({@link ColdTreeKiller}): a killed process
  * forks no more, so such a child is either still its parent's, read from the parent's children files, or, once the
  * parent has exited, PID 1's or a subreaper's, found there by its cookie. A child of the second kind that cleared its
- * cookie is not found: its window, from the scan's read of its parent to the parent's SIGKILL, is milliseconds here
- * (the rest of the scan, the pass over its rows, the signals before it) where the walk's is one /proc read. A scan
- * costs one read of every process on the machine; the walk it takes over from costs about five per tree process:
- * see {@link #walkLimit()}.
+ * cookie is not found: its window, from the scan's read of its parent to the parent's SIGKILL, is the rest of the
+ * scan, the pass over its rows and the signals before it (tens of ms; the walk's: the pinning of the parent's
+ * children). A scan costs one read of every process on the machine; the walk it takes over from costs about five per
+ * tree process: see {@link #walkLimit()}.
  */
 final class TreeScans {
     /** Below this many members the walk always goes on: a scan of even a quiet machine costs more. */
