@@ -1,8 +1,10 @@
 package dev.treekill.junit.it;
 
 import dev.treekill.testing.TaggedProcesses;
+import dev.treekill.testing.TrustedTempDirFactory;
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,7 +106,14 @@ final class ForkedSuite {
         if (dir == null) {
             throw new IllegalStateException("run through Maven (failsafe sets treekill.itCache)");
         }
-        return Paths.get(dir);
+        Path inTarget = Paths.get(dir).toAbsolutePath();
+        try {
+            // A checkout the cache rule refuses (under /tmp, say) would refuse every cache below target/ as well.
+            return TrustedTempDirFactory.trusted(inTarget.getParent()) ? inTarget
+                    : TrustedTempDirFactory.outsideTheCheckout().resolve("it-cache");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** This module's classes and test classes, then its test class path as Maven wrote it (see the pom). */
