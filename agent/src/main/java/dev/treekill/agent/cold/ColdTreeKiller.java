@@ -69,6 +69,8 @@ final class ColdTreeKiller implements KillWaiter {
     private final Runnable linkScans;
     /** {@link #unlinkedWalkLimit()}, 0 until counted (once: a race counts twice, harmlessly). */
     private volatile int unlinkedWalkLimit;
+    /** A kill asked {@link #linkScans} (the background thread still links later where that failed). */
+    private volatile boolean linkAsked;
 
     /**
      * {@code linkScans}: links the scans (calls {@link #enableScans} where it can; does nothing once done); run by a
@@ -205,7 +207,8 @@ final class ColdTreeKiller implements KillWaiter {
      */
     private TreeScans scansFor(int size) {
         TreeScans s = scans;
-        if (s == null && size >= TreeScans.MIN_WALK && size >= unlinkedWalkLimit()) {
+        if (s == null && !linkAsked && size >= TreeScans.MIN_WALK && size >= unlinkedWalkLimit()) {
+            linkAsked = true; // once: where linking fails, every further walk step would try again
             linkScans.run();
             s = scans;
         }

@@ -143,6 +143,23 @@ class ColdTreeKillerSeamTest {
         }
     }
 
+    /** Where linking fails, a large tree is walked, and the walk does not ask again at every step. */
+    @Test
+    void aLinkThatFailsIsAskedOnceAndTheTreeWalked() {
+        for (int pid = 3000; pid < 3000 + TreeScans.MIN_WALK; pid++) {
+            proc.put(pid, 1002, 'S', 1, 70, "wide");
+        }
+        int[] links = new int[1];
+        ColdTreeKiller killer = new ColdTreeKiller(new NoPidfds(proc), proc, new KillStats(), started, new Runnable() {
+            @Override
+            public void run() {
+                links[0]++; // and does not link
+            }
+        });
+        assertEquals(3 + TreeScans.MIN_WALK, killer.kill(Target.started(started.of(root), true), Trigger.CLI).size());
+        assertEquals(1, links[0]);
+    }
+
     /** A tree smaller than the walk limit is walked without linking the scans. */
     @Test
     void aSmallTreeDoesNotLinkTheScans() {
