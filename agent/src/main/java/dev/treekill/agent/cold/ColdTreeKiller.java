@@ -67,8 +67,8 @@ final class ColdTreeKiller implements KillWaiter {
     private volatile TreeScans scans;
     /** Asked to call {@link #enableScans} when a kill meets a large tree before the background thread did. */
     private final Runnable linkScans;
-    /** {@link #unlinkedWalkLimit()}, 0 until counted (once: a race counts twice, harmlessly). */
-    private volatile int unlinkedWalkLimit;
+    /** The machine's processes as first counted (0: not yet; a race counts twice, harmlessly): see processCount(). */
+    private volatile int processCount;
     /** A kill asked {@link #linkScans} (the background thread still links later where that failed). */
     private volatile boolean linkAsked;
 
@@ -96,7 +96,7 @@ final class ColdTreeKiller implements KillWaiter {
      * the walk limit in force.
      */
     int enableScans(Syscalls withTable, int walkLimit) {
-        TreeScans s = new TreeScans(withTable, new Signaller(withTable, proc), proc, walkLimit, proc.pids().length);
+        TreeScans s = new TreeScans(withTable, new Signaller(withTable, proc), proc, walkLimit, processCount());
         scans = s;
         return s.walkLimit();
     }
@@ -207,7 +207,7 @@ final class ColdTreeKiller implements KillWaiter {
      */
     private TreeScans scansFor(int size) {
         TreeScans s = scans;
-        if (s == null && !linkAsked && size >= TreeScans.MIN_WALK && size >= unlinkedWalkLimit()) {
+        if (s == null && !linkAsked && size >= TreeScans.MIN_WALK && size >= TreeScans.walkLimit(processCount())) {
             linkAsked = true; // once: where linking fails, every further walk step would try again
             linkScans.run();
             s = scans;
@@ -215,12 +215,15 @@ final class ColdTreeKiller implements KillWaiter {
         return s != null && s.works() && size >= s.walkLimit() ? s : null;
     }
 
-    /** {@link TreeScans#walkLimit} as it will be once linked, from the machine's size when first asked. */
-    private int unlinkedWalkLimit() {
-        if (unlinkedWalkLimit == 0) {
-            unlinkedWalkLimit = TreeScans.walkLimit(proc.pids().length);
+    /**
+     * The machine's processes, listed once: the walk limit before the scans are linked, and theirs until their first
+     * scan counts again (a kill that links them itself lists /proc once, not twice).
+     */
+    private int processCount() {
+        if (processCount == 0) {
+            processCount = proc.pids().length;
         }
-        return unlinkedWalkLimit;
+        return processCount;
     }
 
     /**
@@ -261,13 +264,9 @@ final class ColdTreeKiller implements KillWaiter {
      */
     private boolean takeLateChildren(Member m, Map<Integer, Member> members, ArrayDeque<Member> open, boolean scanning) {
         ProcEntry now = ProcTable.read(proc, m.pid());
-        if (!m.entry.sameProcess(now)) {
+        if (ExitWaiter.exitedIn(m, now)) {
             m.exited = true;
-            m.gone = true; // reaped; its pid may name another process now
-            return false;
-        }
-        if (now.hasExited()) {
-            m.exited = true;
+            m.gone = !m.entry.sameProcess(now); // reaped: its pid may name another process now
             return false;
         }
         if (m.unsignalled || (now.threads != 1 && !scanning)) {

@@ -85,7 +85,14 @@ public final class ExitWaiter {
                 // fall through to /proc
             }
         }
-        ProcEntry now = ProcTable.read(proc, m.pid());
+        return exitedIn(m, ProcTable.read(proc, m.pid()));
+    }
+
+    /**
+     * Whether {@code now}, /proc's entry at {@code m}'s pid (null: none), shows {@code m} exited: gone, its pid taken
+     * over, or a zombie with no thread left.
+     */
+    public static boolean exitedIn(Member m, ProcEntry now) {
         return !m.entry.sameProcess(now) || now.hasExited();
     }
 
